@@ -1,0 +1,13 @@
+export { StytchEmulator, stytchEmulator } from './emulator/emulator.ts'
+export type {
+  CreateSessionOptions,
+  EmulatedSession,
+  EmulatorCalls,
+  SeedOptions,
+  StytchEmulatorOptions,
+} from './emulator/emulator.ts'
+export type { Endpoint, Fault, FaultOptions, FaultRule } from './emulator/faults.ts'
+export type { SigningKey } from './emulator/keys.ts'
+export type { FactorType } from './emulator/wire.ts'
+export { startStytchEmulator } from './start-stytch-emulator.ts'
+export type { RunningStytchEmulator, StartStytchEmulatorOptions } from './start-stytch-emulator.ts'
