@@ -1,0 +1,220 @@
+/**
+ * @module
+ * Settings from options and environment variables, validated with valibot once per middleware
+ * instance. An invalid value fails with a message naming the variable and the option.
+ */
+import * as v from 'valibot'
+import { ConfigurationError } from '../errors/configuration-error.ts'
+import type { LogLevel } from '../log/logger.ts'
+import type { EnvRecord } from './read-env.ts'
+import type { StytchAuthOptions } from './stytch-auth-options.ts'
+
+/** A cache backend chosen by name. */
+export type CacheBackendName = 'memory' | 'redis' | 'upstash' | 'none'
+
+/** Every setting, resolved. */
+export interface ResolvedConfig {
+  readonly projectId: string | undefined
+  readonly secret: string | undefined
+  /** `test` or `live`: which Stytch host to use when no base URL is set. */
+  readonly stytchEnv: 'test' | 'live'
+  /** Stytch API origin set by option or env (no trailing slash); else the host of `stytchEnv`. */
+  readonly baseUrl: string | undefined
+  readonly cache: CacheBackendName
+  readonly redis: { readonly url: string; readonly password?: string; readonly db: number } | undefined
+  readonly upstash: { readonly url: string; readonly token: string } | undefined
+  readonly ttlSeconds: number
+  readonly l1TtlSeconds: number
+  readonly teamTtlSeconds: number
+  readonly prefix: string
+  readonly logLevel: LogLevel
+  readonly logSensitiveData: boolean
+  readonly timeoutMs: number
+  readonly maxRetries: number
+  readonly maxVerificationsPerSecond: number
+  readonly mongodb: { readonly uri: string; readonly db: string | undefined } | undefined
+  readonly dataApi:
+    | { readonly url: string; readonly apiKey: string; readonly dataSource: string; readonly db: string | undefined }
+    | undefined
+}
+
+/** Stytch's API hosts. */
+export const STYTCH_HOSTS = { test: 'https://test.stytch.com', live: 'https://api.stytch.com' } as const
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+const text = v.pipe(v.string('must be a string'), v.trim(), v.nonEmpty('must not be empty'))
+const positive = v.pipe(v.number('must be a number'), v.finite('must be finite'), v.gtValue(0, 'must be a positive number'))
+const count = (max: number) =>
+  v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be ≥ 0'), v.maxValue(max, `must be ≤ ${max}`))
+const numeric = <S extends v.GenericSchema<number, number>>(schema: S) =>
+  v.pipe(v.string(), v.trim(), v.toNumber('must be a number'), schema)
+const flag = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.picklist(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'),
+  v.transform((value) => value === 'true' || value === '1' || value === 'yes')
+)
+const logLevel = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toUpperCase(),
+  v.picklist(['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'], 'must be DEBUG, INFO, WARNING or ERROR'),
+  v.transform((level): LogLevel => (level === 'WARN' ? 'WARNING' : level))
+)
+const prefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -'))
+const baseUrl = v.pipe(
+  v.string(),
+  v.trim(),
+  v.url('must be a URL'),
+  v.check(isAllowedBaseUrl, 'must be https://…, or http:// on a loopback host (the emulator)'),
+  v.transform((url) => url.replace(/\/+$/, ''))
+)
+const httpUrl = v.pipe(v.string(), v.trim(), v.url('must be a URL'))
+
+/** Each environment variable: its schema, the option that overrides it, and whether it is secret. */
+const VARIABLES = {
+  STYTCH_PROJECT_ID: { schema: text, option: 'projectId' },
+  STYTCH_SECRET: { schema: text, option: 'secret', secret: true },
+  STYTCH_ENV: { schema: v.picklist(['test', 'live'], 'must be test or live'), option: 'env' },
+  STYTCH_BASE_URL: { schema: baseUrl, option: 'baseUrl' },
+  STYTCH_CACHE: { schema: v.picklist(['memory', 'redis', 'upstash', 'none'], 'must be memory, redis, upstash or none'), option: 'cache' },
+  STYTCH_REDIS_URL: { schema: text, secret: true },
+  REDIS_URL: { schema: text, secret: true },
+  STYTCH_REDIS_PASSWORD: { schema: text, secret: true },
+  STYTCH_REDIS_DB: { schema: numeric(count(15)) },
+  UPSTASH_REDIS_REST_URL: { schema: httpUrl },
+  UPSTASH_REDIS_REST_TOKEN: { schema: text, secret: true },
+  STYTCH_CACHE_TTL: { schema: numeric(positive), option: 'ttl' },
+  STYTCH_CACHE_L1_TTL: { schema: numeric(positive), option: 'l1Ttl' },
+  STYTCH_CACHE_PREFIX: { schema: prefix, option: 'prefix' },
+  STYTCH_LOG_LEVEL: { schema: logLevel, option: 'logLevel' },
+  STYTCH_LOG_SENSITIVE_DATA: { schema: flag, option: 'logSensitiveData' },
+  STYTCH_REQUEST_TIMEOUT: { schema: numeric(positive), option: 'timeoutMs' },
+  STYTCH_MAX_RETRIES: { schema: numeric(count(10)), option: 'maxRetries' },
+  STYTCH_MONGODB_URI: { schema: text, secret: true },
+  MONGODB_URI: { schema: text, secret: true },
+  MONGODB_DB: { schema: text },
+  STYTCH_DATA_API_URL: { schema: httpUrl },
+  STYTCH_DATA_API_KEY: { schema: text, secret: true },
+  STYTCH_DATA_API_DATA_SOURCE: { schema: text },
+} as const satisfies Record<string, { schema: v.GenericSchema<string, unknown>; option?: keyof StytchAuthOptions; secret?: boolean }>
+
+type Variable = keyof typeof VARIABLES
+type EnvValues = { [K in Variable]?: v.InferOutput<(typeof VARIABLES)[K]['schema']> }
+
+const OPTIONS = v.object({
+  projectId: v.optional(text),
+  secret: v.optional(text),
+  env: v.optional(v.picklist(['test', 'live'], 'must be test or live')),
+  baseUrl: v.optional(baseUrl),
+  cache: v.optional(v.union([v.picklist(['memory', 'redis', 'upstash', 'none']), v.looseObject({})], "must be a CacheStore or 'memory' | 'redis' | 'upstash' | 'none'")),
+  ttl: v.optional(positive),
+  l1Ttl: v.optional(positive),
+  teamTtl: v.optional(v.pipe(v.number('must be a number'), v.minValue(0, 'must be ≥ 0'))),
+  prefix: v.optional(prefix),
+  logLevel: v.optional(logLevel),
+  logSensitiveData: v.optional(v.boolean()),
+  timeoutMs: v.optional(positive),
+  maxRetries: v.optional(count(10)),
+  maxVerificationsPerSecond: v.optional(positive),
+})
+
+/**
+ * Validates `options` (eagerly, at `stytchAuth()` time, so a wrong option fails at startup).
+ *
+ * @example
+ * ```ts
+ * validateOptions({ ttl: -1 }) // throws ConfigurationError: "… option ttl: must be a positive number"
+ * ```
+ */
+export function validateOptions(options: StytchAuthOptions): void {
+  const parsed = v.safeParse(OPTIONS, options)
+  if (!parsed.success) {
+    const problems = parsed.issues.map((issue) => `option ${v.getDotPath(issue) ?? '?'}: ${issue.message}`)
+    throw new ConfigurationError(`Invalid stytchAuth() options: ${problems.join('; ')}`)
+  }
+}
+
+/**
+ * Resolves every setting: an option wins, then its environment variable, then the default.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ ttl: 60 }, readEnv(c))
+ * config.ttlSeconds // 60
+ * ```
+ */
+export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): ResolvedConfig {
+  validateOptions(options)
+  const env = parseEnv(vars, options)
+  const projectId = options.projectId ?? env.STYTCH_PROJECT_ID
+  const stytchEnv = options.env ?? env.STYTCH_ENV ?? (projectId?.startsWith('project-live-') ? 'live' : 'test')
+  const redisUrl = env.STYTCH_REDIS_URL ?? env.REDIS_URL
+  const upstash =
+    env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+      ? { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }
+      : undefined
+  const cacheOption = typeof options.cache === 'string' ? options.cache : undefined
+  const mongoUri = env.STYTCH_MONGODB_URI ?? env.MONGODB_URI
+  return {
+    projectId,
+    secret: options.secret ?? env.STYTCH_SECRET,
+    stytchEnv,
+    baseUrl: options.baseUrl?.replace(/\/+$/, '') ?? env.STYTCH_BASE_URL,
+    cache: cacheOption ?? env.STYTCH_CACHE ?? (redisUrl ? 'redis' : upstash ? 'upstash' : 'memory'),
+    redis: redisUrl
+      ? { url: redisUrl, db: env.STYTCH_REDIS_DB ?? 0, ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}) }
+      : undefined,
+    upstash,
+    ttlSeconds: options.ttl ?? env.STYTCH_CACHE_TTL ?? 300,
+    l1TtlSeconds: options.l1Ttl ?? env.STYTCH_CACHE_L1_TTL ?? 10,
+    teamTtlSeconds: options.teamTtl ?? 0,
+    prefix: options.prefix ?? env.STYTCH_CACHE_PREFIX ?? 'ayz_auth',
+    logLevel: normalizeLevel(options.logLevel) ?? env.STYTCH_LOG_LEVEL ?? 'INFO',
+    logSensitiveData: options.logSensitiveData ?? env.STYTCH_LOG_SENSITIVE_DATA ?? false,
+    timeoutMs: options.timeoutMs ?? (env.STYTCH_REQUEST_TIMEOUT ?? 10) * 1000,
+    maxRetries: options.maxRetries ?? env.STYTCH_MAX_RETRIES ?? 3,
+    maxVerificationsPerSecond: options.maxVerificationsPerSecond ?? 100,
+    mongodb: mongoUri ? { uri: mongoUri, db: env.MONGODB_DB } : undefined,
+    dataApi:
+      env.STYTCH_DATA_API_URL && env.STYTCH_DATA_API_KEY
+        ? {
+            url: env.STYTCH_DATA_API_URL,
+            apiKey: env.STYTCH_DATA_API_KEY,
+            dataSource: env.STYTCH_DATA_API_DATA_SOURCE ?? 'mongodb-atlas',
+            db: env.MONGODB_DB,
+          }
+        : undefined,
+  }
+}
+
+/** Parses the variables the library knows; a variable overridden by an option is not read. */
+function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
+  const values: Record<string, unknown> = {}
+  const problems: string[] = []
+  for (const [name, variable] of Object.entries(VARIABLES) as [Variable, (typeof VARIABLES)[Variable]][]) {
+    const raw = vars[name]
+    if (typeof raw !== 'string' || raw.trim() === '') continue
+    if ('option' in variable && options[variable.option] !== undefined) continue
+    const parsed = v.safeParse(variable.schema, raw)
+    if (parsed.success) {
+      values[name] = parsed.output
+    } else {
+      const shown = 'secret' in variable ? '' : ` (got ${JSON.stringify(raw)})`
+      const fix = 'option' in variable ? `, or pass \`${variable.option}\` to stytchAuth()` : ''
+      problems.push(`${name} ${parsed.issues[0]?.message ?? 'is invalid'}${shown}: fix the variable${fix}`)
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`)
+  return values as EnvValues
+}
+
+function normalizeLevel(level: StytchAuthOptions['logLevel']): LogLevel | undefined {
+  return level === 'WARN' ? 'WARNING' : level
+}
+
+function isAllowedBaseUrl(url: string): boolean {
+  const parsed = new URL(url)
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))
+}

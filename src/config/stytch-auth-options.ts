@@ -1,0 +1,86 @@
+import type { Context } from 'hono'
+import type { B2BClient } from 'stytch'
+import type { CacheStore } from '../cache/cache-store.ts'
+import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
+import type { AuthError } from '../errors/auth-error.ts'
+import type { LogLevel, Logger } from '../log/logger.ts'
+import type { CookieNames, TokenSource } from '../token/extract-token.ts'
+import type { SessionVerifier } from '../verify/session-verifier.ts'
+
+/**
+ * Claims a session must carry: names that must be present and not `false`/`null`, or a record of
+ * exact values.
+ *
+ * @example
+ * ```ts
+ * const admins: ClaimRequirement = ['admin']
+ * const billing: ClaimRequirement = { role: 'billing' }
+ * ```
+ */
+export type ClaimRequirement = readonly string[] | Readonly<Record<string, unknown>>
+
+/**
+ * Options of `stytchAuth()`. Every setting also has an environment variable (see the README's
+ * configuration table); an option given here wins over its variable, field by field.
+ *
+ * @example
+ * ```ts
+ * app.use('*', stytchAuth({ optional: true, ttl: 120, logger: pino() }))
+ * ```
+ */
+export interface StytchAuthOptions {
+  /** Stytch project id. Env `STYTCH_PROJECT_ID`. */
+  readonly projectId?: string
+  /** Stytch project secret. Env `STYTCH_SECRET`. */
+  readonly secret?: string
+  /** `test` or `live`; picks Stytch's API host. Env `STYTCH_ENV`, default from the project id. */
+  readonly env?: 'test' | 'live'
+  /**
+   * Stytch API base URL: a custom domain (`https://…`), or `http://` on a loopback host only (the
+   * emulator of `ayz-auth/testing`). Env `STYTCH_BASE_URL`.
+   */
+  readonly baseUrl?: string
+  /** A ready `B2BClient`, instead of one built from `projectId`/`secret`. */
+  readonly client?: B2BClient
+  /** Replaces Stytch verification altogether (tests: `testVerifier` of `ayz-auth/testing`). */
+  readonly verifier?: SessionVerifier
+  /**
+   * The shared cache tier. Default from env `STYTCH_CACHE` (`memory`, `redis`, `upstash`, `none`;
+   * unset: `redis` when a Redis URL is set, `upstash` when Upstash variables are set, else `memory`).
+   */
+  readonly cache?: CacheStore | 'memory' | 'redis' | 'upstash' | 'none'
+  /** Where entitlements come from; `null` turns them off. Default from `STYTCH_MONGODB_URI`/`STYTCH_DATA_API_URL`. */
+  readonly entitlements?: EntitlementSource | null
+  /** Seconds a verified session stays cached (never past its expiry). Env `STYTCH_CACHE_TTL`, default 300. */
+  readonly ttl?: number
+  /** Seconds an entry lives in the in-process tier in front of Redis/Upstash. Env `STYTCH_CACHE_L1_TTL`, default 10. */
+  readonly l1Ttl?: number
+  /** Seconds a team lookup is cached; 0 (default) reads it fresh on every request. */
+  readonly teamTtl?: number
+  /** Cache key prefix. Env `STYTCH_CACHE_PREFIX`, default `ayz_auth`. */
+  readonly prefix?: string
+  /** When true, a missing or invalid token gives `c.var.auth === null` instead of a 401. */
+  readonly optional?: boolean
+  /** Where to look for a token, in order. Default `['header', 'cookie']`. */
+  readonly tokenFrom?: readonly TokenSource[]
+  /** Names of Stytch's cookies, if your frontend SDK renamed them. */
+  readonly cookieNames?: Partial<CookieNames>
+  /** Milliseconds a request may wait for Stytch, retries included. Env `STYTCH_REQUEST_TIMEOUT` (seconds), default 10 s. */
+  readonly timeoutMs?: number
+  /** Retries of a failed Stytch call (network error, 429, 5xx) within the timeout. Env `STYTCH_MAX_RETRIES`, default 3. */
+  readonly maxRetries?: number
+  /** Most Stytch verifications per second for uncached tokens (a flood of new tokens waits, then gets 503). Default 100. */
+  readonly maxVerificationsPerSecond?: number
+  /** Where logs go. Default `console`. */
+  readonly logger?: Logger
+  /** Env `STYTCH_LOG_LEVEL`, default `INFO`. */
+  readonly logLevel?: LogLevel | 'WARN'
+  /** Log tokens in clear. Never in production. Env `STYTCH_LOG_SENSITIVE_DATA`, default false. */
+  readonly logSensitiveData?: boolean
+  /** Custom claims every request must carry (403 `insufficient_permissions` otherwise). */
+  readonly requiredClaims?: ClaimRequirement
+  /** Factor types every session must hold; `mfa` means two or more distinct factors. */
+  readonly requiredFactors?: readonly string[]
+  /** Builds the response for an authentication error instead of the default JSON body. */
+  readonly onError?: (error: AuthError, c: Context) => Response | Promise<Response>
+}

@@ -1,0 +1,121 @@
+/**
+ * @module
+ * Validation of organization, user and team documents. Each field is checked on its own: a
+ * malformed field is reported and read as absent, so one bad value never crashes a request or
+ * hides the rest of the document.
+ */
+import * as v from 'valibot'
+import type { EntitlementSchema, SourceDocument } from './entitlement-source.ts'
+
+/** An organization's subscription, as the library uses it. */
+export interface OrganizationRecord {
+  /** The document's `_id` as 24 hex digits. */
+  readonly id: string
+  readonly subscriptionTier: string | null
+  readonly entitlements: readonly string[]
+  readonly subscriptionLimits: Readonly<Record<string, number>>
+}
+
+/** A user and their current team, as the library uses them. */
+export interface MemberRecord {
+  readonly userId: string
+  readonly team: { readonly id: string; readonly name: string | null; readonly organizationId: string | null } | null
+}
+
+/** Where a malformed field is reported. */
+export type ReportProblem = (problem: string) => void
+
+const HEX_ID = /^[0-9a-f]{24}$/i
+
+const Entitlements = v.array(v.string())
+const Limits = v.record(v.string(), v.pipe(v.number(), v.safeInteger()))
+const Text = v.string()
+
+/**
+ * An ObjectId as 24 lowercase hex digits, from a driver `ObjectId`, an EJSON `{ $oid }` or a
+ * string; `undefined` for anything else.
+ *
+ * @example
+ * ```ts
+ * objectIdHex(new ObjectId('507f1f77bcf86cd799439011')) // '507f1f77bcf86cd799439011'
+ * objectIdHex({ $oid: '507f1f77bcf86cd799439011' })     // '507f1f77bcf86cd799439011'
+ * ```
+ */
+export function objectIdHex(value: unknown): string | undefined {
+  let hex: unknown = value
+  if (typeof value === 'object' && value !== null) {
+    const candidate = value as { toHexString?: unknown; $oid?: unknown }
+    hex = typeof candidate.toHexString === 'function' ? (candidate.toHexString as () => unknown)() : candidate.$oid
+  }
+  return typeof hex === 'string' && HEX_ID.test(hex) ? hex.toLowerCase() : undefined
+}
+
+/**
+ * The organization record of a document, or `undefined` when its `_id` is unusable.
+ *
+ * @example
+ * ```ts
+ * organizationRecord(doc, DEFAULT_SCHEMA, console.warn)?.entitlements // ['foresight']
+ * ```
+ */
+export function organizationRecord(
+  doc: SourceDocument,
+  schema: EntitlementSchema,
+  report: ReportProblem
+): OrganizationRecord | undefined {
+  const { fields } = schema
+  const id = objectIdHex(doc['_id'])
+  if (id === undefined) {
+    report(`organization document has no usable _id`)
+    return undefined
+  }
+  const field = <T>(name: string, check: v.GenericSchema<unknown, T>, fallback: T): T =>
+    checked(doc[name], check, fallback, () => report(`organization ${id}: field ${name} is malformed`))
+  return {
+    id,
+    subscriptionTier: field(fields.subscriptionTier, v.nullable(Text), null),
+    entitlements: field(fields.entitlements, Entitlements, []),
+    subscriptionLimits: field(fields.subscriptionLimits, Limits, {}),
+  }
+}
+
+/**
+ * The member record of a user document and its team document, or `undefined` when the user's
+ * `_id` is unusable.
+ *
+ * @example
+ * ```ts
+ * memberRecord(user, team, DEFAULT_SCHEMA, console.warn)?.team?.name // 'Engineering'
+ * ```
+ */
+export function memberRecord(
+  user: SourceDocument,
+  team: SourceDocument | null,
+  schema: EntitlementSchema,
+  report: ReportProblem
+): MemberRecord | undefined {
+  const userId = objectIdHex(user['_id'])
+  if (userId === undefined) {
+    report('user document has no usable _id')
+    return undefined
+  }
+  const currentTeam = user[schema.fields.currentTeamId]
+  if (currentTeam != null && objectIdHex(currentTeam) === undefined) {
+    report(`user ${userId}: field ${schema.fields.currentTeamId} is malformed`)
+  }
+  const teamId = team ? objectIdHex(team['_id']) : undefined
+  if (team && teamId === undefined) report(`user ${userId}: current team has no usable _id`)
+  if (!team || teamId === undefined) return { userId, team: null }
+  const name = checked(team[schema.fields.teamName], Text, null, () =>
+    report(`team ${teamId}: field ${schema.fields.teamName} is malformed`)
+  )
+  return { userId, team: { id: teamId, name, organizationId: objectIdHex(team[schema.fields.teamOrganizationId]) ?? null } }
+}
+
+function checked<T>(value: unknown, schema: v.GenericSchema<unknown, T>, fallback: T, onMalformed: () => void): T {
+  if (value === undefined) return fallback
+  const parsed = v.safeParse(schema, value)
+  if (parsed.success) return parsed.output
+  onMalformed()
+  return fallback
+}

@@ -1,0 +1,66 @@
+/**
+ * @module
+ * Stytch B2B authentication, organization entitlements and team context for Hono.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { requireEntitlement, stytchAuth, type AuthEnv } from 'ayz-auth'
+ *
+ * const app = new Hono<AuthEnv>()
+ * app.use('*', stytchAuth())
+ * app.get('/x', requireEntitlement('foresight'), (c) => c.json(c.var.auth))
+ * ```
+ */
+export { stytchAuth } from './middleware/stytch-auth.ts'
+export { requireClaims } from './middleware/require-claims.ts'
+export { requireFactors } from './middleware/require-factors.ts'
+export {
+  requireAllEntitlements,
+  requireAnyEntitlement,
+  requireEntitlement,
+} from './middleware/require-entitlement.ts'
+export { guard } from './middleware/guard.ts'
+export { revokeSession } from './middleware/revoke-session.ts'
+export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
+export { memoryCache, MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts'
+export type { CacheStore } from './cache/cache-store.ts'
+export {
+  AuthContext,
+  type AuthContextFields,
+  type EntitlementFields,
+  type EntitlementsStatus,
+  type SessionFields,
+} from './context/auth-context.ts'
+export type {
+  AuthEnv,
+  AuthVariables,
+  EntitledAuthContext,
+  EntitledAuthEnv,
+  OptionalAuthEnv,
+} from './context/auth-env.ts'
+export {
+  DEFAULT_SCHEMA,
+  type EntitlementSchema,
+  type EntitlementSource,
+  type MemberDocuments,
+  type MemberLookup,
+  type SourceDocument,
+} from './entitlements/entitlement-source.ts'
+export type { SessionVerifier, VerifiedSession } from './verify/session-verifier.ts'
+export type { ClaimRequirement, StytchAuthOptions } from './config/stytch-auth-options.ts'
+export type { LogLevel, Logger } from './log/logger.ts'
+export type { CookieNames, TokenKind, TokenSource } from './token/extract-token.ts'
+export {
+  AuthError,
+  EntitlementsNotConfiguredError,
+  EntitlementsUnavailableError,
+  MissingClaimsError,
+  MissingEntitlementError,
+  MissingFactorsError,
+  StytchApiError,
+  TokenExtractionError,
+  TokenVerificationError,
+  type AuthErrorBody,
+} from './errors/auth-error.ts'
+export { ConfigurationError } from './errors/configuration-error.ts'

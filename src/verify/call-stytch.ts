@@ -1,0 +1,69 @@
+import type { B2BClient } from 'stytch'
+import { classifyStytchError } from './classify-stytch-error.ts'
+
+/** The time budget of one Stytch call. */
+export interface CallPolicy {
+  /** Milliseconds the whole call may take, retries and backoff included. */
+  readonly timeoutMs: number
+  /** Retries after the first attempt, for network errors, 429 and 5xx only. */
+  readonly maxRetries: number
+}
+
+/** The shortest attempt worth making when the budget is split between attempts. */
+const MIN_ATTEMPT_MS = 1000
+const BASE_BACKOFF_MS = 100
+const MAX_BACKOFF_MS = 1000
+
+/**
+ * Calls the Stytch SDK within a time budget, retrying what is safe to retry with jittered
+ * exponential backoff. The SDK's own `timeout` option does nothing, so each attempt gets an
+ * `AbortSignal`: the SDK spreads its `fetchConfig` into the `fetch` init synchronously, so the
+ * signal set just before the call belongs to that call alone.
+ *
+ * @example
+ * ```ts
+ * const session = await callStytch(client, (c) => c.sessions.authenticate({ session_token }), {
+ *   timeoutMs: 10_000,
+ *   maxRetries: 3,
+ * })
+ * ```
+ */
+export async function callStytch<T>(
+  client: B2BClient,
+  call: (client: B2BClient) => Promise<T>,
+  policy: CallPolicy
+): Promise<T> {
+  const deadline = Date.now() + policy.timeoutMs
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadline - Date.now()
+    const attemptsLeft = policy.maxRetries - attempt + 1
+    const attemptMs = Math.min(remaining, Math.max(remaining / attemptsLeft, MIN_ATTEMPT_MS))
+    try {
+      return await withSignal(client, AbortSignal.timeout(Math.max(1, attemptMs)), call)
+    } catch (error) {
+      const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2)
+      const retry =
+        attempt < policy.maxRetries &&
+        classifyStytchError(error).retryable &&
+        Date.now() + backoff < deadline
+      if (!retry) throw error
+      await new Promise((resolve) => setTimeout(resolve, backoff))
+    }
+  }
+}
+
+/** The SDK's protected fetch configuration, of which only `signal` is touched. */
+interface WithFetchConfig {
+  fetchConfig?: { signal?: AbortSignal }
+}
+
+function withSignal<T>(client: B2BClient, signal: AbortSignal, call: (client: B2BClient) => Promise<T>): Promise<T> {
+  const config = (client as unknown as WithFetchConfig).fetchConfig
+  if (!config) return call(client)
+  config.signal = signal
+  try {
+    return call(client)
+  } finally {
+    delete config.signal
+  }
+}

@@ -1,0 +1,37 @@
+import { StytchApiError } from '../errors/auth-error.ts'
+
+/**
+ * A token bucket in front of Stytch: at most `burst` verifications at once, refilled at
+ * `perSecond`. A caller over the rate waits for its turn when that fits its time budget, and gets
+ * a 503 otherwise, so a flood of new (or invented) tokens costs Stytch at most
+ * `burst + perSecond × seconds` calls per process.
+ *
+ * @example
+ * ```ts
+ * const limiter = new VerificationLimiter(100)
+ * await limiter.acquire(2_000) // resolves at once, or after a wait of at most 2 s; else throws 503
+ * ```
+ */
+export class VerificationLimiter {
+  readonly #perMs: number
+  readonly #burst: number
+  #tokens: number
+  #updatedAt = Date.now()
+
+  constructor(perSecond: number, burst: number = perSecond * 2) {
+    this.#perMs = perSecond / 1000
+    this.#burst = burst
+    this.#tokens = burst
+  }
+
+  /** Takes a slot now or after waiting at most `maxWaitMs`; throws `StytchApiError` otherwise. */
+  async acquire(maxWaitMs: number): Promise<void> {
+    const now = Date.now()
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#perMs)
+    this.#updatedAt = now
+    const waitMs = this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#perMs
+    if (waitMs > maxWaitMs) throw new StytchApiError({ retryAfterSeconds: waitMs / 1000 })
+    this.#tokens -= 1
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs))
+  }
+}
