@@ -4,6 +4,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing/index.ts',
+    ioredis: 'adapters/ioredis.ts',
+    upstash: 'adapters/upstash.ts',
   },
   format: 'esm',
   platform: 'neutral',

@@ -1,0 +1,84 @@
+/**
+ * @module
+ * An Upstash Redis {@link CacheStore} over its REST API: a shared cache for runtimes without TCP
+ * (Cloudflare Workers, Deno Deploy, Vercel Edge). Importing this module also lets
+ * `STYTCH_CACHE=upstash` select it by configuration.
+ */
+import { Redis } from '@upstash/redis/cloudflare'
+import type { CacheStore } from '../src/cache/cache-store.ts'
+import { CircuitBreaker } from '../src/cache/circuit-breaker.ts'
+import { registerCacheBackend } from '../src/runtime/backends.ts'
+
+/** The three commands the store uses, as any `@upstash/redis` client (any entry point) has them. */
+export interface UpstashClient {
+  get(key: string): Promise<unknown>
+  set(key: string, value: string, options: { px: number }): Promise<unknown>
+  del(...keys: string[]): Promise<number>
+}
+
+/** Options of {@link upstashCache}. */
+export interface UpstashCacheOptions {
+  /** A ready `@upstash/redis` client (create it with `automaticDeserialization: false`). */
+  readonly client?: UpstashClient
+  /** `UPSTASH_REDIS_REST_URL`, when no client is given. */
+  readonly url?: string
+  /** `UPSTASH_REDIS_REST_TOKEN`, when no client is given. */
+  readonly token?: string
+  /** Milliseconds a command may take before the cache counts as down. Default 500. */
+  readonly commandTimeoutMs?: number
+  /** Milliseconds Upstash is left alone after a failure before one command tries it again. Default 2000. */
+  readonly cooldownMs?: number
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 500
+
+/**
+ * A {@link CacheStore} in Upstash Redis. Retries are bounded (one quick retry of a network failure,
+ * not the client's default 4.3 s of backoff), every command has a timeout, and a circuit breaker
+ * stops asking an endpoint that fails until it answers again.
+ *
+ * @example
+ * ```ts
+ * import { upstashCache } from 'ayz-auth/upstash'
+ * app.use('*', stytchAuth({ cache: upstashCache({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }) }))
+ * ```
+ */
+export function upstashCache(clientOrOptions: UpstashClient | UpstashCacheOptions): CacheStore {
+  const options: UpstashCacheOptions = 'get' in clientOrOptions ? { client: clientOrOptions } : clientOrOptions
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
+  const client = options.client ?? ownClient(options, timeoutMs)
+  const breaker = new CircuitBreaker({ timeoutMs, ...(options.cooldownMs ? { cooldownMs: options.cooldownMs } : {}) })
+  return {
+    get: (key) =>
+      breaker.run(async () => {
+        const value = await client.get(key)
+        return typeof value === 'string' ? value : null
+      }),
+    set: (key, value, ttlSeconds) =>
+      breaker.run(async () => {
+        await client.set(key, value, { px: Math.max(1, Math.ceil(ttlSeconds * 1000)) })
+      }),
+    delete: (key) =>
+      breaker.run(async () => {
+        await client.del(key)
+      }),
+  }
+}
+
+function ownClient(options: UpstashCacheOptions, timeoutMs: number): UpstashClient {
+  if (!options.url || !options.token) throw new TypeError('upstashCache() needs a client, or a url and a token')
+  return new Redis({
+    url: options.url,
+    token: options.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: { retries: 1, backoff: () => 50 },
+    signal: () => AbortSignal.timeout(timeoutMs),
+  })
+}
+
+registerCacheBackend('upstash', (config) => {
+  const upstash = config.upstash
+  if (!upstash) throw new TypeError('no Upstash URL and token configured')
+  return upstashCache(upstash)
+})
