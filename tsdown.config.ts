@@ -6,6 +6,8 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     ioredis: 'adapters/ioredis.ts',
     upstash: 'adapters/upstash.ts',
+    mongodb: 'adapters/mongodb.ts',
+    'data-api': 'adapters/data-api.ts',
   },
   format: 'esm',
   platform: 'neutral',

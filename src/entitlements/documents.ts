@@ -106,10 +106,11 @@ export function memberRecord(
   const teamId = team ? objectIdHex(team['_id']) : undefined
   if (team && teamId === undefined) report(`user ${userId}: current team has no usable _id`)
   if (!team || teamId === undefined) return { userId, team: null }
-  const name = checked(team[schema.fields.teamName], Text, null, () =>
-    report(`team ${teamId}: field ${schema.fields.teamName} is malformed`)
-  )
-  return { userId, team: { id: teamId, name, organizationId: objectIdHex(team[schema.fields.teamOrganizationId]) ?? null } }
+  const { teamName, teamOrganizationId } = schema.fields
+  const name = checked(team[teamName], Text, null, () => report(`team ${teamId}: field ${teamName} is malformed`))
+  const organizationId = objectIdHex(team[teamOrganizationId]) ?? null
+  if (organizationId === null) report(`team ${teamId}: field ${teamOrganizationId} is missing or malformed`)
+  return { userId, team: { id: teamId, name, organizationId } }
 }
 
 function checked<T>(value: unknown, schema: v.GenericSchema<unknown, T>, fallback: T, onMalformed: () => void): T {

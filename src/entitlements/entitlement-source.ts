@@ -57,6 +57,27 @@ export const DEFAULT_SCHEMA: EntitlementSchema = Object.freeze({
   }),
 })
 
+/** Overrides of collection and field names; anything not given keeps the original's name. */
+export interface EntitlementSchemaOverrides {
+  readonly collections?: Partial<EntitlementSchema['collections']>
+  readonly fields?: Partial<EntitlementSchema['fields']>
+}
+
+/**
+ * The original names with `overrides` applied.
+ *
+ * @example
+ * ```ts
+ * entitlementSchema({ collections: { organizations: 'orgs' } }).collections.users // 'users'
+ * ```
+ */
+export function entitlementSchema(overrides: EntitlementSchemaOverrides = {}): EntitlementSchema {
+  return {
+    collections: { ...DEFAULT_SCHEMA.collections, ...overrides.collections },
+    fields: { ...DEFAULT_SCHEMA.fields, ...overrides.fields },
+  }
+}
+
 /**
  * Loads organizations, users and teams. Each method is one round trip; a method rejects when the
  * backend is unreachable (the library then serves cached data or answers 503, never a 403).

@@ -1,0 +1,85 @@
+/**
+ * @module
+ * Entitlements from MongoDB through the official driver. Importing this module also lets
+ * `STYTCH_MONGODB_URI` (or `MONGODB_URI`) configure it from the environment.
+ */
+import { MongoClient, ObjectId, type Document } from 'mongodb'
+import {
+  entitlementSchema,
+  type EntitlementSchemaOverrides,
+  type EntitlementSource,
+} from '../src/entitlements/entitlement-source.ts'
+import { DEFAULT_DATABASE, databaseInUri, memberPipeline, membersOf, organizationQuery } from '../src/entitlements/queries.ts'
+import { registerEntitlementBackend } from '../src/runtime/backends.ts'
+
+/** Options of {@link mongoEntitlements}. */
+export interface MongoEntitlementsOptions {
+  /** A ready `MongoClient` (its own timeouts apply to connecting). */
+  readonly client?: MongoClient
+  /** A connection string, when no client is given. */
+  readonly uri?: string
+  /** The database: default `MONGODB_DB`'s value when configured by env, else the URI's, else `soulmates`. */
+  readonly db?: string
+  /** Other collection or field names than the original's. */
+  readonly schema?: EntitlementSchemaOverrides
+  /** Milliseconds a query may take before the source counts as unreachable. Default 1000. */
+  readonly queryTimeoutMs?: number
+}
+
+const DEFAULT_QUERY_TIMEOUT_MS = 1000
+const clients = new Map<string, MongoClient>()
+
+/**
+ * An {@link EntitlementSource} over MongoDB. Reads only (nothing is ever written), with
+ * projections, one connection pool per URI in the process, and short timeouts so an outage is
+ * fast: server selection and each query give up after about a second.
+ *
+ * Create these indexes: `organizations.stytch_org_id`, `users.stytch_member_id` (`_id` covers
+ * teams).
+ *
+ * @example
+ * ```ts
+ * import { mongoEntitlements } from 'ayz-auth/mongodb'
+ * app.use('*', stytchAuth({ entitlements: mongoEntitlements(process.env.MONGODB_URI!) }))
+ * ```
+ */
+export function mongoEntitlements(clientOrUriOrOptions: MongoClient | string | MongoEntitlementsOptions): EntitlementSource {
+  const options: MongoEntitlementsOptions =
+    typeof clientOrUriOrOptions === 'string'
+      ? { uri: clientOrUriOrOptions }
+      : clientOrUriOrOptions instanceof MongoClient
+        ? { client: clientOrUriOrOptions }
+        : clientOrUriOrOptions
+  const client = options.client ?? sharedClient(options.uri)
+  const db = client.db(options.db ?? (options.uri ? databaseInUri(options.uri) : client.options.dbName) ?? DEFAULT_DATABASE)
+  const schema = entitlementSchema(options.schema)
+  const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
+  const limits = () => ({ signal: AbortSignal.timeout(timeoutMs), maxTimeMS: timeoutMs })
+  return {
+    schema,
+    async findOrganization(stytchOrganizationId) {
+      const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
+      return db.collection(schema.collections.organizations).findOne(filter, { projection, ...limits() })
+    },
+    async findMember(lookup) {
+      const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
+      return membersOf(await db.collection(schema.collections.users).aggregate(pipeline, limits()).toArray())
+    },
+  }
+}
+
+function sharedClient(uri: string | undefined): MongoClient {
+  if (!uri) throw new TypeError('mongoEntitlements() needs a client, a URI, or options with a uri')
+  let client = clients.get(uri)
+  if (!client) {
+    client = new MongoClient(uri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 2000, socketTimeoutMS: 5000 })
+    clients.set(uri, client)
+  }
+  return client
+}
+
+registerEntitlementBackend('mongodb', (config) => {
+  const mongodb = config.mongodb
+  if (!mongodb) throw new TypeError('no MongoDB URI configured')
+  return mongoEntitlements({ uri: mongodb.uri, ...(mongodb.db ? { db: mongodb.db } : {}) })
+})
