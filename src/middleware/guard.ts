@@ -2,10 +2,10 @@ import type { Context, Env, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AuthContext } from '../context/auth-context.ts'
 import { AuthError, MISSING_TOKEN_MESSAGE, TokenExtractionError } from '../errors/auth-error.ts'
-import { authRuntime } from '../runtime/auth-runtime.ts'
 import { DEFAULT_EXTRACTION_RULES } from '../token/extract-token.ts'
 import { authenticate } from './authenticate.ts'
-import { bind, bindingOf } from './binding.ts'
+import { bind, bindingOf, type Binding } from './binding.ts'
+import { lazyBinding } from './lazy-binding.ts'
 
 /**
  * Builds a route guard from a check of the session. The guard uses the session `stytchAuth()`
@@ -21,9 +21,10 @@ import { bind, bindingOf } from './binding.ts'
  * ```
  */
 export function guard<E extends Env>(check: (auth: AuthContext) => void): MiddlewareHandler<E> {
+  const defaults = lazyBinding({})
   return createMiddleware<E>(async function guard(c, next) {
     try {
-      check(await sessionOf(c))
+      check(await sessionOf(c, defaults))
     } catch (error) {
       const onError = bindingOf(c)?.onError
       if (error instanceof AuthError && onError) return onError(error, c)
@@ -33,14 +34,15 @@ export function guard<E extends Env>(check: (auth: AuthContext) => void): Middle
   })
 }
 
-async function sessionOf(c: Context): Promise<AuthContext> {
+/** The session `stytchAuth()` put on `c`, or, when none ran, the request authenticated with the defaults. */
+async function sessionOf(c: Context, defaults: (c: Context) => Binding | Promise<Binding>): Promise<AuthContext> {
   const existing: unknown = c.get('auth')
   if (existing === null) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   if (existing !== undefined) return existing as AuthContext
-  const runtime = await authRuntime({}, c)
-  const auth = await authenticate(c, runtime, DEFAULT_EXTRACTION_RULES, false)
+  const binding = await defaults(c)
+  const auth = await authenticate(c, binding.runtime, DEFAULT_EXTRACTION_RULES, false)
   if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   c.set('auth', auth)
-  bind(c, { runtime, onError: undefined })
+  bind(c, binding)
   return auth
 }

@@ -8,10 +8,10 @@ import { validateOptions } from '../config/resolve-config.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
 import type { AuthEnv, OptionalAuthEnv } from '../context/auth-env.ts'
 import { AuthError } from '../errors/auth-error.ts'
-import { authRuntime } from '../runtime/auth-runtime.ts'
 import { DEFAULT_EXTRACTION_RULES, type ExtractionRules } from '../token/extract-token.ts'
 import { authenticate } from './authenticate.ts'
-import { bind, type Binding } from './binding.ts'
+import { bind } from './binding.ts'
+import { lazyBinding } from './lazy-binding.ts'
 import { sessionRequirements } from './session-requirements.ts'
 
 /**
@@ -40,19 +40,10 @@ export function stytchAuth(options: StytchAuthOptions = {}): MiddlewareHandler<A
   const rules = extractionRulesOf(options)
   const check = sessionRequirements(options)
   const optional = options.optional === true
-  let binding: Binding | undefined
-  let pending: Promise<Binding> | undefined
-  const bindingFor = (c: Parameters<MiddlewareHandler>[0]): Promise<Binding> =>
-    (pending ??= authRuntime(options, c).then(
-      (runtime) => (binding = { runtime, onError: options.onError }),
-      (error: unknown) => {
-        pending = undefined
-        throw error
-      }
-    ))
+  const bindingFor = lazyBinding(options)
 
   return createMiddleware<OptionalAuthEnv>(async function stytchAuth(c, next) {
-    const bound = binding ?? (await bindingFor(c))
+    const bound = await bindingFor(c)
     try {
       const auth = await authenticate(c, bound.runtime, rules, optional)
       if (auth && check) check(auth)
