@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing/index.ts',
+    global: 'src/global.ts',
     ioredis: 'adapters/ioredis.ts',
     upstash: 'adapters/upstash.ts',
     mongodb: 'adapters/mongodb.ts',

@@ -1,0 +1,137 @@
+/**
+ * What one runtime's conformance app talks to, all in the test process over real HTTP: a Stytch
+ * emulator, an Upstash REST server in front of a real redis-server, and a Data API server. Each
+ * runtime gets its own, so call counts and injected faults never cross runtimes.
+ */
+import { ObjectId } from 'bson'
+import {
+  startStytchEmulator,
+  type FactorType,
+  type RunningStytchEmulator,
+} from '../../src/testing/index.ts'
+import { startDataApiServer, type DataApiServer } from '../fixtures/mongo/index.ts'
+import { startUpstashServer, type UpstashServer } from '../fixtures/redis/index.ts'
+
+/** The database the Data API adapter reads by default. */
+const DATABASE = 'soulmates'
+/** Seconds a verified session stays in process before the app asks Upstash again. */
+export const L1_TTL_SECONDS = 0.3
+
+/** The running backends of one runtime, and the configuration that points an app at them. */
+export interface ConformanceBackends {
+  readonly stytch: RunningStytchEmulator
+  readonly upstash: UpstashServer
+  readonly dataApi: DataApiServer
+  /** Cache key prefix of this runtime's app. */
+  readonly prefix: string
+  /** Environment variables (Workers: bindings) for the app: nothing else configures it. */
+  readonly config: Readonly<Record<string, string>>
+  close(): Promise<void>
+}
+
+/** A seeded member: a Stytch session, and the organization, team and user documents behind it. */
+export interface Customer {
+  readonly token: string
+  readonly jwt: string
+  readonly memberId: string
+  readonly organizationId: string
+}
+
+/** What a seeded member's organization and session hold. */
+export interface CustomerShape {
+  readonly entitlements?: readonly string[]
+  readonly tier?: string
+  readonly claims?: Record<string, unknown>
+  readonly factors?: readonly FactorType[]
+  readonly name?: string
+}
+
+/**
+ * Starts one runtime's backends; `prefix` keeps its cache keys apart in the shared redis-server.
+ *
+ * @example
+ * ```ts
+ * const backends = await startConformanceBackends(redis.url, 'conformance_bun')
+ * const app = await startRuntime('bun', backends.config)
+ * ```
+ */
+export async function startConformanceBackends(
+  redisUrl: string,
+  prefix: string
+): Promise<ConformanceBackends> {
+  const [stytch, upstash, dataApi] = await Promise.all([
+    startStytchEmulator(),
+    startUpstashServer({ redisUrl }),
+    startDataApiServer(),
+  ])
+  const config = {
+    ...stytch.env(),
+    STYTCH_CACHE: 'upstash',
+    STYTCH_CACHE_PREFIX: prefix,
+    STYTCH_CACHE_L1_TTL: String(L1_TTL_SECONDS),
+    UPSTASH_REDIS_REST_URL: upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    STYTCH_DATA_API_URL: dataApi.url,
+    STYTCH_DATA_API_KEY: dataApi.apiKey,
+    STYTCH_REQUEST_TIMEOUT: '3',
+    STYTCH_MAX_RETRIES: '1',
+    STYTCH_LOG_LEVEL: 'ERROR',
+  }
+  return {
+    stytch,
+    upstash,
+    dataApi,
+    prefix,
+    config,
+    close: async () => {
+      await Promise.all([stytch.close(), upstash.close(), dataApi.close()])
+    },
+  }
+}
+
+/**
+ * Seeds a member whose organization has `shape.entitlements` (default `foresight` and `byod`, tier
+ * `standard`) and whose current team is "Engineering".
+ *
+ * @example
+ * ```ts
+ * const free = await seedCustomer(backends, { entitlements: [], tier: 'free' })
+ * ```
+ */
+export async function seedCustomer(
+  backends: ConformanceBackends,
+  shape: CustomerShape = {}
+): Promise<Customer> {
+  const name = shape.name ?? 'Ada Admin'
+  const session = await backends.stytch.emulator.seed({
+    member: { name, email: `${name.split(' ')[0]?.toLowerCase()}@acme.example` },
+    factors: [...(shape.factors ?? ['magic_link'])],
+    customClaims: shape.claims ?? {},
+    durationMinutes: 60,
+  })
+  const collection = (name: string) => backends.dataApi.store.collection(DATABASE, name)
+  const organizationId = new ObjectId()
+  const teamId = new ObjectId()
+  collection('organizations').insertOne({
+    _id: organizationId,
+    stytch_org_id: session.organization.organization_id,
+    subscription_tier: shape.tier ?? 'standard',
+    entitlements: [...(shape.entitlements ?? ['foresight', 'byod'])],
+    subscription_limits: { max_projects: 5 },
+  })
+  collection('teams').insertOne({
+    _id: teamId,
+    name: 'Engineering',
+    organization_id: organizationId,
+  })
+  collection('users').insertOne({
+    stytch_member_id: session.member.member_id,
+    current_team_id: teamId,
+  })
+  return {
+    token: session.sessionToken,
+    jwt: session.sessionJwt,
+    memberId: session.member.member_id,
+    organizationId: session.organization.organization_id,
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The runtime conformance suite: one app (conformance-worker.ts: the Workers example, from the
+ * built package) served by Node, Bun, Deno and workerd, each configured only by its own
+ * environment (workerd: bindings), and the same behavioural checks against each over HTTP. A
+ * runtime that cannot start fails its checks; nothing is skipped.
+ */
+import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startRedisServer, type RedisServer } from '../fixtures/redis/index.ts'
+import {
+  L1_TTL_SECONDS,
+  seedCustomer,
+  startConformanceBackends,
+  type ConformanceBackends,
+} from './conformance-backends.ts'
+import type { RuntimeProbe } from './conformance-worker.ts'
+import { RUNTIMES, startRuntime, type RunningRuntime, type RuntimeName } from './runtimes.ts'
+
+interface Stack {
+  readonly app: RunningRuntime
+  readonly backends: ConformanceBackends
+}
+
+let redis: RedisServer
+const stacks = new Map<RuntimeName, Promise<Stack>>()
+
+async function startStack(name: RuntimeName): Promise<Stack> {
+  const backends = await startConformanceBackends(redis.url, `conformance_${name}`)
+  try {
+    return { app: await startRuntime(name, backends.config), backends }
+  } catch (error) {
+    await backends.close()
+    throw error
+  }
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer()
+  for (const name of RUNTIMES) {
+    const stack = startStack(name)
+    stack.catch(() => {}) // reported by that runtime's own checks
+    stacks.set(name, stack)
+  }
+})
+
+afterAll(async () => {
+  const settled = await Promise.allSettled(stacks.values())
+  for (const result of settled) {
+    if (result.status !== 'fulfilled') continue
+    await result.value.app.stop()
+    await result.value.backends.close()
+  }
+  await redis?.stop()
+})
+
+const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } })
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+describe.each(RUNTIMES)('on %s', (name) => {
+  let app: RunningRuntime
+  let backends: ConformanceBackends
+  beforeAll(async () => {
+    const stack = await stacks.get(name)
+    if (!stack) throw new Error(`${name} was never started`)
+    ;({ app, backends } = stack)
+  })
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.error(`What ${name} printed:\n${app.output()}`))
+  })
+  const get = (path: string, init?: RequestInit) => fetch(`${app.url}${path}`, init)
+  const json = async (path: string, init?: RequestInit) => {
+    const response = await get(path, init)
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    }
+  }
+  const stytchCalls = () => backends.stytch.emulator.calls.authenticate
+
+  it('runs as itself and reads its configuration from its own environment', async () => {
+    const probe = (await (await get('/__runtime')).json()) as RuntimeProbe
+    expect(probe.runtime).toBe(name)
+    expect(probe.projectIdInEnv).toBe(true)
+    // workerd: no process.env exists, so the settings can only have come from the bindings.
+    expect(probe.processEnvExists).toBe(name !== 'workerd')
+  })
+
+  it('answers public routes without a token', async () => {
+    expect(await json('/')).toMatchObject({
+      status: 200,
+      body: { message: 'This endpoint is public' },
+    })
+  })
+
+  it('answers 401 token_extraction, with WWW-Authenticate, when there is no token', async () => {
+    const { status, headers, body } = await json('/api/me')
+    expect({ status, body }).toMatchObject({
+      status: 401,
+      body: { error: 'authentication_failed', type: 'token_extraction' },
+    })
+    expect(headers.get('www-authenticate')).toMatch(/^Bearer/)
+  })
+
+  it('answers 401 token_verification for a token Stytch rejects', async () => {
+    const { status, body } = await json('/api/me', bearer('not-a-real-session-token-0123456789'))
+    expect({ status, body }).toMatchObject({
+      status: 401,
+      body: { error: 'authentication_failed', type: 'token_verification' },
+    })
+  })
+
+  it('authenticates a session token, with entitlements and team from the Data API', async () => {
+    const ada = await seedCustomer(backends, { name: 'Ada Admin' })
+    const { status, body } = await json('/api/me', bearer(ada.token))
+    expect(status).toBe(200)
+    expect(body).toMatchObject({
+      memberId: ada.memberId,
+      organizationId: ada.organizationId,
+      memberEmail: 'ada@acme.example',
+      memberName: 'Ada Admin',
+      entitlementsStatus: 'loaded',
+      entitlements: ['foresight', 'byod'],
+      subscriptionTier: 'standard',
+      currentTeamName: 'Engineering',
+    })
+    expect(JSON.stringify(body)).not.toContain(ada.token)
+  })
+
+  it('calls Stytch once per token, however many requests race for it', async () => {
+    const { token } = await seedCustomer(backends)
+    const before = stytchCalls()
+    const racing = await Promise.all(Array.from({ length: 8 }, () => get('/api/me', bearer(token))))
+    const later = await get('/api/me', bearer(token))
+    expect([...racing, later].map((response) => response.status)).toEqual(Array(9).fill(200))
+    expect(stytchCalls() - before).toBe(1)
+  })
+
+  it('shares verified sessions through Upstash: sealed under the token digest, served after L1 expires', async () => {
+    const { token } = await seedCustomer(backends)
+    const before = stytchCalls()
+    expect((await get('/api/me', bearer(token))).status).toBe(200)
+    const stored = (await redis.keys()).find(
+      (entry) => entry.key === `${backends.prefix}:session:${sha256(token)}`
+    )
+    expect(stored?.ttlSeconds).toBeGreaterThan(0)
+    expect(stored?.value.toString()).not.toContain(token)
+
+    await sleep(L1_TTL_SECONDS * 1000 + 200)
+    const upstashRequests = backends.upstash.requests
+    expect((await get('/api/me', bearer(token))).status).toBe(200)
+    expect(backends.upstash.requests).toBeGreaterThan(upstashRequests)
+    expect(stytchCalls() - before).toBe(1)
+  })
+
+  it('verifies a session JWT locally against the JWKS, without sessions.authenticate', async () => {
+    const { jwt, memberId } = await seedCustomer(backends)
+    const before = stytchCalls()
+    const { status, body } = await json('/api/me', bearer(jwt))
+    expect({ status, memberId: body.memberId }).toEqual({ status: 200, memberId })
+    expect(stytchCalls()).toBe(before)
+    expect(backends.stytch.emulator.calls.jwks).toBeGreaterThanOrEqual(1)
+  })
+
+  it('lets guests and invalid tokens through optional routes as anonymous, and greets members', async () => {
+    const { token } = await seedCustomer(backends, { name: 'Grace Hopper' })
+    expect(await json('/shop')).toMatchObject({ status: 200, body: { message: 'Hello, guest' } })
+    expect(await json('/shop', bearer('not-a-real-session-token-0123456789'))).toMatchObject({
+      status: 200,
+      body: { message: 'Hello, guest' },
+    })
+    expect(await json('/shop', bearer(token))).toMatchObject({
+      status: 200,
+      body: { message: 'Welcome back, Grace Hopper' },
+    })
+  })
+
+  it('guards claims and factors with the 403 bodies of the original', async () => {
+    const member = await seedCustomer(backends, { factors: ['magic_link'] })
+    const admin = await seedCustomer(backends, {
+      claims: { admin: true },
+      factors: ['password', 'totp'],
+    })
+    expect(await json('/api/admin', bearer(member.token))).toMatchObject({
+      status: 403,
+      body: { error: 'insufficient_permissions', type: 'authorization' },
+    })
+    expect(await json('/api/secure', bearer(member.token))).toMatchObject({
+      status: 403,
+      body: { error: 'insufficient_authentication', type: 'authorization' },
+    })
+    expect((await get('/api/admin', bearer(admin.token))).status).toBe(200)
+    expect(await json('/api/secure', bearer(admin.token))).toMatchObject({
+      status: 200,
+      body: { factors: ['password', 'totp'] },
+    })
+  })
+
+  it('guards entitlements from the Data API: through when entitled, 403 upgrade prompt when not', async () => {
+    const entitled = await seedCustomer(backends, { entitlements: ['foresight'], tier: 'standard' })
+    const free = await seedCustomer(backends, { entitlements: [], tier: 'free' })
+    expect(await json('/api/foresight', bearer(entitled.token))).toMatchObject({
+      status: 200,
+      body: { tier: 'standard' },
+    })
+    expect(await json('/api/foresight', bearer(free.token))).toMatchObject({
+      status: 403,
+      body: {
+        error: 'forbidden',
+        required_entitlement: 'foresight',
+        current_tier: 'free',
+        upgrade_required: true,
+      },
+    })
+    expect(await json('/api/advanced', bearer(entitled.token))).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden', missing_entitlements: ['advanced_analytics'] },
+    })
+  })
+
+  it('answers 503 stytch_api with Retry-After when Stytch fails, never 401', async () => {
+    const { token } = await seedCustomer(backends)
+    const outage = backends.stytch.emulator.injectFault(
+      { kind: 'status', status: 503 },
+      { endpoint: 'authenticate' }
+    )
+    try {
+      const { status, headers, body } = await json('/api/me', bearer(token))
+      expect({ status, body }).toMatchObject({
+        status: 503,
+        body: { error: 'service_unavailable', type: 'stytch_api' },
+      })
+      expect(Number(headers.get('retry-after'))).toBeGreaterThan(0)
+    } finally {
+      outage.remove()
+    }
+    expect((await get('/api/me', bearer(token))).status).toBe(200)
+  })
+
+  it('answers 503 entitlements when the Data API is unreachable, never a 403 upgrade prompt', async () => {
+    const { token } = await seedCustomer(backends)
+    await backends.dataApi.faults.down()
+    try {
+      expect(await json('/api/foresight', bearer(token))).toMatchObject({
+        status: 503,
+        body: { error: 'service_unavailable', type: 'entitlements' },
+      })
+    } finally {
+      await backends.dataApi.faults.up()
+    }
+  })
+
+  it('revokes a session at Stytch and in every cache tier on logout', async () => {
+    const { token } = await seedCustomer(backends)
+    expect((await get('/api/me', bearer(token))).status).toBe(200)
+    const key = `${backends.prefix}:session:${sha256(token)}`
+    expect((await redis.keys()).some((entry) => entry.key === key)).toBe(true)
+    expect((await get('/api/logout', { method: 'POST', ...bearer(token) })).status).toBe(204)
+    expect(backends.stytch.emulator.calls.revoke).toBeGreaterThanOrEqual(1)
+    expect((await redis.keys()).some((entry) => entry.key === key)).toBe(false)
+    expect((await get('/api/me', bearer(token))).status).toBe(401)
+  })
+})
