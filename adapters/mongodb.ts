@@ -54,18 +54,53 @@ export function mongoEntitlements(clientOrUriOrOptions: MongoClient | string | M
   const db = client.db(options.db ?? (options.uri ? databaseInUri(options.uri) : client.options.dbName) ?? DEFAULT_DATABASE)
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-  const limits = () => ({ signal: AbortSignal.timeout(timeoutMs), maxTimeMS: timeoutMs })
+  const query = <T>(run: (limits: QueryLimits) => Promise<T>): Promise<T> => {
+    const signal = AbortSignal.timeout(timeoutMs)
+    return reconnecting(client, signal, () => run({ signal, maxTimeMS: timeoutMs }))
+  }
   return {
     schema,
     async findOrganization(stytchOrganizationId) {
       const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
-      return db.collection(schema.collections.organizations).findOne(filter, { projection, ...limits() })
+      return query((limits) => db.collection(schema.collections.organizations).findOne(filter, { projection, ...limits }))
     },
     async findMember(lookup) {
       const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
-      return membersOf(await db.collection(schema.collections.users).aggregate(pipeline, limits()).toArray())
+      return membersOf(await query((limits) => db.collection(schema.collections.users).aggregate(pipeline, limits).toArray()))
     },
   }
+}
+
+/** The time limits of one query. */
+interface QueryLimits {
+  readonly signal: AbortSignal
+  readonly maxTimeMS: number
+}
+
+/**
+ * Runs `run`, and once more after connecting the client again if the driver had closed its
+ * topology: the driver closes a client whose first connection fails (MongoDB down when the app
+ * starts) and then answers every operation with "Topology is closed", for good. A client its owner
+ * closed fails differently (`MongoNotConnectedError`) and is left alone. Waiting for the new
+ * connection is bounded by the query's signal.
+ */
+async function reconnecting<T>(client: MongoClient, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name !== 'MongoTopologyClosedError') throw error
+    await untilAborted(client.connect(), signal)
+    return run()
+  }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason)
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
 }
 
 function sharedClient(uri: string | undefined): MongoClient {

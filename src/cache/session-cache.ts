@@ -3,7 +3,6 @@ import { TokenVerificationError } from '../errors/auth-error.ts'
 import { tokenForLog, type Logger } from '../log/logger.ts'
 import type { TokenKind } from '../token/extract-token.ts'
 import type { SessionVerifier } from '../verify/session-verifier.ts'
-import type { VerificationLimiter } from '../verify/verification-limiter.ts'
 import { LruTtlMap } from './lru-ttl-map.ts'
 import { sha256Hex } from './sha256.ts'
 import type { TieredCache } from './tiered-cache.ts'
@@ -17,12 +16,9 @@ const MAX_NEGATIVE_ENTRIES = 10_000
 export interface SessionCacheOptions {
   readonly tier: TieredCache<AuthContext>
   readonly verifier: SessionVerifier
-  readonly limiter: VerificationLimiter
   readonly prefix: string
   /** Longest a session is cached, in ms (never past the session's own expiry). */
   readonly ttlMs: number
-  /** Longest a request may wait for a verification slot, in ms. */
-  readonly maxWaitMs: number
   readonly logger: Logger
   /** Log tokens in clear (never in production); a digest prefix otherwise. */
   readonly logSensitiveData: boolean
@@ -61,9 +57,8 @@ export class SessionCache {
   /** The session of `token` from cache, else from the verifier (rejecting with an `AuthError`). */
   verify(key: string, token: string, kind: TokenKind): Promise<AuthContext> {
     if (this.#rejected.get(key)) return Promise.reject(new TokenVerificationError())
-    const { tier, verifier, limiter, ttlMs, maxWaitMs, logger, logSensitiveData } = this.#options
+    const { tier, verifier, ttlMs, logger, logSensitiveData } = this.#options
     return tier.getOrLoad(key, async () => {
-      await limiter.acquire(maxWaitMs)
       const ref = (): string => tokenForLog(token, key.slice(key.lastIndexOf(':') + 1), logSensitiveData)
       try {
         const { auth, validUntil } = await verifier.verify(token, kind)

@@ -53,6 +53,14 @@ export class AuthError extends HTTPException {
     this.body = body
     this.headers = headers
   }
+
+  /**
+   * A new response on every call. One error can answer many requests (concurrent requests with one
+   * token share one verification, and its failure), and a response body can be read only once.
+   */
+  override getResponse(): Response {
+    return new Response(JSON.stringify(this.body), { status: this.status, headers: this.headers })
+  }
 }
 
 /**

@@ -89,10 +89,8 @@ async function buildRuntime(options: StytchAuthOptions, config: ResolvedConfig):
   const sessions = new SessionCache({
     tier: tier(sessionCodec),
     verifier,
-    limiter: new VerificationLimiter(config.maxVerificationsPerSecond),
     prefix: config.prefix,
     ttlMs: caching ? config.ttlSeconds * 1000 : 0,
-    maxWaitMs: Math.min(config.timeoutMs, MAX_LIMITER_WAIT_MS),
     logger,
     logSensitiveData: config.logSensitiveData,
   })
@@ -130,6 +128,10 @@ function defaultVerifier(
     baseUrl: project.baseUrl,
     policy: { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries },
     logger,
+    limit: {
+      limiter: new VerificationLimiter(config.maxVerificationsPerSecond),
+      maxWaitMs: Math.min(config.timeoutMs, MAX_LIMITER_WAIT_MS),
+    },
   })
 }
 

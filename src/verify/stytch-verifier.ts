@@ -7,6 +7,7 @@ import { classifyStytchError, type StytchFailure } from './classify-stytch-error
 import { sessionFromResponse } from './session-from-response.ts'
 import { sessionJwtVerifier } from './session-jwt.ts'
 import type { SessionVerifier, VerifiedSession } from './session-verifier.ts'
+import type { VerificationLimiter } from './verification-limiter.ts'
 
 /** What {@link stytchVerifier} needs. */
 export interface StytchVerifierOptions {
@@ -16,6 +17,12 @@ export interface StytchVerifierOptions {
   readonly baseUrl: string
   readonly policy: CallPolicy
   readonly logger: Logger
+  /**
+   * The rate limit of verifications with Stytch, and the longest a request waits for a slot (in
+   * ms). Only calls to Stytch take a slot: tokens rejected locally (malformed, badly signed JWTs)
+   * cost none, so a flood of them cannot keep real users out.
+   */
+  readonly limit?: { readonly limiter: VerificationLimiter; readonly maxWaitMs: number }
 }
 
 /**
@@ -37,10 +44,11 @@ const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,256}$/
  * ```
  */
 export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier {
-  const { client, policy, logger } = options
+  const { client, policy, logger, limit } = options
   const jwts = sessionJwtVerifier({ ...options, timeoutMs: policy.timeoutMs })
 
   const authenticate = async (body: Record<string, string>): Promise<VerifiedSession> => {
+    await limit?.limiter.acquire(limit.maxWaitMs)
     let response: unknown
     try {
       response = await callStytch(client, (c) => c.sessions.authenticate(body), policy)
