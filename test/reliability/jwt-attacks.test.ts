@@ -1,0 +1,535 @@
+/**
+ * Forged and tampered session JWTs, sent as a bearer token and as the `stytch_session_jwt` cookie:
+ * every one is a 401, no handler sees it, and none costs a call to Stytch's `/sessions/authenticate`
+ * (only a validly signed JWT past its 5-minute `exp` is ever sent there).
+ */
+import fc from 'fast-check'
+import { base64url, exportJWK, exportSPKI, type JWTPayload } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stytchEmulator, type EmulatedSession } from '../../src/testing/index.ts'
+import {
+  assembleJwt,
+  attackerKey,
+  claimsOf,
+  encodeJson,
+  nowSeconds,
+  signJwt,
+  type AttackerKey,
+} from './forge.ts'
+import { HandlerLedger } from './ledger.ts'
+import { captureLogger, recordingApp, uniquePrefix } from './recording-app.ts'
+import { failOnUnhandledRejections } from './unhandled-rejections.ts'
+import { startWorld, type World } from './world.ts'
+
+failOnUnhandledRejections()
+const ledger = new HandlerLedger()
+let world: World
+let kit: Kit
+beforeAll(async () => {
+  world = await startWorld()
+  kit = await forgeryKit(world)
+})
+afterAll(async () => {
+  expect(ledger.violations()).toEqual([])
+  await world?.close()
+})
+
+/** What a forger has: a victim's real JWT, Stytch's key (to sign what Stytch never would), keys of their own. */
+interface Kit {
+  readonly app: ReturnType<typeof recordingApp>
+  readonly victim: EmulatedSession
+  readonly claims: JWTPayload
+  readonly kid: string
+  /** Stytch's signing key: for claims-level attacks, where only the claims are wrong. */
+  readonly stytchKey: CryptoKey
+  readonly publicPem: string
+  readonly publicJwk: string
+  readonly attacker: AttackerKey
+  /** A real, validly signed session JWT of another Stytch project. */
+  readonly otherProjectJwt: string
+}
+
+async function forgeryKit(world: World): Promise<Kit> {
+  const app = recordingApp(
+    { ...world.stytchOptions(), logger: captureLogger(), prefix: uniquePrefix('jwt-attacks') },
+    ledger
+  )
+  const victim = await world.session(ledger)
+  // The app has fetched the key set: an attack cannot hide behind a first fetch.
+  expect((await app.request('/api/me', bearer(victim.sessionJwt))).status).toBe(200)
+  const key = await world.stytch.emulator.signingKeys()
+  const other = stytchEmulator({ projectId: 'project-test-11111111-1111-4111-8111-111111111111' })
+  return {
+    app,
+    victim,
+    claims: claimsOf(victim.sessionJwt),
+    kid: key.kid,
+    stytchKey: key.privateKey,
+    publicPem: await exportSPKI(key.publicKey),
+    publicJwk: JSON.stringify(await exportJWK(key.publicKey)),
+    attacker: await attackerKey(),
+    otherProjectJwt: (await other.seed()).sessionJwt,
+  }
+}
+
+function bearer(token: string): { headers: Record<string, string> } {
+  return { headers: { authorization: `Bearer ${token}` } }
+}
+
+const HOUR = 3600
+const SESSION_CLAIM = 'https://stytch.com/session'
+const ORGANIZATION_CLAIM = 'https://stytch.com/organization'
+
+/** Claims of the victim's session with `changes` (a `null` removes the claim). */
+function claimsWith(changes: Record<string, unknown>): JWTPayload {
+  const claims: Record<string, unknown> = { ...kit.claims }
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete claims[name]
+    else claims[name] = value
+  }
+  return claims
+}
+
+/** Signed with Stytch's own key under its real `kid`: only the claims or header are wrong. */
+function stytchSigned(claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
+  return signJwt(claims, { alg: 'RS256', typ: 'JWT', kid: kit.kid, ...header }, kit.stytchKey)
+}
+
+/** Signed with the attacker's key, under any header. */
+function attackerSigned(claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
+  return signJwt(
+    claims,
+    { alg: 'RS256', typ: 'JWT', kid: kit.kid, ...header },
+    kit.attacker.privateKey
+  )
+}
+
+/** Header and claims as given (no library checks them), signed RS256 by the attacker. */
+async function rawSigned(header: unknown, claims: unknown): Promise<string> {
+  const unsigned = `${encodeJson(header)}.${encodeJson(claims)}`
+  const bytes = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    kit.attacker.privateKey,
+    new TextEncoder().encode(unsigned)
+  )
+  return `${unsigned}.${base64url.encode(new Uint8Array(bytes))}`
+}
+
+/** The victim's header and signature around another payload. */
+function withPayload(claims: JWTPayload): string {
+  const [header, , signature] = kit.victim.sessionJwt.split('.')
+  return `${header}.${encodeJson(claims)}.${signature}`
+}
+
+/** An attacker-signed JWT with a padding claim, sized so that `Bearer <jwt>` is as close to `bytes` as possible without exceeding it. */
+async function paddedTo(bytes: number): Promise<string> {
+  let padding = bytes
+  for (;;) {
+    const jwt = await attackerSigned({ ...kit.claims, padding: 'x'.repeat(padding) })
+    const size = `Bearer ${jwt}`.length
+    if (size <= bytes) return jwt
+    padding -= Math.max(1, Math.floor(((size - bytes) * 3) / 4))
+  }
+}
+
+interface Attack {
+  readonly name: string
+  readonly forge: () => Promise<string> | string
+  /** The error type of the 401 (default `token_verification`). */
+  readonly type?: 'token_verification' | 'token_extraction'
+}
+
+const ATTACKS: readonly Attack[] = [
+  {
+    name: 'alg none, empty signature',
+    forge: () => assembleJwt({ alg: 'none', typ: 'JWT', kid: kit.kid }, kit.claims),
+  },
+  {
+    name: 'alg none, with the real signature kept',
+    forge: () =>
+      assembleJwt(
+        { alg: 'none', typ: 'JWT', kid: kit.kid },
+        kit.claims,
+        kit.victim.sessionJwt.split('.')[2]
+      ),
+  },
+  {
+    name: 'alg "None" (case variant)',
+    forge: () => assembleJwt({ alg: 'None', typ: 'JWT' }, kit.claims, 'AAAA'),
+  },
+  {
+    name: 'alg duplicated in the header ("RS256" then "none")',
+    forge: () =>
+      `${base64url.encode(`{"alg":"RS256","typ":"JWT","kid":"${kit.kid}","alg":"none"}`)}.${encodeJson(kit.claims)}.` +
+      'AAAA',
+  },
+  {
+    name: 'HS256 keyed with the public key (PEM)',
+    forge: () =>
+      signJwt(
+        kit.claims,
+        { alg: 'HS256', typ: 'JWT', kid: kit.kid },
+        new TextEncoder().encode(kit.publicPem)
+      ),
+  },
+  {
+    name: 'HS256 keyed with the public key (JWK JSON)',
+    forge: () =>
+      signJwt(
+        kit.claims,
+        { alg: 'HS256', typ: 'JWT', kid: kit.kid },
+        new TextEncoder().encode(kit.publicJwk)
+      ),
+  },
+  {
+    name: 'PS256 (another RSA algorithm) under the real kid',
+    forge: () =>
+      assembleJwt(
+        { alg: 'PS256', typ: 'JWT', kid: kit.kid },
+        kit.claims,
+        kit.victim.sessionJwt.split('.')[2]
+      ),
+  },
+  { name: 'the real kid, signed by the attacker', forge: () => attackerSigned(kit.claims) },
+  {
+    name: 'no kid, signed by the attacker',
+    forge: () => signJwt(kit.claims, { alg: 'RS256', typ: 'JWT' }, kit.attacker.privateKey),
+  },
+  {
+    name: 'kid injection: path traversal',
+    forge: () => attackerSigned(kit.claims, { kid: '../../../../../../etc/passwd' }),
+  },
+  {
+    name: 'kid injection: SQL',
+    forge: () => attackerSigned(kit.claims, { kid: "' OR '1'='1' --" }),
+  },
+  {
+    name: 'kid injection: a URL',
+    forge: () => attackerSigned(kit.claims, { kid: 'https://attacker.example/jwks.json' }),
+  },
+  {
+    name: 'kid injection: an object',
+    forge: () => attackerSigned(kit.claims, { kid: { $ne: null } }),
+  },
+  {
+    name: 'unknown kid',
+    forge: () =>
+      attackerSigned(kit.claims, { kid: 'jwk-test-00000000-0000-4000-8000-000000000000' }),
+  },
+  {
+    name: 'embedded jwk header carrying the attacker key',
+    forge: async () => attackerSigned(kit.claims, { jwk: await exportJWK(kit.attacker.publicKey) }),
+  },
+  {
+    name: 'jku header pointing at an attacker key set',
+    forge: () => attackerSigned(kit.claims, { jku: 'https://attacker.example/jwks.json' }),
+  },
+  {
+    name: 'unknown critical header',
+    forge: () =>
+      rawSigned(
+        { alg: 'RS256', typ: 'JWT', kid: kit.kid, crit: ['x-attack'], 'x-attack': true },
+        kit.claims
+      ),
+  },
+  {
+    name: 'unencoded payload (b64: false)',
+    forge: () =>
+      assembleJwt(
+        { alg: 'RS256', typ: 'JWT', kid: kit.kid, b64: false, crit: ['b64'] },
+        kit.claims,
+        'AAAA'
+      ),
+  },
+  {
+    name: 'header that is not JSON',
+    forge: () => `${base64url.encode('{"alg":')}.${encodeJson(kit.claims)}.AAAA`,
+  },
+  { name: 'header that is an array', forge: () => assembleJwt(['RS256'], kit.claims, 'AAAA') },
+  {
+    name: 'signature stripped',
+    forge: () => kit.victim.sessionJwt.split('.').slice(0, 2).join('.') + '.',
+  },
+  {
+    name: 'payload tampered: another member (sub)',
+    forge: () =>
+      withPayload(claimsWith({ sub: 'member-test-00000000-0000-4000-8000-000000000000' })),
+  },
+  {
+    name: 'payload tampered: another organization',
+    forge: () =>
+      withPayload(
+        claimsWith({
+          [ORGANIZATION_CLAIM]: {
+            organization_id: 'organization-test-00000000-0000-4000-8000-000000000000',
+            slug: 'victim',
+          },
+        })
+      ),
+  },
+  {
+    name: 'payload tampered: exp extended by a day',
+    forge: () => withPayload(claimsWith({ exp: nowSeconds() + 24 * HOUR })),
+  },
+  {
+    name: 'expired and badly signed',
+    forge: () =>
+      attackerSigned(
+        claimsWith({
+          iat: nowSeconds() - 2 * HOUR,
+          nbf: nowSeconds() - 2 * HOUR,
+          exp: nowSeconds() - HOUR,
+        })
+      ),
+  },
+  {
+    name: 'expired and unsigned (alg none)',
+    forge: () =>
+      assembleJwt({ alg: 'none', typ: 'JWT' }, claimsWith({ exp: nowSeconds() - HOUR }), 'AAAA'),
+  },
+  {
+    name: 'not yet valid (nbf in a minute), validly signed',
+    forge: () => stytchSigned(claimsWith({ nbf: nowSeconds() + 60 })),
+  },
+  {
+    name: 'wrong aud (another project), validly signed',
+    forge: () =>
+      stytchSigned(claimsWith({ aud: ['project-test-11111111-1111-4111-8111-111111111111'] })),
+  },
+  { name: 'no aud, validly signed', forge: () => stytchSigned(claimsWith({ aud: null })) },
+  {
+    name: 'wrong iss, validly signed',
+    forge: () =>
+      stytchSigned(
+        claimsWith({ iss: 'stytch.com/project-test-11111111-1111-4111-8111-111111111111' })
+      ),
+  },
+  {
+    name: 'iss with a trailing slash, validly signed',
+    forge: () => stytchSigned(claimsWith({ iss: `${world.stytch.url}/` })),
+  },
+  { name: 'no exp, validly signed', forge: () => stytchSigned(claimsWith({ exp: null })) },
+  {
+    name: `missing ${SESSION_CLAIM} claim, validly signed`,
+    forge: () => stytchSigned(claimsWith({ [SESSION_CLAIM]: null })),
+  },
+  {
+    name: `missing ${ORGANIZATION_CLAIM} claim, validly signed`,
+    forge: () => stytchSigned(claimsWith({ [ORGANIZATION_CLAIM]: null })),
+  },
+  {
+    name: 'session claim of the wrong shape, validly signed',
+    forge: () => stytchSigned(claimsWith({ [SESSION_CLAIM]: 'admin' })),
+  },
+  {
+    name: 'session already expired (expires_at in the past), validly signed',
+    forge: () =>
+      stytchSigned(
+        claimsWith({
+          [SESSION_CLAIM]: {
+            ...(kit.claims[SESSION_CLAIM] as object),
+            expires_at: new Date(Date.now() - 60_000).toISOString(),
+          },
+        })
+      ),
+  },
+  {
+    name: 'typ missing, validly signed',
+    forge: () => signJwt(kit.claims, { alg: 'RS256', kid: kit.kid }, kit.stytchKey),
+  },
+  {
+    name: 'typ "at+jwt", validly signed',
+    forge: () => stytchSigned(kit.claims, { typ: 'at+jwt' }),
+  },
+  { name: 'a validly signed JWT of another Stytch project', forge: () => kit.otherProjectJwt },
+  {
+    name: 'a payload near 4 KiB (the header just within the limit), badly signed',
+    forge: () => paddedTo(4096),
+  },
+  {
+    name: 'a payload over 4 KiB',
+    forge: () => attackerSigned({ ...kit.claims, padding: 'x'.repeat(4096) }),
+    type: 'token_extraction',
+  },
+  {
+    name: 'a payload of 1 MiB',
+    forge: () => attackerSigned({ ...kit.claims, padding: 'x'.repeat(1 << 20) }),
+    type: 'token_extraction',
+  },
+]
+
+describe('JWT attacks: 401, no handler, no call to /sessions/authenticate', () => {
+  it.each(ATTACKS.map((attack) => [attack.name, attack] as const))('%s', async (_name, attack) => {
+    const jwt = await attack.forge()
+    const type = attack.type ?? 'token_verification'
+    const before = world.stytch.emulator.calls.authenticate
+    const asHeader = await kit.app.request('/api/me', bearer(jwt))
+    expect({ status: asHeader.status, body: await asHeader.json() }).toMatchObject({
+      status: 401,
+      body: { type },
+    })
+    expect(asHeader.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    const asCookie = await kit.app.request('/api/me', {
+      headers: { cookie: `stytch_session_jwt=${jwt}` },
+    })
+    expect({ status: asCookie.status, body: await asCookie.json() }).toMatchObject({
+      status: 401,
+      body: { type },
+    })
+    const optional = await kit.app.request('/optional/me', bearer(jwt))
+    expect({ status: optional.status, body: await optional.json() }).toEqual({
+      status: 200,
+      body: { auth: null },
+    })
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+
+  it('the near-4-KiB attack really is at the limit, and the same size is accepted when Stytch signed it', async () => {
+    const forged = await paddedTo(4096)
+    expect(`Bearer ${forged}`.length).toBeGreaterThan(4096 - 8)
+    const [, payload] = forged.split('.')
+    const genuine = await stytchSigned(
+      JSON.parse(new TextDecoder().decode(base64url.decode(payload!))) as JWTPayload
+    )
+    ledger.alias(genuine, kit.victim)
+    expect(`Bearer ${genuine}`.length).toBeLessThanOrEqual(4096)
+    expect((await kit.app.request('/api/me', bearer(genuine))).status).toBe(200)
+  })
+})
+
+describe('property: random headers and payloads, signed by the attacker or not at all', () => {
+  const header = fc.record(
+    {
+      alg: fc.oneof(
+        fc.constantFrom('RS256', 'none', 'None', 'HS256', 'RS512', 'PS256', 'ES256', 'EdDSA', ''),
+        fc.string(),
+        fc.integer()
+      ),
+      typ: fc.oneof(fc.constant('JWT'), fc.string(), fc.constant(null)),
+      kid: fc.oneof(
+        fc.constant('real'),
+        fc.string(),
+        fc.integer(),
+        fc.constant(null),
+        fc.jsonValue()
+      ),
+      crit: fc.array(fc.string(), { maxLength: 2 }),
+      b64: fc.boolean(),
+    },
+    { requiredKeys: ['alg'] }
+  )
+  const payload = fc.record(
+    {
+      sub: fc.oneof(fc.constant('victim'), fc.string(), fc.jsonValue()),
+      aud: fc.oneof(fc.constant('project'), fc.string(), fc.jsonValue()),
+      iss: fc.oneof(fc.constant('stytch'), fc.string()),
+      exp: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant('future')),
+      nbf: fc.oneof(fc.integer(), fc.constant('past')),
+      session: fc.oneof(fc.constant('victim'), fc.jsonValue()),
+      organization: fc.oneof(fc.constant('victim'), fc.jsonValue()),
+    },
+    { requiredKeys: [] }
+  )
+  const signature = fc.oneof(
+    fc.constant('attacker' as const),
+    fc.constant('' as const),
+    fc
+      .base64String({ minLength: 4, maxLength: 400 })
+      .map((text) => text.replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', ''))
+  )
+
+  it('never authenticates, never asks Stytch, never answers 5xx', async () => {
+    const before = world.stytch.emulator.calls.authenticate
+    await fc.assert(
+      fc.asyncProperty(header, payload, signature, async (h, p, s) => {
+        const jwt = await forgedFrom(h, p, s)
+        const res = await kit.app.request('/api/me', bearer(jwt))
+        expect(res.status).toBe(401)
+      }),
+      { numRuns: 400 }
+    )
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+
+  it('a real JWT with one character changed is a 401, or (base64url slack in the last character) the very same session', async () => {
+    const jwt = kit.victim.sessionJwt
+    const before = world.stytch.emulator.calls.authenticate
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: jwt.length - 1 }),
+        fc.constantFrom(...alphabet),
+        async (at, char) => {
+          if (jwt[at] === '.' || jwt[at] === char) return
+          const mutated = `${jwt.slice(0, at)}${char}${jwt.slice(at + 1)}`
+          const res = await kit.app.request('/api/me', bearer(mutated))
+          if (res.status === 200) {
+            expect(sameBytes(mutated, jwt)).toBe(true)
+            ledger.alias(mutated, kit.victim)
+          } else expect(res.status).toBe(401)
+        }
+      ),
+      { numRuns: 400 }
+    )
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+})
+
+describe('the one JWT that reaches Stytch: validly signed, past its exp', () => {
+  it('is refreshed with Stytch while the session lives, and a 401 once it is revoked', async () => {
+    const session = await world.session(ledger)
+    const mint = (ageMs: number) =>
+      world.stytch.emulator.mintSessionJwt(session.session.member_session_id, {
+        issuedAt: new Date(Date.now() - ageMs),
+      })
+    const stale = ledger.alias(await mint(600_000), session)
+    const staleToo = await mint(599_000)
+    const before = world.stytch.emulator.calls.authenticate
+    expect((await kit.app.request('/api/me', bearer(stale))).status).toBe(200)
+    expect(world.stytch.emulator.calls.authenticate).toBe(before + 1)
+    world.stytch.emulator.revokeSession(session.session.member_session_id)
+    expect((await kit.app.request('/api/me', bearer(staleToo))).status).toBe(401)
+    expect(world.stytch.emulator.calls.authenticate).toBe(before + 2)
+  })
+})
+
+/** Fuzzed claims that stand for the victim's real value when they hold this symbol. */
+const SYMBOLIC_CLAIMS: Readonly<
+  Record<string, { readonly claim: string; readonly symbol: string; readonly real: () => unknown }>
+> = {
+  sub: { claim: 'sub', symbol: 'victim', real: () => kit.claims.sub },
+  aud: { claim: 'aud', symbol: 'project', real: () => kit.claims.aud },
+  iss: { claim: 'iss', symbol: 'stytch', real: () => kit.claims.iss },
+  exp: { claim: 'exp', symbol: 'future', real: () => nowSeconds() + 300 },
+  nbf: { claim: 'nbf', symbol: 'past', real: () => nowSeconds() - 10 },
+  session: { claim: SESSION_CLAIM, symbol: 'victim', real: () => kit.claims[SESSION_CLAIM] },
+  organization: {
+    claim: ORGANIZATION_CLAIM,
+    symbol: 'victim',
+    real: () => kit.claims[ORGANIZATION_CLAIM],
+  },
+}
+
+/** A JWT from fuzzed parts: the victim's claims with the fuzzed ones replacing theirs. */
+async function forgedFrom(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  signature: string
+): Promise<string> {
+  const claims: Record<string, unknown> = { ...kit.claims }
+  for (const [field, value] of Object.entries(payload)) {
+    const symbolic = SYMBOLIC_CLAIMS[field]
+    if (symbolic) claims[symbolic.claim] = value === symbolic.symbol ? symbolic.real() : value
+  }
+  const fullHeader = { ...header, ...(header['kid'] === 'real' ? { kid: kit.kid } : {}) }
+  return signature === 'attacker'
+    ? rawSigned(fullHeader, claims)
+    : assembleJwt(fullHeader, claims, signature)
+}
+
+/** Whether two compact JWTs decode to the same bytes, segment by segment. */
+function sameBytes(a: string, b: string): boolean {
+  const decode = (jwt: string) =>
+    jwt.split('.').map((part) => Buffer.from(part, 'base64url').toString('hex'))
+  return JSON.stringify(decode(a)) === JSON.stringify(decode(b))
+}

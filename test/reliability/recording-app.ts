@@ -1,0 +1,85 @@
+/**
+ * The app every attack in this suite is aimed at: a real Hono app with the routes users write,
+ * whose handlers record every `c.var.auth` they see in a {@link HandlerLedger}.
+ */
+import { Hono } from 'hono'
+import {
+  requireEntitlement,
+  stytchAuth,
+  type AuthEnv,
+  type OptionalAuthEnv,
+  type StytchAuthOptions,
+} from '../../src/index.ts'
+import type { HandlerLedger } from './ledger.ts'
+
+/** The entitlement `/api/entitled` requires. */
+export const GUARDED_ENTITLEMENT = 'foresight'
+
+/**
+ * A public route, protected routes (`/api/me`, `/api/entitled` behind `requireEntitlement`) and an
+ * optional route (`/optional/me`), all recording what their handlers see.
+ *
+ * @example
+ * ```ts
+ * const app = recordingApp({ projectId, secret, baseUrl }, ledger)
+ * await app.request('/api/me', bearer(token))
+ * ```
+ */
+export function recordingApp(options: StytchAuthOptions, ledger: HandlerLedger): Hono {
+  const app = new Hono()
+  app.get('/public', (c) => c.text('public'))
+
+  const protectedRoutes = new Hono<AuthEnv>()
+  protectedRoutes.use('*', stytchAuth(options))
+  protectedRoutes.get('/me', (c) => {
+    ledger.record(c, '/api/me')
+    return c.json(c.var.auth)
+  })
+  protectedRoutes.get('/entitled', requireEntitlement(GUARDED_ENTITLEMENT), (c) => {
+    ledger.record(c, '/api/entitled')
+    return c.json(c.var.auth)
+  })
+  app.route('/api', protectedRoutes)
+
+  const optionalRoutes = new Hono<OptionalAuthEnv>()
+  optionalRoutes.use('*', stytchAuth({ ...options, optional: true }))
+  optionalRoutes.get('/me', (c) => {
+    ledger.record(c, '/optional/me', true)
+    return c.json({ auth: c.var.auth })
+  })
+  app.route('/optional', optionalRoutes)
+  return app
+}
+
+/** `Authorization: Bearer` headers for a token. */
+export function bearer(token: string): { headers: Record<string, string> } {
+  return { headers: { authorization: `Bearer ${token}` } }
+}
+
+/** A logger that keeps every line (level, message and fields) for inspection. */
+export function captureLogger(): {
+  readonly lines: string[]
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+} {
+  const lines: string[] = []
+  const keep = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push(`${level} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`)
+  }
+  return {
+    lines,
+    debug: keep('debug'),
+    info: keep('info'),
+    warn: keep('warn'),
+    error: keep('error'),
+  }
+}
+
+let prefixes = 0
+
+/** A cache prefix no other app of the process uses, so each app gets its own caches and runtime. */
+export function uniquePrefix(label: string): string {
+  return `rel_${label.replace(/[^a-z0-9]+/gi, '_')}_${process.pid}_${++prefixes}`
+}
