@@ -1,3 +1,4 @@
+import { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import { NO_ENTITLEMENTS, type AuthContext, type EntitlementFields } from '../context/auth-context.ts'
 import type { Logger } from '../log/logger.ts'
@@ -10,6 +11,8 @@ export const ORGANIZATION_TTL_MS = 3_600_000
 export const USER_ID_TTL_MS = 3_600_000
 /** How long "no such organization" is cached, so a new organization shows up soon. */
 const MISSING_ORGANIZATION_TTL_MS = 60_000
+/** Longest any source call may take (adapters have shorter timeouts of their own). */
+const SOURCE_TIMEOUT_MS = 5_000
 
 /** What an {@link EntitlementLoader} is built from. */
 export interface EntitlementLoaderOptions {
@@ -29,7 +32,8 @@ const UNAVAILABLE = Symbol('unavailable')
  * parallel, the member's user id (cached 1 h) and current team (fresh on every request unless a
  * team TTL is set). The team counts only if it belongs to the member's organization. A source
  * outage never fails authentication: the fields read as unavailable and entitlement guards answer
- * 503.
+ * 503. A circuit breaker stops asking a failed source for 2 s, so an outage costs one query timeout
+ * now and then, not one on every request.
  *
  * @example
  * ```ts
@@ -39,9 +43,17 @@ const UNAVAILABLE = Symbol('unavailable')
  */
 export class EntitlementLoader {
   readonly #options: EntitlementLoaderOptions
+  readonly #source: EntitlementSource
 
   constructor(options: EntitlementLoaderOptions) {
     this.#options = options
+    const breaker = new CircuitBreaker({ timeoutMs: SOURCE_TIMEOUT_MS })
+    const { source } = options
+    this.#source = {
+      schema: source.schema,
+      findOrganization: (id) => breaker.run(() => source.findOrganization(id)),
+      findMember: (lookup) => breaker.run(() => source.findMember(lookup)),
+    }
   }
 
   async entitlementsOf(auth: AuthContext): Promise<EntitlementFields> {
@@ -67,7 +79,8 @@ export class EntitlementLoader {
   }
 
   async #organization(stytchOrganizationId: string): Promise<OrganizationRecord | null | typeof UNAVAILABLE> {
-    const { organizations, source, prefix } = this.#options
+    const { organizations, prefix } = this.#options
+    const source = this.#source
     try {
       return await organizations.getOrLoad(`${prefix}:org:${stytchOrganizationId}`, async () => {
         const doc = await source.findOrganization(stytchOrganizationId)
@@ -102,7 +115,8 @@ export class EntitlementLoader {
 
   /** One round trip with a cached user id (user + team by `_id`); by Stytch member id otherwise. */
   async #freshMember(stytchMemberId: string): Promise<MemberRecord | null> {
-    const { userIds, source, prefix } = this.#options
+    const { userIds, prefix } = this.#options
+    const source = this.#source
     const key = `${prefix}:user:${stytchMemberId}`
     const userId = await userIds.get(key)
     const docs = await source.findMember(userId ? { userId } : { stytchMemberId })

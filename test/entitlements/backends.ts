@@ -23,7 +23,7 @@ export interface Backend {
   readonly uri?: string
   readonly dataApi?: { readonly url: string; readonly apiKey: string }
   /** Fault switches, where the backend can be taken down. */
-  readonly faults?: { down(): Promise<void>; up(): Promise<void> }
+  readonly faults?: { down(): Promise<void>; up(): Promise<void>; slow(ms: number): void }
   close(): Promise<void>
 }
 

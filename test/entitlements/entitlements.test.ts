@@ -232,6 +232,25 @@ describe.each(backends)('entitlements from $name', (backend) => {
     }
   })
 
+  it.skipIf(!backend.faults)('a source slower than its timeout costs one wait, then fails fast until it recovers', async () => {
+    const app = appWith(backend.source())
+    const who = await customer(backend.db)
+    expect((await app.request('/me', bearer(who.token))).status).toBe(200)
+    backend.faults!.slow(3000)
+    try {
+      const first = performance.now()
+      expect((await app.request('/me', bearer(who.token))).status).toBe(200)
+      expect(performance.now() - first).toBeGreaterThan(1000)
+      const next = performance.now()
+      expect((await app.request('/me', bearer(who.token))).status).toBe(200)
+      expect(performance.now() - next).toBeLessThan(300)
+    } finally {
+      backend.faults!.slow(0)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    expect(await (await app.request('/me', bearer(who.token))).json()).toMatchObject({ currentTeamName: 'Engineering' })
+  })
+
   describe('malformed documents never produce a 5xx', () => {
     const shapes: [string, Parameters<typeof customer>[1]][] = [
       ['entitlements is a string', { entitlements: 'foresight' }],

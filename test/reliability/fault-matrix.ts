@@ -244,12 +244,12 @@ export const FAULT_MATRIX = [
   {
     id: 'jwks-rotated-recently-fetched',
     dependency: 'JWKS',
-    fault: 'key rotated less than 30 s after the app fetched the key set',
+    fault: 'key rotated less than 5 s after the app fetched the key set',
     during: [{ request: 'JWT signed by the new key', status: 401, type: 'token_verification' }],
     after: [ok('JWT signed by the new key')],
     bound: 'jwks',
     behaviour:
-      "The key set is refetched for an unknown `kid` at most once per 30 s (jose's cooldown), so for up to 30 s after its last fetch an app rejects JWTs of a brand-new key. Once the cooldown has passed, the next such JWT refetches the key set and verifies.",
+      "The key set is refetched for an unknown `kid` at most once per 5 s, so for up to 5 s after its last fetch an app rejects JWTs of a brand-new key (and remembers each such rejection for 10 s). Once the cooldown has passed, the next such JWT refetches the key set and verifies.",
   },
   {
     id: 'jwks-unknown-kid',
@@ -259,7 +259,7 @@ export const FAULT_MATRIX = [
     after: [ok('session JWT')],
     bound: 'local',
     behaviour:
-      'Rejected locally without a call to `/sessions/authenticate`; the key set is refetched at most once per 30 s.',
+      'Rejected locally without a call to `/sessions/authenticate`; the key set is refetched at most once per 5 s.',
   },
   {
     id: 'redis-down-at-start',
@@ -336,7 +336,7 @@ export const FAULT_MATRIX = [
     after: [ok('entitlement guard')],
     bound: 'mongo',
     behaviour:
-      'Authentication still succeeds (entitlement fields null, status `unavailable`); entitlement guards answer 503, never a 403 upgrade prompt. The team is read on every request, so every authenticated request waits for MongoDB up to `queryTimeoutMs` meanwhile.',
+      'Authentication still succeeds (entitlement fields null, status `unavailable`); entitlement guards answer 503, never a 403 upgrade prompt. The team is read on every request, but a circuit breaker stops asking the failed source for 2 s: one request waits up to `queryTimeoutMs` now and then, the others not at all.',
   },
   {
     id: 'mongo-down-at-start',

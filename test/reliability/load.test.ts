@@ -30,8 +30,11 @@ if (!availability.available) console.warn(availability.reason)
 const profile = loadProfile(process.env['AYZ_LOAD_TEST'])
 /** The app's Stytch budget per request (retries included) in this test. */
 const TIMEOUT_MS = 2000
-/** Time after a fault is removed during which a request may still see its effect. */
-const FAULT_GRACE_MS = 500
+/**
+ * Time after a fault is removed during which a request may still see its effect: a circuit breaker
+ * (cache and entitlement source) waits 2 s before it asks the dependency again.
+ */
+const FAULT_GRACE_MS = 2500
 /** Longest any request may take: Stytch's budget, the verification-slot wait, MongoDB, a margin. */
 const MAX_LATENCY_MS = TIMEOUT_MS + 2000 + 1000 + 1000
 
@@ -122,7 +125,9 @@ describe.skipIf(!availability.available)(
         await faults
         const stytchCalls = world.stytch.emulator.calls
 
-        // Every fault removed: the same server serves again, with no 503 at all.
+        // Every fault removed and the breakers' cooldown passed: the same server serves again,
+        // with no 503 at all.
+        await new Promise((resolve) => setTimeout(resolve, FAULT_GRACE_MS))
         const recovery = await drive({
           baseUrl,
           concurrency: profile.concurrency,

@@ -3,13 +3,14 @@
  * and JWTs naming a key that was never published.
  */
 import { vi, expect } from 'vitest'
+import { NEGATIVE_TTL_MS } from '../../../src/cache/session-cache.ts'
 import type { Fault } from '../../../src/testing/index.ts'
 import { attackerKey, claimsOf, signJwt } from '../forge.ts'
 import type { World } from '../world.ts'
 import { NO_FAULT, rowApp, warm, type Arranged, type Scenario } from './scenario.ts'
 
-/** jose's cooldown between two key-set fetches for an unknown `kid`. */
-const JWKS_COOLDOWN_MS = 30_000
+/** The shortest time between two key-set fetches for an unknown `kid` (src/verify/session-jwt.ts). */
+const JWKS_COOLDOWN_MS = 5_000
 
 /** Asserts, after the row's requests, that none of them reached `/sessions/authenticate`. */
 function noAuthenticateCalls(world: World): Pick<Arranged, 'checkDuring'> & { start(): void } {
@@ -86,7 +87,8 @@ const previousKeyDropped: Scenario = async (world, ledger) => {
 
 /**
  * The app fetched the key set (verifying a JWT) just before Stytch rotated its key. "Removing the
- * fault" is letting jose's 30 s cooldown pass, by moving the clock (`Date` only) forward.
+ * fault" is letting the 5 s cooldown pass, and the 10 s for which the rejection is remembered, by
+ * moving the clock (`Date` only) forward.
  */
 const rotatedRecentlyFetched: Scenario = async (world, ledger) => {
   const { app } = rowApp(world, ledger, 'jwks-rotated-recently-fetched')
@@ -100,7 +102,7 @@ const rotatedRecentlyFetched: Scenario = async (world, ledger) => {
     remove: async () => {
       vi.useFakeTimers({
         toFake: ['Date'],
-        now: Date.now() + JWKS_COOLDOWN_MS + 1000,
+        now: Date.now() + Math.max(JWKS_COOLDOWN_MS, NEGATIVE_TTL_MS) + 1000,
         shouldAdvanceTime: true,
       })
     },
