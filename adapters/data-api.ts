@@ -54,7 +54,7 @@ export function dataApiEntitlements(options: DataApiEntitlementsOptions): Entitl
       // EJSON in, so ObjectIds in filters keep their type; plain JSON out (ObjectIds as hex strings).
       headers: { 'content-type': 'application/ejson', accept: 'application/json', apiKey: options.apiKey },
       body: JSON.stringify({ ...namespace, collection, ...body }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
     })
     if (!response.ok) throw new Error(`Data API ${name} answered ${response.status}`)
     return (await response.json()) as T

@@ -55,7 +55,7 @@ export function mongoEntitlements(clientOrUriOrOptions: MongoClient | string | M
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
   const query = <T>(run: (limits: QueryLimits) => Promise<T>): Promise<T> => {
-    const signal = AbortSignal.timeout(timeoutMs)
+    const signal = AbortSignal.timeout(Math.ceil(timeoutMs))
     return reconnecting(client, signal, () => run({ signal, maxTimeMS: timeoutMs }))
   }
   return {

@@ -73,7 +73,7 @@ function ownClient(options: UpstashCacheOptions, timeoutMs: number): UpstashClie
     automaticDeserialization: false,
     enableTelemetry: false,
     retry: { retries: 1, backoff: () => 50 },
-    signal: () => AbortSignal.timeout(timeoutMs),
+    signal: () => AbortSignal.timeout(Math.ceil(timeoutMs)),
   })
 }
 

@@ -39,7 +39,7 @@ export async function callStytch<T>(
     const attemptsLeft = policy.maxRetries - attempt + 1
     const attemptMs = Math.min(remaining, Math.max(remaining / attemptsLeft, MIN_ATTEMPT_MS))
     try {
-      return await withSignal(client, AbortSignal.timeout(Math.max(1, attemptMs)), call)
+      return await withSignal(client, AbortSignal.timeout(Math.max(1, Math.ceil(attemptMs))), call)
     } catch (error) {
       const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2)
       const retry =

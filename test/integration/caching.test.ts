@@ -113,6 +113,28 @@ describe('caching of verified sessions', () => {
     expect(stytch.emulator.calls.authenticate).toBe(1)
   })
 
+  it('the cache-hit fast path keeps every extraction rule: duplicate headers, schemes, cookies', async () => {
+    const server = app()
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(sessionToken))).status).toBe(200)
+    const twice = await server.request('/me', { headers: { authorization: `Bearer ${sessionToken}, Bearer ${sessionToken}` } })
+    expect(twice.status).toBe(401)
+    expect(await twice.json()).toMatchObject({ message: 'Multiple Authorization headers are not allowed' })
+    expect((await server.request('/me', { headers: { authorization: `bearer ${sessionToken}` } })).status).toBe(200)
+    expect((await server.request('/me', { headers: { cookie: `stytch_session=${sessionToken}` } })).status).toBe(200)
+    const cookieFirst = app({ tokenFrom: ['cookie', 'header'] })
+    const other = await stytch.emulator.seed()
+    const res = await cookieFirst.request('/me', { headers: { authorization: `Bearer ${sessionToken}`, cookie: `stytch_session=${other.sessionToken}` } })
+    expect(await res.json()).toMatchObject({ member: other.member.member_id })
+    expect(stytch.emulator.calls.authenticate).toBe(2)
+  })
+
+  it('a budget that does not split into whole milliseconds still reaches Stytch', async () => {
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await app({ timeoutMs: 5001, maxRetries: 3 }).request('/me', bearer(sessionToken))).status).toBe(200)
+    expect(stytch.emulator.calls.authenticate).toBe(1)
+  })
+
   it('a token of impossible shape is rejected without asking Stytch', async () => {
     const server = app()
     expect((await server.request('/me', bearer('short'))).status).toBe(401)
