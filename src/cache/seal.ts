@@ -15,7 +15,25 @@ export interface Sealer {
 }
 
 const VERSION = 'v1'
+/** What the sealing key is derived for: HMAC(secret, LABEL) is the key, never the secret itself. */
+const LABEL = 'ayz-auth:cache-seal:v1'
 const encoder = new TextEncoder()
+
+/** The parts of `node:crypto` a synchronous sealer needs. */
+interface NodeHmac {
+  createHmac(algorithm: 'sha256', key: string | Uint8Array): {
+    update(data: string): { digest(): Uint8Array; digest(encoding: 'base64url'): string }
+  }
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
+}
+
+const builtin = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => Partial<NodeHmac> | undefined } }
+).process?.getBuiltinModule?.('node:crypto')
+const nodeHmac =
+  typeof builtin?.createHmac === 'function' && typeof builtin.timingSafeEqual === 'function'
+    ? (builtin as NodeHmac)
+    : undefined
 
 /**
  * A {@link Sealer} keyed by a secret (the Stytch project secret: every instance of the project
@@ -29,21 +47,50 @@ const encoder = new TextEncoder()
  * ```
  */
 export function hmacSealer(secret: string): Sealer {
+  return nodeHmac ? nodeSealer(secret, nodeHmac) : webCryptoSealer(secret)
+}
+
+/**
+ * The seal computed synchronously with `node:crypto` where the runtime has it (WebCrypto hands each
+ * HMAC to a thread pool: ~40 µs against ~4 µs). The same bytes as {@link webCryptoSealer}'s, so
+ * instances on different runtimes share entries.
+ */
+function nodeSealer(secret: string, node: NodeHmac): Sealer {
+  const key = node.createHmac('sha256', secret).update(LABEL).digest()
+  const tagOf = (data: string): string => node.createHmac('sha256', key).update(data).digest('base64url')
+  return sealerOf(tagOf, (data, tag) => {
+    const given = encoder.encode(tag)
+    const expected = encoder.encode(tagOf(data))
+    return given.length === expected.length && node.timingSafeEqual(given, expected)
+  })
+}
+
+/** The seal through WebCrypto, on runtimes without `node:crypto` (Workers without `nodejs_compat`). */
+function webCryptoSealer(secret: string): Sealer {
   const key = deriveKey(secret)
-  const tagOf = async (cacheKey: string, payload: string): Promise<string> =>
-    toBase64Url(await crypto.subtle.sign('HMAC', await key, encoder.encode(`${cacheKey}\n${payload}`)))
+  return sealerOf(
+    async (data) => toBase64Url(await crypto.subtle.sign('HMAC', await key, encoder.encode(data))),
+    async (data, tag) => {
+      const given = fromBase64Url(tag)
+      return given !== undefined && crypto.subtle.verify('HMAC', await key, given, encoder.encode(data))
+    }
+  )
+}
+
+/** A {@link Sealer} from a way to compute the tag of `key\npayload` and to check a tag (in constant time). */
+function sealerOf(
+  tagOf: (data: string) => string | Promise<string>,
+  verify: (data: string, tag: string) => boolean | Promise<boolean>
+): Sealer {
   return {
     async seal(cacheKey, payload) {
-      return `${VERSION}.${await tagOf(cacheKey, payload)}.${payload}`
+      return `${VERSION}.${await tagOf(`${cacheKey}\n${payload}`)}.${payload}`
     },
     async open(cacheKey, sealed) {
       const [version, tag] = sealed.split('.', 2)
       if (version !== VERSION || tag === undefined) return undefined
       const payload = sealed.slice(version.length + tag.length + 2)
-      const expected = fromBase64Url(tag)
-      if (!expected) return undefined
-      const data = encoder.encode(`${cacheKey}\n${payload}`)
-      return (await crypto.subtle.verify('HMAC', await key, expected, data)) ? payload : undefined
+      return (await verify(`${cacheKey}\n${payload}`, tag)) ? payload : undefined
     },
   }
 }
@@ -51,7 +98,7 @@ export function hmacSealer(secret: string): Sealer {
 async function deriveKey(secret: string): Promise<CryptoKey> {
   const hmac = { name: 'HMAC', hash: 'SHA-256' }
   const root = await crypto.subtle.importKey('raw', encoder.encode(secret), hmac, false, ['sign'])
-  const derived = await crypto.subtle.sign('HMAC', root, encoder.encode('ayz-auth:cache-seal:v1'))
+  const derived = await crypto.subtle.sign('HMAC', root, encoder.encode(LABEL))
   return crypto.subtle.importKey('raw', derived, hmac, false, ['sign', 'verify'])
 }
 

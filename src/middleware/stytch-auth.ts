@@ -43,9 +43,12 @@ export function stytchAuth(options: StytchAuthOptions = {}): MiddlewareHandler<A
   const bindingFor = lazyBinding(options)
 
   return createMiddleware<OptionalAuthEnv>(async function stytchAuth(c, next) {
-    const bound = await bindingFor(c)
+    const binding = bindingFor(c)
+    const bound = binding instanceof Promise ? await binding : binding
     try {
-      const auth = await authenticate(c, bound.runtime, rules, optional)
+      // Awaited only when pending: a cache hit stays synchronous up to next().
+      const found = authenticate(c, bound.runtime, rules, optional)
+      const auth = found instanceof Promise ? await found : found
       if (auth && check) check(auth)
       c.set('auth', auth)
       bind(c, bound)
