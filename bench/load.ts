@@ -1,0 +1,213 @@
+/**
+ * @module
+ * The duration-based load generator: wrk (C, light on a 2-core machine) when installed, else
+ * autocannon in its own process. Both keep `connections` keep-alive connections busy for a fixed
+ * time, rotating `Authorization: Bearer` over the given tokens, and report throughput and latency
+ * percentiles.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { accessSync, constants, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { delimiter, join } from 'node:path'
+import { forkTs, runDir, spawnTracked, stopChild } from './children.ts'
+import type { AutocannonApi, LoadOptions, LoadResult } from './clients/load-api.ts'
+import { RpcClient } from './rpc.ts'
+
+/** A load generator, ready to run. */
+export interface LoadGenerator {
+  /** Name and version, for the report. */
+  readonly description: string
+  /** Whether the `threads` option applies (wrk); autocannon runs in one process. */
+  readonly threaded: boolean
+  run(options: LoadOptions): Promise<LoadResult>
+  close(): Promise<void>
+}
+
+/** Which generator to use: `auto` prefers wrk. */
+export type LoadGeneratorChoice = 'auto' | 'wrk' | 'autocannon'
+
+/**
+ * The load generator for this run.
+ *
+ * @example
+ * ```ts
+ * const load = await createLoadGenerator('auto')
+ * const result = await load.run({ url, tokens, connections: 50, threads: 2, durationSeconds: 10 })
+ * ```
+ */
+export async function createLoadGenerator(choice: LoadGeneratorChoice): Promise<LoadGenerator> {
+  const wrk = choice === 'autocannon' ? undefined : findWrk()
+  if (wrk) return wrkGenerator(wrk)
+  if (choice === 'wrk') {
+    throw new Error('wrk was asked for but is not installed (apt-get install wrk)')
+  }
+  return autocannonGenerator(choice === 'autocannon' ? 'chosen with --load' : 'wrk not installed')
+}
+
+function findWrk(): string | undefined {
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+    '/usr/bin',
+    '/usr/local/bin',
+  ]
+  for (const dir of dirs) {
+    const candidate = join(dir, 'wrk')
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      continue
+    }
+  }
+  return undefined
+}
+
+const MARKER = '@@bench@@'
+
+/** A Lua string literal for a token (tokens are base64url or JWTs; anything else is escaped). */
+function luaString(value: string): string {
+  if (/^[A-Za-z0-9_.~+/=-]*$/.test(value)) return `"${value}"`
+  // Every UTF-8 byte as a decimal escape (`\ddd`), which Lua reads back byte for byte.
+  return `"${[...Buffer.from(value, 'utf8')].map((byte) => `\\${String(byte).padStart(3, '0')}`).join('')}"`
+}
+
+/**
+ * The wrk script: requests are formatted once per thread in `init`, so a request costs wrk a table
+ * lookup. Each thread rotates over its own share of the tokens (thread t of n takes every n-th,
+ * from the t-th): were the threads to share tokens, one would fall into step with the other and
+ * ride on its cache entries and in-flight loads. `done` prints the numbers as one marked line
+ * (latencies in µs, as wrk records them). Script argument: the thread count.
+ */
+function wrkScript(path: string, tokens: readonly string[]): string {
+  return `local tokens = {
+${tokens.map(luaString).join(',\n')}
+}
+local next_thread = 0
+function setup(thread)
+  thread:set("thread_offset", next_thread)
+  next_thread = next_thread + 1
+end
+local requests = {}
+local count = 0
+local index = 0
+function init(args)
+  local threads = tonumber(args[1]) or 1
+  local offset = thread_offset or 0
+  for i, token in ipairs(tokens) do
+    if (i - 1) % threads == offset % threads or #tokens < threads then
+      requests[#requests + 1] = wrk.format("GET", ${luaString(path)}, { ["Authorization"] = "Bearer " .. token })
+    end
+  end
+  count = #requests
+end
+function request()
+  index = index % count + 1
+  return requests[index]
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("${MARKER} %.0f %.0f %.0f %.0f %.0f %.0f %.0f %.3f %.3f %.3f %.3f\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+`
+}
+
+function wrkGenerator(binary: string): LoadGenerator {
+  const version =
+    /wrk\s+(\S+)/.exec(spawnSync(binary, ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown'
+  const scripts = new Map<readonly string[], Map<string, string>>()
+  let written = 0
+  const scriptFor = (path: string, tokens: readonly string[]): string => {
+    const byPath = scripts.get(tokens) ?? new Map<string, string>()
+    scripts.set(tokens, byPath)
+    let file = byPath.get(path)
+    if (!file) {
+      file = join(runDir(), `load-${++written}.lua`)
+      writeFileSync(file, wrkScript(path, tokens))
+      byPath.set(path, file)
+    }
+    return file
+  }
+  return {
+    description: `wrk ${version}`,
+    threaded: true,
+    async run(options) {
+      const { pathname } = new URL(options.url)
+      const args = [
+        `-t${options.threads}`,
+        `-c${options.connections}`,
+        `-d${options.durationSeconds}s`,
+        '--timeout',
+        '10s',
+        '-s',
+        scriptFor(pathname, options.tokens),
+        options.url,
+        '--',
+        String(options.threads),
+      ]
+      const child = spawnTracked(binary, args)
+      const [stdout, stderr] = await Promise.all([
+        collect(child, 'stdout'),
+        collect(child, 'stderr'),
+        once(child, 'exit'),
+      ])
+      const line = stdout.split('\n').find((text) => text.startsWith(MARKER))
+      if (!line)
+        throw new Error(`wrk printed no result (args: ${args.join(' ')}):\n${stdout}\n${stderr}`)
+      const [
+        requests = 0,
+        durationUs = 1,
+        connect = 0,
+        read = 0,
+        write = 0,
+        status = 0,
+        timeout = 0,
+        p50 = 0,
+        p90 = 0,
+        p99 = 0,
+        max = 0,
+      ] = line.slice(MARKER.length).trim().split(/\s+/).map(Number)
+      const durationSeconds = durationUs / 1e6
+      return {
+        requests,
+        durationSeconds,
+        rps: requests / durationSeconds,
+        p50Ms: p50 / 1000,
+        p90Ms: p90 / 1000,
+        p99Ms: p99 / 1000,
+        maxMs: max / 1000,
+        errors: connect + read + write + timeout,
+        non2xx: status,
+      }
+    },
+    async close() {},
+  }
+}
+
+function collect(child: ChildProcess, stream: 'stdout' | 'stderr'): Promise<string> {
+  const source = child[stream]
+  if (!source) return Promise.resolve('')
+  let text = ''
+  source.setEncoding('utf8')
+  source.on('data', (chunk: string) => {
+    text += chunk
+  })
+  return once(source, 'end').then(() => text)
+}
+
+async function autocannonGenerator(why: string): Promise<LoadGenerator> {
+  const child = forkTs(new URL('./clients/autocannon.ts', import.meta.url))
+  await once(child, 'message')
+  const rpc = new RpcClient<AutocannonApi>(child)
+  const { version } = createRequire(import.meta.url)('autocannon/package.json') as {
+    version: string
+  }
+  return {
+    description: `autocannon ${version} (${why}; latencies in whole ms)`,
+    threaded: false,
+    run: (options) => rpc.call('run', options),
+    close: () => stopChild(child),
+  }
+}

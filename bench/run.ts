@@ -1,0 +1,182 @@
+/**
+ * @module
+ * `npm run bench`: every scenario of issue 7 in one run and one process tree (this orchestrator;
+ * the fixture process with redis-server; the exact-count client; a fresh server-under-test process
+ * per scenario and round; wrk), then the table on stdout, in `bench/results.md` with the raw
+ * samples in `bench/results.json` (quick: `bench/results-quick.*`) and, with `--readme`, in
+ * README.md between the bench markers.
+ */
+import { once } from 'node:events'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { forkTs, installCleanup, ROOT, setChildEnvironment, stopAll } from './children.ts'
+import type { ExactClientApi } from './clients/exact-api.ts'
+import type { FixtureApi } from './fixtures/api.ts'
+import { createLoadGenerator } from './load.ts'
+import { buildInfo, loadAverage, machineInfo } from './machine.ts'
+import { parseSettings } from './options.ts'
+import { renderJson, renderMarkdown, type RunRecord } from './report.ts'
+import { RpcClient } from './rpc.ts'
+import { SCENARIOS, type Scenario } from './scenarios/catalog.ts'
+import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
+import type { RunContext } from './scenarios/context.ts'
+import { runHeapScenario } from './scenarios/heap-scenario.ts'
+import { runLoadScenario, type LoadSample } from './scenarios/load-scenario.ts'
+import { snapshotBuild } from './snapshot.ts'
+
+/** Lifetime of the session JWTs the JWT scenarios rotate over (a full run lasts under 10 minutes). */
+const JWT_LIFETIME_SECONDS = 3600
+
+installCleanup()
+const settings = parseSettings(process.argv.slice(2))
+const startedAt = new Date()
+const clock = performance.now()
+const log = (line: string): void => {
+  const seconds = Math.round((performance.now() - clock) / 1000)
+  process.stderr.write(
+    `[${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}] ${line}\n`
+  )
+}
+
+const selected = (id: string): boolean => settings.only.length === 0 || settings.only.includes(id)
+const steps = SCENARIOS.filter((scenario) => selected(scenario.id))
+setChildEnvironment({ TSX_TSCONFIG_PATH: await snapshotBuild() })
+const build = buildInfo()
+const load = await createLoadGenerator(settings.load)
+const machine = machineInfo()
+const loadAtStart = loadAverage()
+log(
+  `${settings.mode} mode: ${settings.rounds} round(s), ${steps.length} scenario(s); load generator: ${load.description}; ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}; measuring ${build}`
+)
+
+const fixtureProcess = forkTs(new URL('./fixtures/process.ts', import.meta.url), [
+  String(settings.stytchLatencyMs),
+])
+const clientProcess = forkTs(new URL('./clients/exact.ts', import.meta.url))
+await Promise.all([once(fixtureProcess, 'message'), once(clientProcess, 'message')])
+const fixtures = new RpcClient<FixtureApi>(fixtureProcess)
+const info = await fixtures.call('info')
+log(
+  `fixtures up: Stytch emulator ${info.stytch.url} (${info.stytchLatencyMs} ms), ${info.redisUrl}, Upstash ${info.upstash.url}, ${info.mongoUri}`
+)
+const needs = (tokens: 'sessions' | 'jwts'): boolean =>
+  steps.some((s) => s.type === 'load' && s.tokens === tokens)
+const context: RunContext = {
+  settings,
+  fixtures,
+  info,
+  client: new RpcClient<ExactClientApi>(clientProcess),
+  load,
+  tokens: {
+    sessions: needs('sessions') ? await fixtures.call('sessionTokens', settings.hotTokens) : [],
+    jwts: needs('jwts')
+      ? await fixtures.call('sessionJwts', settings.hotTokens, JWT_LIFETIME_SECONDS)
+      : [],
+  },
+  log,
+}
+
+const loadSamples = new Map<string, LoadSample[]>()
+const coldSamples = new Map<string, ColdSample[]>()
+const push = <T>(map: Map<string, T[]>, id: string, value: T): void => {
+  map.set(id, [...(map.get(id) ?? []), value])
+}
+
+async function runStep(step: Scenario, round: number): Promise<void> {
+  const prefix = `round ${round + 1}/${settings.rounds} · ${step.id}`
+  if (step.type === 'load') {
+    const sample = await runLoadScenario(step, context)
+    push(loadSamples, step.id, sample)
+    log(
+      `${prefix}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req, ` +
+        `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
+        (sample.failures ? `, ${sample.failures} FAILURES` : '')
+    )
+  } else {
+    const sample = await runColdScenario(step, context)
+    push(coldSamples, step.id, sample)
+    const { distinct, stampede } = sample
+    log(
+      `${prefix}: ${distinct.result.requests} new tokens p50 ${distinct.result.p50Ms.toFixed(2)} ms, ${distinct.calls.stytchTotal} Stytch calls ${JSON.stringify(distinct.result.statuses)}; ` +
+        `stampede ${stampede.result.requests} p50 ${stampede.result.p50Ms.toFixed(2)} ms, ${stampede.calls.stytchTotal} Stytch call(s) ${JSON.stringify(stampede.result.statuses)}`
+    )
+  }
+}
+
+// A failed step (a scenario's server crashing, a dependency timing out) is reported and the run
+// goes on: the table shows what was measured, the notes say what was not.
+const failures: string[] = []
+for (let round = 0; round < settings.rounds; round++) {
+  const order = round % 2 === 0 ? steps : [...steps].reverse()
+  for (const step of order) {
+    try {
+      await runStep(step, round)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      failures.push(`round ${round + 1}, ${step.id}: ${message.split('\n')[0] ?? ''}`)
+      log(`round ${round + 1}/${settings.rounds} · ${step.id}: FAILED: ${message}`)
+    }
+  }
+}
+
+let heap: RunRecord['heap']
+if (selected('heap')) {
+  log(`memory: ${settings.heapTokens.toLocaleString('en-US')} distinct tokens…`)
+  heap = await runHeapScenario(settings.heapTokens)
+  log(
+    `memory: ${heap.checkpoints.map((c) => `${c.tokens}: ${(c.heapUsedBytes / 2 ** 20).toFixed(1)} MiB`).join(', ')}`
+  )
+}
+
+await fixtures.call('close')
+await load.close()
+await stopAll()
+
+const record: RunRecord = {
+  settings,
+  machine,
+  loadGenerator: load.description,
+  loadThreads: load.threaded ? settings.threads : undefined,
+  build,
+  startedAt,
+  elapsedSeconds: (performance.now() - clock) / 1000,
+  loadAverage: { start: loadAtStart, end: loadAverage() },
+  load: loadSamples,
+  cold: coldSamples,
+  heap,
+  failures,
+}
+const markdown = await formatMarkdown(renderMarkdown(record))
+process.stdout.write(`\n${markdown}`)
+writeFileSync(settings.out, markdown)
+const json = settings.out.replace(/\.md$/, '') + '.json'
+writeFileSync(json, renderJson(record))
+log(`wrote ${settings.out} and ${json}`)
+if (settings.readme) writeReadme(markdown)
+
+/** The markdown as the repository's Prettier formats it (aligned tables), so `npm run format` leaves it alone. */
+async function formatMarkdown(text: string): Promise<string> {
+  try {
+    const prettier = await import('prettier')
+    const options = (await prettier.resolveConfig(join(ROOT, 'README.md'))) ?? {}
+    return await prettier.format(text, { ...options, parser: 'markdown' })
+  } catch (error) {
+    log(`markdown left unformatted: ${error instanceof Error ? error.message : String(error)}`)
+    return text
+  }
+}
+
+function writeReadme(table: string): void {
+  const readme = join(ROOT, 'README.md')
+  const start = '<!-- bench:start -->'
+  const end = '<!-- bench:end -->'
+  const text = existsSync(readme) ? readFileSync(readme, 'utf8') : ''
+  const from = text.indexOf(start)
+  const to = text.indexOf(end)
+  if (from < 0 || to < from) {
+    log(`README.md has no ${start} … ${end} block: not updated`)
+    return
+  }
+  writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}${text.slice(to)}`)
+  log('wrote the table into README.md')
+}

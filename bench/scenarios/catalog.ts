@@ -1,0 +1,193 @@
+/**
+ * @module
+ * The scenarios of a run, in their forward order (odd rounds run them backwards so drift cancels).
+ * Loaded scenarios run under the load generator for a fixed time; probes are the same with one
+ * connection (latency without queueing); cold scenarios send each new token once, then stampede.
+ */
+import type { AppSpec, MeBody } from '../server/spec.ts'
+
+/** Which pre-made tokens a loaded scenario rotates over. */
+export type TokenSet = 'sessions' | 'jwts'
+
+/** A fixed-duration measurement under the load generator. */
+export interface LoadScenario {
+  readonly type: 'load'
+  readonly id: string
+  readonly label: string
+  readonly app: AppSpec
+  readonly tokens: TokenSet
+  /** Send every token once before warming up, so each is verified and cached (ayz-auth apps). */
+  readonly prime: boolean
+  /** One connection instead of the run's concurrency: latency with no queueing. */
+  readonly probe: boolean
+  /** Whether a response body shows the scenario is set up as intended (checked before loading). */
+  readonly expect: (body: MeBody) => boolean
+}
+
+/** New tokens, each sent once, then a stampede for one more. */
+export interface ColdScenario {
+  readonly type: 'cold'
+  readonly id: string
+  readonly label: string
+  readonly app: AppSpec
+}
+
+/** Any step of a round. */
+export type Scenario = LoadScenario | ColdScenario
+
+const member = (body: MeBody): boolean =>
+  typeof body.member === 'string' && body.member.startsWith('member-')
+const memberWithTeam = (body: MeBody): boolean => member(body) && body.team === 'Research'
+
+const ours = (
+  cache: 'memory' | 'redis' | 'upstash',
+  entitlements: 'none' | 'load' | 'require' = 'none'
+): AppSpec => ({
+  kind: 'ours',
+  cache,
+  entitlements,
+})
+
+/**
+ * The baseline a loaded scenario's ratio is taken against: the same app without auth, receiving
+ * the same requests (a session JWT makes a request about 1 KB longer than a session token does).
+ */
+export function baselineOf(scenario: LoadScenario): string {
+  return scenario.tokens === 'jwts' ? 'baseline-jwt' : 'baseline'
+}
+
+/** Every scenario, in forward order. */
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    type: 'load',
+    id: 'baseline',
+    label: 'baseline: no auth',
+    app: { kind: 'baseline' },
+    tokens: 'sessions',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
+    id: 'baseline-middleware',
+    label: 'baseline + one empty async middleware',
+    app: { kind: 'baseline-middleware' },
+    tokens: 'sessions',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
+    id: 'naive',
+    label: 'naive: sessions.authenticate per request',
+    app: { kind: 'naive' },
+    tokens: 'sessions',
+    prime: false,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'baseline-jwt',
+    label: 'baseline: no auth, JWT-sized request',
+    app: { kind: 'baseline' },
+    tokens: 'jwts',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
+    id: 'jwt-per-request',
+    label: 'per-request JWT (jose + cached JWKS)',
+    app: { kind: 'jwt-per-request' },
+    tokens: 'jwts',
+    prime: false,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l1',
+    label: 'ours: session token, L1 hit',
+    app: ours('memory'),
+    tokens: 'sessions',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l2-redis',
+    label: 'ours: L2 Redis hit, L1 off',
+    app: ours('redis'),
+    tokens: 'sessions',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'upstash',
+    label: 'ours: Upstash hit, L1 off',
+    app: ours('upstash'),
+    tokens: 'sessions',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'jwt',
+    label: 'ours: session JWT',
+    app: ours('memory'),
+    tokens: 'jwts',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'entitlements',
+    label: 'ours: + entitlements (fresh team)',
+    app: ours('memory', 'load'),
+    tokens: 'sessions',
+    prime: true,
+    probe: false,
+    expect: memberWithTeam,
+  },
+  {
+    type: 'load',
+    id: 'require-entitlement',
+    label: "ours: + requireEntitlement('foresight')",
+    app: ours('memory', 'require'),
+    tokens: 'sessions',
+    prime: true,
+    probe: false,
+    expect: memberWithTeam,
+  },
+  {
+    type: 'load',
+    id: 'probe-baseline',
+    label: 'baseline, 1 connection',
+    app: { kind: 'baseline' },
+    tokens: 'sessions',
+    prime: false,
+    probe: true,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
+    id: 'probe-l1',
+    label: 'ours: L1 hit, 1 connection',
+    app: ours('memory'),
+    tokens: 'sessions',
+    prime: true,
+    probe: true,
+    expect: member,
+  },
+  { type: 'cold', id: 'cold-naive', label: 'naive', app: { kind: 'naive' } },
+  { type: 'cold', id: 'cold', label: 'ours', app: ours('memory') },
+]

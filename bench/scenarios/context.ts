@@ -1,0 +1,169 @@
+/**
+ * @module
+ * What a scenario runs with: settings, the fixture and client processes, the load generator, the
+ * pre-made tokens, and starting a server under test.
+ */
+import { once } from 'node:events'
+import { get } from 'node:http'
+import { forkTs, stopChild } from '../children.ts'
+import type { ExactClientApi } from '../clients/exact-api.ts'
+import type { Counters, FixtureApi, FixtureInfo } from '../fixtures/api.ts'
+import type { LoadGenerator } from '../load.ts'
+import type { Settings } from '../options.ts'
+import type { RpcClient } from '../rpc.ts'
+import { HEALTH_PATH, PROTECTED_PATH } from '../server/common.ts'
+import type { AppSpec, MeBody, ServerSpec } from '../server/spec.ts'
+import type { TokenSet } from './catalog.ts'
+
+/** Everything a scenario needs. */
+export interface RunContext {
+  readonly settings: Settings
+  readonly fixtures: RpcClient<FixtureApi>
+  readonly info: FixtureInfo
+  readonly client: RpcClient<ExactClientApi>
+  readonly load: LoadGenerator
+  readonly tokens: Readonly<Record<TokenSet, readonly string[]>>
+  /** Progress output (stderr). */
+  readonly log: (line: string) => void
+}
+
+/** A running server under test. */
+export interface RunningServer {
+  /** The protected route's URL. */
+  readonly url: string
+  /** CPU time the server process has used so far (user + system, all threads), in µs. */
+  cpuMicros(): Promise<number>
+  stop(): Promise<void>
+}
+
+/** Pause after a load run so in-flight upstream calls land in the right window. */
+export const SETTLE_MS = 250
+
+/**
+ * Starts `app` in a new server-under-test process and waits until it answers `/health`.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ kind: 'baseline' }, context.info)
+ * ```
+ */
+export async function startServer(app: AppSpec, fixtures: FixtureInfo): Promise<RunningServer> {
+  const spec: ServerSpec = { app, fixtures }
+  const child = forkTs(new URL('../server/process.ts', import.meta.url), [JSON.stringify(spec)])
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    throw new Error(`server under test exited early (${String(signal ?? code)})`)
+  })
+  const ready = new Promise<number>((resolve) => {
+    child.on('message', (message: unknown) => {
+      const port = (message as { ready?: unknown } | null)?.ready
+      if (typeof port === 'number') resolve(port)
+    })
+  })
+  const port = await Promise.race([ready, exited])
+  exited.catch(() => {})
+  const origin = `http://127.0.0.1:${port}`
+  await request(`${origin}${HEALTH_PATH}`)
+  let asked = 0
+  const cpuMicros = (): Promise<number> =>
+    new Promise((resolve) => {
+      const id = ++asked
+      const onMessage = (message: unknown): void => {
+        const reply = message as { cpu?: unknown; micros?: unknown } | null
+        if (reply?.cpu !== id || typeof reply.micros !== 'number') return
+        child.off('message', onMessage)
+        resolve(reply.micros)
+      }
+      child.on('message', onMessage)
+      child.send({ cpu: id })
+    })
+  return { url: `${origin}${PROTECTED_PATH}`, cpuMicros, stop: () => stopChild(child) }
+}
+
+/**
+ * One request on its own connection (not the load's): the status and JSON body.
+ *
+ * @example
+ * ```ts
+ * const { status, body } = await request(url, token)
+ * ```
+ */
+export function request(url: string, token?: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = get(
+      url,
+      { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('end', () => {
+          let body: unknown = text
+          try {
+            body = JSON.parse(text)
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body })
+        })
+      }
+    )
+    req.on('error', reject)
+  })
+}
+
+/**
+ * Checks that the server answers a token as the scenario expects, so a misconfiguration (every
+ * request a fast 401) cannot pass for speed.
+ *
+ * @example
+ * ```ts
+ * await sanityCheck(server.url, token, (body) => body.member !== null, 'l1')
+ * ```
+ */
+export async function sanityCheck(
+  url: string,
+  token: string,
+  expect: (body: MeBody) => boolean,
+  id: string
+): Promise<void> {
+  const { status, body } = await request(url, token)
+  if (status !== 200 || typeof body !== 'object' || body === null || !expect(body as MeBody)) {
+    throw new Error(`${id}: unexpected answer before loading: ${status} ${JSON.stringify(body)}`)
+  }
+}
+
+/** What a measurement cost the dependencies (counter differences). */
+export type CounterDelta = Counters
+
+/**
+ * `after − before`, field by field.
+ *
+ * @example
+ * ```ts
+ * const cost = delta(before, await fixtures.call('counters'))
+ * ```
+ */
+export function delta(before: Counters, after: Counters): CounterDelta {
+  return {
+    stytchAuthenticate: after.stytchAuthenticate - before.stytchAuthenticate,
+    stytchJwks: after.stytchJwks - before.stytchJwks,
+    stytchTotal: after.stytchTotal - before.stytchTotal,
+    mongoQueries: after.mongoQueries - before.mongoQueries,
+    redisGets: after.redisGets - before.redisGets,
+    upstashRequests: after.upstashRequests - before.upstashRequests,
+  }
+}
+
+/**
+ * Resolves after `ms`.
+ *
+ * @example
+ * ```ts
+ * await sleep(SETTLE_MS)
+ * ```
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,81 @@
+import { Hono } from 'hono'
+import {
+  requireEntitlement,
+  stytchAuth,
+  type AuthEnv,
+  type CacheStore,
+  type EntitlementSource,
+  type StytchAuthOptions,
+} from 'ayz-auth'
+import type { FixtureInfo } from '../fixtures/api.ts'
+import { type BenchApp, HEALTH_PATH, PROTECTED_PATH } from './common.ts'
+import type { AppSpec, MeBody } from './spec.ts'
+
+/**
+ * Seconds a verified session stays cached in every ayz-auth scenario: raised from the default 300
+ * so entries primed at the start of a run do not expire in the middle of a later measurement.
+ */
+export const SESSION_TTL_SECONDS = 3600
+/**
+ * The in-process tier "turned off" in front of Redis/Upstash: an entry lives there 1 ms. The load
+ * rotates over 1,000 tokens, so a token comes back long after its L1 entry expired and practically
+ * every request reads L2 (the table's L2-reads column shows it).
+ */
+export const L1_OFF_TTL_SECONDS = 0.001
+/**
+ * The verification rate limit, raised from its default of 100/s: priming 1,000 tokens and the cold
+ * scenarios verify hundreds of new tokens per second on purpose. It is not on the cache-hit path.
+ */
+export const MAX_VERIFICATIONS_PER_SECOND = 100_000
+
+/**
+ * ayz-auth as a user would configure it (imported from the built package), with the cache tier and
+ * entitlements of `spec`.
+ *
+ * @example
+ * ```ts
+ * const app = await oursApp(fixtures, { kind: 'ours', cache: 'redis', entitlements: 'none' })
+ * ```
+ */
+export async function oursApp(
+  fixtures: FixtureInfo,
+  spec: Extract<AppSpec, { kind: 'ours' }>
+): Promise<BenchApp> {
+  const options: StytchAuthOptions = {
+    projectId: fixtures.stytch.projectId,
+    secret: fixtures.stytch.secret,
+    baseUrl: fixtures.stytch.url,
+    cache: await cacheOf(spec.cache, fixtures),
+    ...(spec.cache === 'memory' ? {} : { l1Ttl: L1_OFF_TTL_SECONDS }),
+    entitlements: spec.entitlements === 'none' ? null : await mongoSource(fixtures),
+    ttl: SESSION_TTL_SECONDS,
+    maxVerificationsPerSecond: MAX_VERIFICATIONS_PER_SECOND,
+    logLevel: 'ERROR',
+  }
+  const app = new Hono<AuthEnv>()
+  app.get(HEALTH_PATH, (c) => c.text('ok'))
+  app.use(PROTECTED_PATH, stytchAuth(options))
+  if (spec.entitlements === 'require') {
+    app.get(PROTECTED_PATH, requireEntitlement('foresight'), (c) =>
+      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+    )
+  } else {
+    app.get(PROTECTED_PATH, (c) =>
+      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+    )
+  }
+  return app
+}
+
+async function cacheOf(
+  cache: 'memory' | 'redis' | 'upstash',
+  fixtures: FixtureInfo
+): Promise<CacheStore | 'memory'> {
+  if (cache === 'redis') return (await import('ayz-auth/ioredis')).redisCache(fixtures.redisUrl)
+  if (cache === 'upstash') return (await import('ayz-auth/upstash')).upstashCache(fixtures.upstash)
+  return 'memory'
+}
+
+async function mongoSource(fixtures: FixtureInfo): Promise<EntitlementSource> {
+  return (await import('ayz-auth/mongodb')).mongoEntitlements(fixtures.mongoUri)
+}
