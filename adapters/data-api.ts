@@ -12,7 +12,12 @@ import {
   type EntitlementSource,
   type SourceDocument,
 } from '../src/entitlements/entitlement-source.ts'
-import { DEFAULT_DATABASE, memberPipeline, membersOf, organizationQuery } from '../src/entitlements/queries.ts'
+import {
+  DEFAULT_DATABASE,
+  memberPipeline,
+  membersOf,
+  organizationQuery,
+} from '../src/entitlements/queries.ts'
 import { registerEntitlementBackend } from '../src/runtime/backends.ts'
 
 /** Options of {@link dataApiEntitlements}. */
@@ -45,14 +50,25 @@ const DEFAULT_TIMEOUT_MS = 2000
 export function dataApiEntitlements(options: DataApiEntitlementsOptions): EntitlementSource {
   const schema = entitlementSchema(options.schema)
   const base = options.url.replace(/\/+$/, '')
-  const namespace = { dataSource: options.dataSource ?? 'mongodb-atlas', database: options.database ?? DEFAULT_DATABASE }
+  const namespace = {
+    dataSource: options.dataSource ?? 'mongodb-atlas',
+    database: options.database ?? DEFAULT_DATABASE,
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
 
-  const action = async <T>(name: string, collection: string, body: Record<string, unknown>): Promise<T> => {
+  const action = async <T>(
+    name: string,
+    collection: string,
+    body: Record<string, unknown>
+  ): Promise<T> => {
     const response = await fetch(`${base}/action/${name}`, {
       method: 'POST',
       // EJSON in, so ObjectIds in filters keep their type; plain JSON out (ObjectIds as hex strings).
-      headers: { 'content-type': 'application/ejson', accept: 'application/json', apiKey: options.apiKey },
+      headers: {
+        'content-type': 'application/ejson',
+        accept: 'application/json',
+        apiKey: options.apiKey,
+      },
       body: JSON.stringify({ ...namespace, collection, ...body }),
       signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
     })
@@ -64,12 +80,20 @@ export function dataApiEntitlements(options: DataApiEntitlementsOptions): Entitl
     schema,
     async findOrganization(stytchOrganizationId) {
       const query = organizationQuery(schema, stytchOrganizationId)
-      const { document } = await action<{ document?: SourceDocument | null }>('findOne', schema.collections.organizations, query)
+      const { document } = await action<{ document?: SourceDocument | null }>(
+        'findOne',
+        schema.collections.organizations,
+        query
+      )
       return document ?? null
     },
     async findMember(lookup) {
       const pipeline = memberPipeline(schema, lookup, (hex) => ({ $oid: hex }))
-      const { documents } = await action<{ documents?: Record<string, unknown>[] }>('aggregate', schema.collections.users, { pipeline })
+      const { documents } = await action<{ documents?: Record<string, unknown>[] }>(
+        'aggregate',
+        schema.collections.users,
+        { pipeline }
+      )
       return membersOf(documents ?? [])
     },
   }

@@ -51,7 +51,10 @@ export function redisCache(clientOrUrlOrOptions: Redis | string | RedisCacheOpti
   const { client, connected } = options.client
     ? { client: options.client, connected: Promise.resolve() }
     : sharedClient(options, timeoutMs)
-  const breaker = new CircuitBreaker({ timeoutMs, ...(options.cooldownMs ? { cooldownMs: options.cooldownMs } : {}) })
+  const breaker = new CircuitBreaker({
+    timeoutMs,
+    ...(options.cooldownMs ? { cooldownMs: options.cooldownMs } : {}),
+  })
   // Nothing queues while disconnected, so the first commands wait (within the timeout) for the
   // first connection instead of failing while it is being made.
   const command = <T>(send: () => Promise<T>): Promise<T> =>
@@ -73,7 +76,10 @@ export function redisCache(clientOrUrlOrOptions: Redis | string | RedisCacheOpti
 }
 
 /** One fail-fast client per URL, password and database in the process. */
-function sharedClient(options: RedisCacheOptions, timeoutMs: number): { client: Redis; connected: Promise<void> } {
+function sharedClient(
+  options: RedisCacheOptions,
+  timeoutMs: number
+): { client: Redis; connected: Promise<void> } {
   if (!options.url) throw new TypeError('redisCache() needs a client, a URL, or options with a url')
   const key = JSON.stringify([options.url, options.password ?? null, options.db ?? null])
   let shared = clients.get(key)
@@ -100,5 +106,9 @@ function sharedClient(options: RedisCacheOptions, timeoutMs: number): { client: 
 registerCacheBackend('redis', (config) => {
   const redis = config.redis
   if (!redis) throw new TypeError('no Redis URL configured')
-  return redisCache({ url: redis.url, db: redis.db, ...(redis.password ? { password: redis.password } : {}) })
+  return redisCache({
+    url: redis.url,
+    db: redis.db,
+    ...(redis.password ? { password: redis.password } : {}),
+  })
 })

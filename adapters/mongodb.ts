@@ -9,7 +9,13 @@ import {
   type EntitlementSchemaOverrides,
   type EntitlementSource,
 } from '../src/entitlements/entitlement-source.ts'
-import { DEFAULT_DATABASE, databaseInUri, memberPipeline, membersOf, organizationQuery } from '../src/entitlements/queries.ts'
+import {
+  DEFAULT_DATABASE,
+  databaseInUri,
+  memberPipeline,
+  membersOf,
+  organizationQuery,
+} from '../src/entitlements/queries.ts'
 import { registerEntitlementBackend } from '../src/runtime/backends.ts'
 
 /** Options of {@link mongoEntitlements}. */
@@ -43,7 +49,9 @@ const clients = new Map<string, MongoClient>()
  * app.use('*', stytchAuth({ entitlements: mongoEntitlements(process.env.MONGODB_URI!) }))
  * ```
  */
-export function mongoEntitlements(clientOrUriOrOptions: MongoClient | string | MongoEntitlementsOptions): EntitlementSource {
+export function mongoEntitlements(
+  clientOrUriOrOptions: MongoClient | string | MongoEntitlementsOptions
+): EntitlementSource {
   const options: MongoEntitlementsOptions =
     typeof clientOrUriOrOptions === 'string'
       ? { uri: clientOrUriOrOptions }
@@ -51,7 +59,11 @@ export function mongoEntitlements(clientOrUriOrOptions: MongoClient | string | M
         ? { client: clientOrUriOrOptions }
         : clientOrUriOrOptions
   const client = options.client ?? sharedClient(options.uri)
-  const db = client.db(options.db ?? (options.uri ? databaseInUri(options.uri) : client.options.dbName) ?? DEFAULT_DATABASE)
+  const db = client.db(
+    options.db ??
+      (options.uri ? databaseInUri(options.uri) : client.options.dbName) ??
+      DEFAULT_DATABASE
+  )
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
   const query = <T>(run: (limits: QueryLimits) => Promise<T>): Promise<T> => {
@@ -62,11 +74,17 @@ export function mongoEntitlements(clientOrUriOrOptions: MongoClient | string | M
     schema,
     async findOrganization(stytchOrganizationId) {
       const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
-      return query((limits) => db.collection(schema.collections.organizations).findOne(filter, { projection, ...limits }))
+      return query((limits) =>
+        db.collection(schema.collections.organizations).findOne(filter, { projection, ...limits })
+      )
     },
     async findMember(lookup) {
       const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
-      return membersOf(await query((limits) => db.collection(schema.collections.users).aggregate(pipeline, limits).toArray()))
+      return membersOf(
+        await query((limits) =>
+          db.collection(schema.collections.users).aggregate(pipeline, limits).toArray()
+        )
+      )
     },
   }
 }
@@ -84,7 +102,11 @@ interface QueryLimits {
  * closed fails differently (`MongoNotConnectedError`) and is left alone. Waiting for the new
  * connection is bounded by the query's signal.
  */
-async function reconnecting<T>(client: MongoClient, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+async function reconnecting<T>(
+  client: MongoClient,
+  signal: AbortSignal,
+  run: () => Promise<T>
+): Promise<T> {
   try {
     return await run()
   } catch (error) {
@@ -107,7 +129,11 @@ function sharedClient(uri: string | undefined): MongoClient {
   if (!uri) throw new TypeError('mongoEntitlements() needs a client, a URI, or options with a uri')
   let client = clients.get(uri)
   if (!client) {
-    client = new MongoClient(uri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 2000, socketTimeoutMS: 5000 })
+    client = new MongoClient(uri, {
+      serverSelectionTimeoutMS: 1000,
+      connectTimeoutMS: 2000,
+      socketTimeoutMS: 5000,
+    })
     clients.set(uri, client)
   }
   return client

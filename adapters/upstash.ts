@@ -44,10 +44,14 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 500
  * ```
  */
 export function upstashCache(clientOrOptions: UpstashClient | UpstashCacheOptions): CacheStore {
-  const options: UpstashCacheOptions = 'get' in clientOrOptions ? { client: clientOrOptions } : clientOrOptions
+  const options: UpstashCacheOptions =
+    'get' in clientOrOptions ? { client: clientOrOptions } : clientOrOptions
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
   const client = options.client ?? ownClient(options, timeoutMs)
-  const breaker = new CircuitBreaker({ timeoutMs, ...(options.cooldownMs ? { cooldownMs: options.cooldownMs } : {}) })
+  const breaker = new CircuitBreaker({
+    timeoutMs,
+    ...(options.cooldownMs ? { cooldownMs: options.cooldownMs } : {}),
+  })
   return {
     get: (key) =>
       breaker.run(async () => {
@@ -66,7 +70,8 @@ export function upstashCache(clientOrOptions: UpstashClient | UpstashCacheOption
 }
 
 function ownClient(options: UpstashCacheOptions, timeoutMs: number): UpstashClient {
-  if (!options.url || !options.token) throw new TypeError('upstashCache() needs a client, or a url and a token')
+  if (!options.url || !options.token)
+    throw new TypeError('upstashCache() needs a client, or a url and a token')
   return new Redis({
     url: options.url,
     token: options.token,

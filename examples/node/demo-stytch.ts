@@ -29,5 +29,9 @@ export async function startDemoStytch(): Promise<Demo> {
     factors: ['magic_link'],
     durationMinutes: 24 * 60,
   })
-  return { emulatorUrl: stytch.url, adminToken: admin.sessionToken, memberToken: member.sessionToken }
+  return {
+    emulatorUrl: stytch.url,
+    adminToken: admin.sessionToken,
+    memberToken: member.sessionToken,
+  }
 }

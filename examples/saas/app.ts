@@ -53,7 +53,10 @@ export function createSaasApp(db: Db, auth: StytchAuthOptions): Hono<AuthEnv> {
     const [query, scope] = user.currentTeamId
       ? [{ team_id: user.currentTeamId }, `Team: ${user.currentTeamName}`]
       : [{ user_id: user.mongoUserId }, 'Personal']
-    const projects = await db.collection('projects').find(query, { projection: { _id: 0 } }).toArray()
+    const projects = await db
+      .collection('projects')
+      .find(query, { projection: { _id: 0 } })
+      .toArray()
     return c.json({ projects, scope, count: projects.length })
   })
 
@@ -61,7 +64,9 @@ export function createSaasApp(db: Db, auth: StytchAuthOptions): Hono<AuthEnv> {
     const user = c.var.auth
     const { name } = await c.req.json<{ name?: unknown }>()
     if (typeof name !== 'string' || name === '') return c.json({ error: 'name is required' }, 400)
-    const count = await db.collection('projects').countDocuments({ organization_id: user.mongoOrganizationId })
+    const count = await db
+      .collection('projects')
+      .countDocuments({ organization_id: user.mongoOrganizationId })
     if (!withinLimit(user, 'max_projects', count)) {
       const limit = user.subscriptionLimits?.['max_projects'] ?? 0
       return c.json(

@@ -8,7 +8,8 @@ import { MongoClient } from 'mongodb'
 import { createSaasApp } from './app.ts'
 
 const uri = process.env.MONGODB_URI
-if (!uri) throw new Error('Set MONGODB_URI (and STYTCH_PROJECT_ID, STYTCH_SECRET) to run the SaaS example')
+if (!uri)
+  throw new Error('Set MONGODB_URI (and STYTCH_PROJECT_ID, STYTCH_SECRET) to run the SaaS example')
 const client = new MongoClient(uri, { serverSelectionTimeoutMS: 2000 })
 const db = client.db()
 const app = createSaasApp(db, { entitlements: mongoEntitlements({ client, db: db.databaseName }) })

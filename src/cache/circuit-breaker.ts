@@ -54,7 +54,10 @@ export class CircuitBreaker {
       const result = await Promise.race([
         call(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs)
+          timer = setTimeout(
+            () => reject(new Error(`timed out after ${this.#timeoutMs} ms`)),
+            this.#timeoutMs
+          )
         }),
       ])
       this.#failures = 0

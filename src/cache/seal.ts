@@ -21,7 +21,10 @@ const encoder = new TextEncoder()
 
 /** The parts of `node:crypto` a synchronous sealer needs. */
 interface NodeHmac {
-  createHmac(algorithm: 'sha256', key: string | Uint8Array): {
+  createHmac(
+    algorithm: 'sha256',
+    key: string | Uint8Array
+  ): {
     update(data: string): { digest(): Uint8Array; digest(encoding: 'base64url'): string }
   }
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
@@ -57,7 +60,8 @@ export function hmacSealer(secret: string): Sealer {
  */
 function nodeSealer(secret: string, node: NodeHmac): Sealer {
   const key = node.createHmac('sha256', secret).update(LABEL).digest()
-  const tagOf = (data: string): string => node.createHmac('sha256', key).update(data).digest('base64url')
+  const tagOf = (data: string): string =>
+    node.createHmac('sha256', key).update(data).digest('base64url')
   return sealerOf(tagOf, (data, tag) => {
     const given = encoder.encode(tag)
     const expected = encoder.encode(tagOf(data))
@@ -72,7 +76,9 @@ function webCryptoSealer(secret: string): Sealer {
     async (data) => toBase64Url(await crypto.subtle.sign('HMAC', await key, encoder.encode(data))),
     async (data, tag) => {
       const given = fromBase64Url(tag)
-      return given !== undefined && crypto.subtle.verify('HMAC', await key, given, encoder.encode(data))
+      return (
+        given !== undefined && crypto.subtle.verify('HMAC', await key, given, encoder.encode(data))
+      )
     }
   )
 }

@@ -59,7 +59,8 @@ export class SessionCache {
     if (this.#rejected.get(key)) return Promise.reject(new TokenVerificationError())
     const { tier, verifier, ttlMs, logger, logSensitiveData } = this.#options
     return tier.getOrLoad(key, async () => {
-      const ref = (): string => tokenForLog(token, key.slice(key.lastIndexOf(':') + 1), logSensitiveData)
+      const ref = (): string =>
+        tokenForLog(token, key.slice(key.lastIndexOf(':') + 1), logSensitiveData)
       try {
         const { auth, validUntil } = await verifier.verify(token, kind)
         logger.debug('session verified', { token: ref(), kind, memberId: auth.memberId })

@@ -20,7 +20,9 @@ export function sharedTierHealth(
       if (degraded) return
       degraded = true
       const reason = error instanceof Error ? error.message : String(error)
-      logger.warn(`cache degraded: ${name} unavailable (${reason}); verifying with Stytch until it returns`)
+      logger.warn(
+        `cache degraded: ${name} unavailable (${reason}); verifying with Stytch until it returns`
+      )
     },
     onSharedTierOk() {
       if (!degraded) return

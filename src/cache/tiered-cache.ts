@@ -142,7 +142,10 @@ export class TieredCache<T> {
     if (!l2) return undefined
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`cache timed out after ${l2.timeoutMs} ms`)), l2.timeoutMs)
+      timer = setTimeout(
+        () => reject(new Error(`cache timed out after ${l2.timeoutMs} ms`)),
+        l2.timeoutMs
+      )
     })
     try {
       const result = await Promise.race([operation(), timeout])

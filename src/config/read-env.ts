@@ -19,7 +19,9 @@ export type EnvRecord = Readonly<Record<string, unknown>>
 export function readEnv(c?: Context): EnvRecord {
   const runtime = safely(() => (c ? env<Record<string, unknown>>(c) : processEnv()))
   const bindings = c?.env
-  return isRecord(bindings) && runtime !== bindings ? { ...runtime, ...stringsOf(bindings) } : runtime
+  return isRecord(bindings) && runtime !== bindings
+    ? { ...runtime, ...stringsOf(bindings) }
+    : runtime
 }
 
 function processEnv(): EnvRecord {

@@ -21,7 +21,8 @@ export interface ResolvedConfig {
   /** Stytch API origin set by option or env (no trailing slash); else the host of `stytchEnv`. */
   readonly baseUrl: string | undefined
   readonly cache: CacheBackendName
-  readonly redis: { readonly url: string; readonly password?: string; readonly db: number } | undefined
+  readonly redis:
+    { readonly url: string; readonly password?: string; readonly db: number } | undefined
   readonly upstash: { readonly url: string; readonly token: string } | undefined
   readonly ttlSeconds: number
   readonly l1TtlSeconds: number
@@ -34,18 +35,35 @@ export interface ResolvedConfig {
   readonly maxVerificationsPerSecond: number
   readonly mongodb: { readonly uri: string; readonly db: string | undefined } | undefined
   readonly dataApi:
-    | { readonly url: string; readonly apiKey: string; readonly dataSource: string; readonly db: string | undefined }
+    | {
+        readonly url: string
+        readonly apiKey: string
+        readonly dataSource: string
+        readonly db: string | undefined
+      }
     | undefined
 }
 
 /** Stytch's API hosts. */
-export const STYTCH_HOSTS = { test: 'https://test.stytch.com', live: 'https://api.stytch.com' } as const
+export const STYTCH_HOSTS = {
+  test: 'https://test.stytch.com',
+  live: 'https://api.stytch.com',
+} as const
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 const text = v.pipe(v.string('must be a string'), v.trim(), v.nonEmpty('must not be empty'))
-const positive = v.pipe(v.number('must be a number'), v.finite('must be finite'), v.gtValue(0, 'must be a positive number'))
+const positive = v.pipe(
+  v.number('must be a number'),
+  v.finite('must be finite'),
+  v.gtValue(0, 'must be a positive number')
+)
 const count = (max: number) =>
-  v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be ≥ 0'), v.maxValue(max, `must be ≤ ${max}`))
+  v.pipe(
+    v.number('must be a number'),
+    v.integer('must be an integer'),
+    v.minValue(0, 'must be ≥ 0'),
+    v.maxValue(max, `must be ≤ ${max}`)
+  )
 const numeric = <S extends v.GenericSchema<number, number>>(schema: S) =>
   v.pipe(v.string(), v.trim(), v.toNumber('must be a number'), schema)
 const flag = v.pipe(
@@ -59,10 +77,16 @@ const logLevel = v.pipe(
   v.string(),
   v.trim(),
   v.toUpperCase(),
-  v.picklist(['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'], 'must be DEBUG, INFO, WARNING or ERROR'),
+  v.picklist(
+    ['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'],
+    'must be DEBUG, INFO, WARNING or ERROR'
+  ),
   v.transform((level): LogLevel => (level === 'WARN' ? 'WARNING' : level))
 )
-const prefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -'))
+const prefix = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -')
+)
 const baseUrl = v.pipe(
   v.string(),
   v.trim(),
@@ -78,7 +102,13 @@ const VARIABLES = {
   STYTCH_SECRET: { schema: text, option: 'secret', secret: true },
   STYTCH_ENV: { schema: v.picklist(['test', 'live'], 'must be test or live'), option: 'env' },
   STYTCH_BASE_URL: { schema: baseUrl, option: 'baseUrl' },
-  STYTCH_CACHE: { schema: v.picklist(['memory', 'redis', 'upstash', 'none'], 'must be memory, redis, upstash or none'), option: 'cache' },
+  STYTCH_CACHE: {
+    schema: v.picklist(
+      ['memory', 'redis', 'upstash', 'none'],
+      'must be memory, redis, upstash or none'
+    ),
+    option: 'cache',
+  },
   STYTCH_REDIS_URL: { schema: text, secret: true },
   REDIS_URL: { schema: text, secret: true },
   STYTCH_REDIS_PASSWORD: { schema: text, secret: true },
@@ -98,7 +128,10 @@ const VARIABLES = {
   STYTCH_DATA_API_URL: { schema: httpUrl },
   STYTCH_DATA_API_KEY: { schema: text, secret: true },
   STYTCH_DATA_API_DATA_SOURCE: { schema: text },
-} as const satisfies Record<string, { schema: v.GenericSchema<string, unknown>; option?: keyof StytchAuthOptions; secret?: boolean }>
+} as const satisfies Record<
+  string,
+  { schema: v.GenericSchema<string, unknown>; option?: keyof StytchAuthOptions; secret?: boolean }
+>
 
 type Variable = keyof typeof VARIABLES
 type EnvValues = { [K in Variable]?: v.InferOutput<(typeof VARIABLES)[K]['schema']> }
@@ -108,7 +141,12 @@ const OPTIONS = v.object({
   secret: v.optional(text),
   env: v.optional(v.picklist(['test', 'live'], 'must be test or live')),
   baseUrl: v.optional(baseUrl),
-  cache: v.optional(v.union([v.picklist(['memory', 'redis', 'upstash', 'none']), v.looseObject({})], "must be a CacheStore or 'memory' | 'redis' | 'upstash' | 'none'")),
+  cache: v.optional(
+    v.union(
+      [v.picklist(['memory', 'redis', 'upstash', 'none']), v.looseObject({})],
+      "must be a CacheStore or 'memory' | 'redis' | 'upstash' | 'none'"
+    )
+  ),
   ttl: v.optional(positive),
   l1Ttl: v.optional(positive),
   teamTtl: v.optional(v.pipe(v.number('must be a number'), v.minValue(0, 'must be ≥ 0'))),
@@ -131,7 +169,9 @@ const OPTIONS = v.object({
 export function validateOptions(options: StytchAuthOptions): void {
   const parsed = v.safeParse(OPTIONS, options)
   if (!parsed.success) {
-    const problems = parsed.issues.map((issue) => `option ${v.getDotPath(issue) ?? '?'}: ${issue.message}`)
+    const problems = parsed.issues.map(
+      (issue) => `option ${v.getDotPath(issue) ?? '?'}: ${issue.message}`
+    )
     throw new ConfigurationError(`Invalid stytchAuth() options: ${problems.join('; ')}`)
   }
 }
@@ -149,7 +189,8 @@ export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): Reso
   validateOptions(options)
   const env = parseEnv(vars, options)
   const projectId = options.projectId ?? env.STYTCH_PROJECT_ID
-  const stytchEnv = options.env ?? env.STYTCH_ENV ?? (projectId?.startsWith('project-live-') ? 'live' : 'test')
+  const stytchEnv =
+    options.env ?? env.STYTCH_ENV ?? (projectId?.startsWith('project-live-') ? 'live' : 'test')
   const redisUrl = env.STYTCH_REDIS_URL ?? env.REDIS_URL
   const upstash =
     env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
@@ -164,7 +205,11 @@ export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): Reso
     baseUrl: options.baseUrl?.replace(/\/+$/, '') ?? env.STYTCH_BASE_URL,
     cache: cacheOption ?? env.STYTCH_CACHE ?? (redisUrl ? 'redis' : upstash ? 'upstash' : 'memory'),
     redis: redisUrl
-      ? { url: redisUrl, db: env.STYTCH_REDIS_DB ?? 0, ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}) }
+      ? {
+          url: redisUrl,
+          db: env.STYTCH_REDIS_DB ?? 0,
+          ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}),
+        }
       : undefined,
     upstash,
     ttlSeconds: options.ttl ?? env.STYTCH_CACHE_TTL ?? 300,
@@ -193,7 +238,10 @@ export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): Reso
 function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
   const values: Record<string, unknown> = {}
   const problems: string[] = []
-  for (const [name, variable] of Object.entries(VARIABLES) as [Variable, (typeof VARIABLES)[Variable]][]) {
+  for (const [name, variable] of Object.entries(VARIABLES) as [
+    Variable,
+    (typeof VARIABLES)[Variable],
+  ][]) {
     const raw = vars[name]
     if (typeof raw !== 'string' || raw.trim() === '') continue
     if ('option' in variable && options[variable.option] !== undefined) continue
@@ -203,10 +251,13 @@ function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
     } else {
       const shown = 'secret' in variable ? '' : ` (got ${JSON.stringify(raw)})`
       const fix = 'option' in variable ? `, or pass \`${variable.option}\` to stytchAuth()` : ''
-      problems.push(`${name} ${parsed.issues[0]?.message ?? 'is invalid'}${shown}: fix the variable${fix}`)
+      problems.push(
+        `${name} ${parsed.issues[0]?.message ?? 'is invalid'}${shown}: fix the variable${fix}`
+      )
     }
   }
-  if (problems.length > 0) throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`)
+  if (problems.length > 0)
+    throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`)
   return values as EnvValues
 }
 
@@ -216,5 +267,7 @@ function normalizeLevel(level: StytchAuthOptions['logLevel']): LogLevel | undefi
 
 function isAllowedBaseUrl(url: string): boolean {
   const parsed = new URL(url)
-  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))
+  return (
+    parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))
+  )
 }

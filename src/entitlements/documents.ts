@@ -19,7 +19,11 @@ export interface OrganizationRecord {
 /** A user and their current team, as the library uses them. */
 export interface MemberRecord {
   readonly userId: string
-  readonly team: { readonly id: string; readonly name: string | null; readonly organizationId: string | null } | null
+  readonly team: {
+    readonly id: string
+    readonly name: string | null
+    readonly organizationId: string | null
+  } | null
 }
 
 /** Where a malformed field is reported. */
@@ -45,7 +49,10 @@ export function objectIdHex(value: unknown): string | undefined {
   let hex: unknown = value
   if (typeof value === 'object' && value !== null) {
     const candidate = value as { toHexString?: unknown; $oid?: unknown }
-    hex = typeof candidate.toHexString === 'function' ? (candidate.toHexString as () => unknown)() : candidate.$oid
+    hex =
+      typeof candidate.toHexString === 'function'
+        ? (candidate.toHexString as () => unknown)()
+        : candidate.$oid
   }
   return typeof hex === 'string' && HEX_ID.test(hex) ? hex.toLowerCase() : undefined
 }
@@ -70,7 +77,9 @@ export function organizationRecord(
     return undefined
   }
   const field = <T>(name: string, check: v.GenericSchema<unknown, T>, fallback: T): T =>
-    checked(doc[name], check, fallback, () => report(`organization ${id}: field ${name} is malformed`))
+    checked(doc[name], check, fallback, () =>
+      report(`organization ${id}: field ${name} is malformed`)
+    )
   return {
     id,
     subscriptionTier: field(fields.subscriptionTier, v.nullable(Text), null),
@@ -107,13 +116,21 @@ export function memberRecord(
   if (team && teamId === undefined) report(`user ${userId}: current team has no usable _id`)
   if (!team || teamId === undefined) return { userId, team: null }
   const { teamName, teamOrganizationId } = schema.fields
-  const name = checked(team[teamName], Text, null, () => report(`team ${teamId}: field ${teamName} is malformed`))
+  const name = checked(team[teamName], Text, null, () =>
+    report(`team ${teamId}: field ${teamName} is malformed`)
+  )
   const organizationId = objectIdHex(team[teamOrganizationId]) ?? null
-  if (organizationId === null) report(`team ${teamId}: field ${teamOrganizationId} is missing or malformed`)
+  if (organizationId === null)
+    report(`team ${teamId}: field ${teamOrganizationId} is missing or malformed`)
   return { userId, team: { id: teamId, name, organizationId } }
 }
 
-function checked<T>(value: unknown, schema: v.GenericSchema<unknown, T>, fallback: T, onMalformed: () => void): T {
+function checked<T>(
+  value: unknown,
+  schema: v.GenericSchema<unknown, T>,
+  fallback: T,
+  onMalformed: () => void
+): T {
   if (value === undefined) return fallback
   const parsed = v.safeParse(schema, value)
   if (parsed.success) return parsed.output

@@ -1,8 +1,17 @@
 import { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
-import { NO_ENTITLEMENTS, type AuthContext, type EntitlementFields } from '../context/auth-context.ts'
+import {
+  NO_ENTITLEMENTS,
+  type AuthContext,
+  type EntitlementFields,
+} from '../context/auth-context.ts'
 import type { Logger } from '../log/logger.ts'
-import { memberRecord, organizationRecord, type MemberRecord, type OrganizationRecord } from './documents.ts'
+import {
+  memberRecord,
+  organizationRecord,
+  type MemberRecord,
+  type OrganizationRecord,
+} from './documents.ts'
 import type { EntitlementSource } from './entitlement-source.ts'
 
 /** How long an organization's subscription is cached (as the original: 1 hour). */
@@ -61,9 +70,14 @@ export class EntitlementLoader {
       this.#organization(auth.organizationId),
       this.#member(auth.memberId),
     ])
-    if (organization === UNAVAILABLE) return { ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' }
+    if (organization === UNAVAILABLE)
+      return { ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' }
     if (organization === null) {
-      return { ...NO_ENTITLEMENTS, entitlementsStatus: 'unknown_organization', mongoUserId: member?.userId ?? null }
+      return {
+        ...NO_ENTITLEMENTS,
+        entitlementsStatus: 'unknown_organization',
+        mongoUserId: member?.userId ?? null,
+      }
     }
     const team = member?.team?.organizationId === organization.id ? member.team : null
     return {
@@ -78,7 +92,9 @@ export class EntitlementLoader {
     }
   }
 
-  async #organization(stytchOrganizationId: string): Promise<OrganizationRecord | null | typeof UNAVAILABLE> {
+  async #organization(
+    stytchOrganizationId: string
+  ): Promise<OrganizationRecord | null | typeof UNAVAILABLE> {
     const { organizations, prefix } = this.#options
     const source = this.#source
     try {
@@ -100,10 +116,13 @@ export class EntitlementLoader {
     const { members } = this.#options
     try {
       if (!members) return await this.#freshMember(stytchMemberId)
-      return await members.cache.getOrLoad(`${this.#options.prefix}:member:${stytchMemberId}`, async () => ({
-        value: await this.#freshMember(stytchMemberId),
-        ttlMs: members.ttlMs,
-      }))
+      return await members.cache.getOrLoad(
+        `${this.#options.prefix}:member:${stytchMemberId}`,
+        async () => ({
+          value: await this.#freshMember(stytchMemberId),
+          ttlMs: members.ttlMs,
+        })
+      )
     } catch (error) {
       this.#options.logger.warn('entitlement source unreachable: team context unavailable', {
         memberId: stytchMemberId,

@@ -1,6 +1,9 @@
 import type { AuthContext } from '../context/auth-context.ts'
 import type { EntitledAuthContext } from '../context/auth-env.ts'
-import { EntitlementsNotConfiguredError, EntitlementsUnavailableError } from '../errors/auth-error.ts'
+import {
+  EntitlementsNotConfiguredError,
+  EntitlementsUnavailableError,
+} from '../errors/auth-error.ts'
 
 /**
  * `auth` with its entitlements loaded, or the error to answer instead: 503 when the source is

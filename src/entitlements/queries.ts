@@ -28,7 +28,12 @@ export function organizationQuery(
   const { fields } = schema
   return {
     filter: { [fields.stytchOrganizationId]: stytchOrganizationId },
-    projection: { _id: 1, [fields.subscriptionTier]: 1, [fields.entitlements]: 1, [fields.subscriptionLimits]: 1 },
+    projection: {
+      _id: 1,
+      [fields.subscriptionTier]: 1,
+      [fields.entitlements]: 1,
+      [fields.subscriptionLimits]: 1,
+    },
   }
 }
 
@@ -41,7 +46,11 @@ export function organizationQuery(
  * const [doc] = await users.aggregate(memberPipeline(schema, { userId }, (hex) => new ObjectId(hex))).toArray()
  * ```
  */
-export function memberPipeline(schema: EntitlementSchema, lookup: MemberLookup, objectId: ObjectIdOf): object[] {
+export function memberPipeline(
+  schema: EntitlementSchema,
+  lookup: MemberLookup,
+  objectId: ObjectIdOf
+): object[] {
   const { fields, collections } = schema
   const match =
     lookup.userId !== undefined
@@ -81,7 +90,10 @@ export function membersOf(
   if (!first) return null
   const { [TEAM_FIELD]: joined, ...user } = first
   const [team] = Array.isArray(joined) ? (joined as unknown[]) : []
-  return { user, team: typeof team === 'object' && team !== null ? (team as Record<string, unknown>) : null }
+  return {
+    user,
+    team: typeof team === 'object' && team !== null ? (team as Record<string, unknown>) : null,
+  }
 }
 
 /**

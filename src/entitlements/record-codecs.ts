@@ -21,7 +21,9 @@ const Organization = v.nullable(
 const Member = v.nullable(
   v.object({
     userId: Id,
-    team: v.nullable(v.object({ id: Id, name: v.nullable(v.string()), organizationId: v.nullable(Id) })),
+    team: v.nullable(
+      v.object({ id: Id, name: v.nullable(v.string()), organizationId: v.nullable(Id) })
+    ),
   })
 )
 

@@ -74,7 +74,8 @@ export class AuthError extends HTTPException {
  */
 export class TokenExtractionError extends AuthError {
   constructor(message: string) {
-    const challenge = message === MISSING_TOKEN_MESSAGE ? 'Bearer' : 'Bearer error="invalid_request"'
+    const challenge =
+      message === MISSING_TOKEN_MESSAGE ? 'Bearer' : 'Bearer error="invalid_request"'
     super(
       401,
       { error: 'authentication_failed', message, type: 'token_extraction' },

@@ -38,10 +38,15 @@ export function authenticate(
  * A token in the cache passed full extraction before, so the same string needs no checking again;
  * anything else (another spelling of the scheme, cookies, a miss) takes the full path.
  */
-function cachedBearerSession(c: Context, { sessions }: AuthRuntime, rules: ExtractionRules): AuthContext | undefined {
+function cachedBearerSession(
+  c: Context,
+  { sessions }: AuthRuntime,
+  rules: ExtractionRules
+): AuthContext | undefined {
   if (rules.tokenFrom[0] !== 'header') return undefined
   const header = c.req.raw.headers.get('authorization')
-  if (header === null || header.length > MAX_HEADER_LENGTH || !header.startsWith('Bearer ')) return undefined
+  if (header === null || header.length > MAX_HEADER_LENGTH || !header.startsWith('Bearer '))
+    return undefined
   const key = sessions.keyOf(header.slice(7))
   return typeof key === 'string' ? sessions.peek(key) : undefined
 }
@@ -70,6 +75,9 @@ async function authenticateFully(
   return entitlements ? withEntitlements(auth, entitlements) : auth
 }
 
-async function withEntitlements(auth: AuthContext, loader: EntitlementLoader): Promise<AuthContext> {
+async function withEntitlements(
+  auth: AuthContext,
+  loader: EntitlementLoader
+): Promise<AuthContext> {
   return auth.withEntitlements(await loader.entitlementsOf(auth))
 }

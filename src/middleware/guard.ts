@@ -35,7 +35,10 @@ export function guard<E extends Env>(check: (auth: AuthContext) => void): Middle
 }
 
 /** The session `stytchAuth()` put on `c`, or, when none ran, the request authenticated with the defaults. */
-async function sessionOf(c: Context, defaults: (c: Context) => Binding | Promise<Binding>): Promise<AuthContext> {
+async function sessionOf(
+  c: Context,
+  defaults: (c: Context) => Binding | Promise<Binding>
+): Promise<AuthContext> {
   const existing: unknown = c.get('auth')
   if (existing === null) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   if (existing !== undefined) return existing as AuthContext

@@ -14,7 +14,9 @@ import type { Binding } from './binding.ts'
  * const bound = await bindingFor(c)
  * ```
  */
-export function lazyBinding(options: StytchAuthOptions): (c: Context) => Binding | Promise<Binding> {
+export function lazyBinding(
+  options: StytchAuthOptions
+): (c: Context) => Binding | Promise<Binding> {
   let binding: Binding | undefined
   let pending: Promise<Binding> | undefined
   return (c) =>

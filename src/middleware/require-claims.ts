@@ -16,8 +16,11 @@ import { missingClaims } from './session-requirements.ts'
  * app.get('/billing', requireClaims({ role: 'billing' }), handler)
  * ```
  */
-export function requireClaims(...claims: string[] | [Readonly<Record<string, unknown>>]): MiddlewareHandler<AuthEnv> {
-  const requirement: ClaimRequirement = typeof claims[0] === 'object' ? claims[0] : (claims as string[])
+export function requireClaims(
+  ...claims: string[] | [Readonly<Record<string, unknown>>]
+): MiddlewareHandler<AuthEnv> {
+  const requirement: ClaimRequirement =
+    typeof claims[0] === 'object' ? claims[0] : (claims as string[])
   return guard<AuthEnv>((auth) => {
     const missing = missingClaims(auth, requirement)
     if (missing.length > 0) throw new MissingClaimsError(missing)

@@ -22,7 +22,10 @@ import { bindingOf } from './binding.ts'
  * })
  * ```
  */
-export async function revokeSession(target: Context | string, options: StytchAuthOptions = {}): Promise<void> {
+export async function revokeSession(
+  target: Context | string,
+  options: StytchAuthOptions = {}
+): Promise<void> {
   const context = typeof target === 'string' ? undefined : target
   const runtime = (context && bindingOf(context)?.runtime) ?? (await authRuntime(options, context))
   const tokens: ExtractedToken[] = context

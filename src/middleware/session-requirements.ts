@@ -72,9 +72,13 @@ function isNameList(requirement: ClaimRequirement): requirement is readonly stri
 
 function deepEqual(actual: unknown, expected: unknown): boolean {
   if (Object.is(actual, expected)) return true
-  if (!isObject(actual) || !isObject(expected) || Array.isArray(actual) !== Array.isArray(expected)) return false
+  if (!isObject(actual) || !isObject(expected) || Array.isArray(actual) !== Array.isArray(expected))
+    return false
   const keys = Object.keys(expected)
-  return keys.length === Object.keys(actual).length && keys.every((key) => deepEqual(actual[key], expected[key]))
+  return (
+    keys.length === Object.keys(actual).length &&
+    keys.every((key) => deepEqual(actual[key], expected[key]))
+  )
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

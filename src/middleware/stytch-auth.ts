@@ -33,9 +33,13 @@ import { sessionRequirements } from './session-requirements.ts'
  * app.get('/me', (c) => c.json(c.var.auth))
  * ```
  */
-export function stytchAuth(options: StytchAuthOptions & { readonly optional: true }): MiddlewareHandler<OptionalAuthEnv>
+export function stytchAuth(
+  options: StytchAuthOptions & { readonly optional: true }
+): MiddlewareHandler<OptionalAuthEnv>
 export function stytchAuth(options?: StytchAuthOptions): MiddlewareHandler<AuthEnv>
-export function stytchAuth(options: StytchAuthOptions = {}): MiddlewareHandler<AuthEnv> | MiddlewareHandler<OptionalAuthEnv> {
+export function stytchAuth(
+  options: StytchAuthOptions = {}
+): MiddlewareHandler<AuthEnv> | MiddlewareHandler<OptionalAuthEnv> {
   validateOptions(options)
   const rules = extractionRulesOf(options)
   const check = sessionRequirements(options)

@@ -64,27 +64,46 @@ export function authRuntime(options: StytchAuthOptions, c?: Context): Promise<Au
   return runtime
 }
 
-async function buildRuntime(options: StytchAuthOptions, config: ResolvedConfig): Promise<AuthRuntime> {
+async function buildRuntime(
+  options: StytchAuthOptions,
+  config: ResolvedConfig
+): Promise<AuthRuntime> {
   const logger = leveledLogger(options.logger ?? console, config.logLevel)
   const details = options.client ? clientDetails(options.client) : undefined
   const projectId = config.projectId ?? details?.projectId
   const secret = config.secret ?? details?.secret
   const baseUrl = config.baseUrl ?? details?.baseUrl ?? STYTCH_HOSTS[config.stytchEnv]
-  const verifier = options.verifier ?? defaultVerifier(options, config, { projectId, secret, baseUrl }, logger)
+  const verifier =
+    options.verifier ?? defaultVerifier(options, config, { projectId, secret, baseUrl }, logger)
 
   const caching = config.cache !== 'none'
-  const l1 = options.cache instanceof MemoryCache ? options.cache : memoryFor(`${projectId}|${config.prefix}`)
+  const l1 =
+    options.cache instanceof MemoryCache
+      ? options.cache
+      : memoryFor(`${projectId}|${config.prefix}`)
   const store = await sharedStore(options, config)
   const l2 = store && {
     store,
     timeoutMs: SHARED_TIER_TIMEOUT_MS,
     sealer: hmacSealer(
-      required(secret, 'a shared cache seals its entries with the project secret: set STYTCH_SECRET or pass `secret`')
+      required(
+        secret,
+        'a shared cache seals its entries with the project secret: set STYTCH_SECRET or pass `secret`'
+      )
     ),
   }
-  const health = sharedTierHealth(logger, typeof options.cache === 'object' ? 'cache' : config.cache)
+  const health = sharedTierHealth(
+    logger,
+    typeof options.cache === 'object' ? 'cache' : config.cache
+  )
   const tier = <T>(codec: Codec<T>): TieredCache<T> =>
-    new TieredCache({ l1, ...(l2 ? { l2 } : {}), l1TtlMs: config.l1TtlSeconds * 1000, codec, ...health })
+    new TieredCache({
+      l1,
+      ...(l2 ? { l2 } : {}),
+      l1TtlMs: config.l1TtlSeconds * 1000,
+      codec,
+      ...health,
+    })
 
   const sessions = new SessionCache({
     tier: tier(sessionCodec),
@@ -101,7 +120,9 @@ async function buildRuntime(options: StytchAuthOptions, config: ResolvedConfig):
       source,
       organizations: tier(organizationCodec),
       userIds: tier(userIdCodec),
-      ...(config.teamTtlSeconds > 0 ? { members: { cache: tier(memberCodec), ttlMs: config.teamTtlSeconds * 1000 } } : {}),
+      ...(config.teamTtlSeconds > 0
+        ? { members: { cache: tier(memberCodec), ttlMs: config.teamTtlSeconds * 1000 } }
+        : {}),
       prefix: config.prefix,
       logger,
     })
@@ -114,12 +135,18 @@ function defaultVerifier(
   project: { projectId: string | undefined; secret: string | undefined; baseUrl: string },
   logger: Logger
 ): SessionVerifier {
-  const projectId = required(project.projectId, 'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()')
+  const projectId = required(
+    project.projectId,
+    'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
+  )
   const client =
     options.client ??
     createStytchClient({
       projectId,
-      secret: required(project.secret, 'STYTCH_SECRET is not set: set it or pass `secret` to stytchAuth()'),
+      secret: required(
+        project.secret,
+        'STYTCH_SECRET is not set: set it or pass `secret` to stytchAuth()'
+      ),
       baseUrl: project.baseUrl,
     })
   return stytchVerifier({
@@ -135,14 +162,21 @@ function defaultVerifier(
   })
 }
 
-async function sharedStore(options: StytchAuthOptions, config: ResolvedConfig): Promise<CacheStore | undefined> {
-  if (typeof options.cache === 'object') return options.cache instanceof MemoryCache ? undefined : options.cache
+async function sharedStore(
+  options: StytchAuthOptions,
+  config: ResolvedConfig
+): Promise<CacheStore | undefined> {
+  if (typeof options.cache === 'object')
+    return options.cache instanceof MemoryCache ? undefined : options.cache
   if (config.cache === 'redis') {
     required(config.redis, 'STYTCH_CACHE=redis needs STYTCH_REDIS_URL (or REDIS_URL)')
     return (await cacheBackend('redis'))(config)
   }
   if (config.cache === 'upstash') {
-    required(config.upstash, 'STYTCH_CACHE=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN')
+    required(
+      config.upstash,
+      'STYTCH_CACHE=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN'
+    )
     return (await cacheBackend('upstash'))(config)
   }
   return undefined

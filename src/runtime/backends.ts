@@ -18,7 +18,10 @@ export type EntitlementBackend = (config: ResolvedConfig) => EntitlementSource
 
 /** Backend names and the adapter module that provides each. */
 const CACHE_MODULES = { redis: 'ayz-auth/ioredis', upstash: 'ayz-auth/upstash' } as const
-const ENTITLEMENT_MODULES = { mongodb: 'ayz-auth/mongodb', 'data-api': 'ayz-auth/data-api' } as const
+const ENTITLEMENT_MODULES = {
+  mongodb: 'ayz-auth/mongodb',
+  'data-api': 'ayz-auth/data-api',
+} as const
 
 const cacheBackends = new Map<string, CacheBackend>()
 const entitlementBackends = new Map<string, EntitlementBackend>()
@@ -31,7 +34,10 @@ const entitlementBackends = new Map<string, EntitlementBackend>()
  * registerCacheBackend('redis', (config) => redisCache(config.redis!.url))
  * ```
  */
-export function registerCacheBackend(name: keyof typeof CACHE_MODULES, backend: CacheBackend): void {
+export function registerCacheBackend(
+  name: keyof typeof CACHE_MODULES,
+  backend: CacheBackend
+): void {
   cacheBackends.set(name, backend)
 }
 
@@ -70,11 +76,23 @@ export function cacheBackend(name: keyof typeof CACHE_MODULES): Promise<CacheBac
  * const source = (await entitlementBackend('mongodb'))(config)
  * ```
  */
-export function entitlementBackend(name: keyof typeof ENTITLEMENT_MODULES): Promise<EntitlementBackend> {
-  return registered(entitlementBackends, name, ENTITLEMENT_MODULES[name], `the ${name} entitlement source`)
+export function entitlementBackend(
+  name: keyof typeof ENTITLEMENT_MODULES
+): Promise<EntitlementBackend> {
+  return registered(
+    entitlementBackends,
+    name,
+    ENTITLEMENT_MODULES[name],
+    `the ${name} entitlement source`
+  )
 }
 
-async function registered<T>(registry: Map<string, T>, name: string, specifier: string, purpose: string): Promise<T> {
+async function registered<T>(
+  registry: Map<string, T>,
+  name: string,
+  specifier: string,
+  purpose: string
+): Promise<T> {
   const known = registry.get(name)
   if (known) return known
   try {
@@ -87,6 +105,7 @@ async function registered<T>(registry: Map<string, T>, name: string, specifier: 
     )
   }
   const loaded = registry.get(name)
-  if (!loaded) throw new ConfigurationError(`${specifier} was loaded but did not register its backend`)
+  if (!loaded)
+    throw new ConfigurationError(`${specifier} was loaded but did not register its backend`)
   return loaded
 }

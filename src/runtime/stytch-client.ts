@@ -33,7 +33,8 @@ export function createStytchClient(settings: {
   readonly baseUrl: string
 }): B2BClient {
   const { projectId: project_id, secret, baseUrl } = settings
-  if (baseUrl.startsWith('https://')) return new B2BClient({ project_id, secret, custom_base_url: baseUrl })
+  if (baseUrl.startsWith('https://'))
+    return new B2BClient({ project_id, secret, custom_base_url: baseUrl })
   const warn = console.warn
   console.warn = () => {}
   try {

@@ -62,7 +62,7 @@ interface RuntimeGlobals {
   Deno?: {
     serve(
       options: { port: number; hostname: string; onListen?: () => void },
-      handler: Handler,
+      handler: Handler
     ): { addr: { port: number }; shutdown(): Promise<void> }
   }
 }
@@ -82,7 +82,7 @@ interface RuntimeGlobals {
  * await running.close()
  */
 export async function startStytchEmulator(
-  options: StartStytchEmulatorOptions = {},
+  options: StartStytchEmulatorOptions = {}
 ): Promise<RunningStytchEmulator> {
   const { port: requestedPort = 0, hostname = '127.0.0.1', ...emulatorOptions } = options
   const emulator = stytchEmulator(emulatorOptions)
@@ -149,7 +149,7 @@ async function listen(emulator: StytchEmulator, port: number, hostname: string):
               server.close(() => stopped())
               if ('closeAllConnections' in server) server.closeAllConnections()
             }),
-        }),
+        })
     )
     server.once('error', reject)
   })

@@ -24,7 +24,9 @@ import type { SessionVerifier } from '../verify/session-verifier.ts'
 export function createAuthContext(fields: Partial<AuthContextFields> = {}): AuthContext {
   const now = new Date()
   const entitled =
-    fields.entitlements !== undefined || fields.subscriptionTier !== undefined || fields.subscriptionLimits !== undefined
+    fields.entitlements !== undefined ||
+    fields.subscriptionTier !== undefined ||
+    fields.subscriptionLimits !== undefined
   return new AuthContext({
     memberId: 'member-test-00000000-0000-4000-8000-000000000123',
     sessionId: 'member-session-test-00000000-0000-4000-8000-000000000456',
@@ -58,7 +60,8 @@ export function createAuthContext(fields: Partial<AuthContextFields> = {}): Auth
  * ```
  */
 export function testVerifier(
-  sessions: AuthContext | Readonly<Record<string, AuthContext>> | ((token: string) => AuthContext | null)
+  sessions:
+    AuthContext | Readonly<Record<string, AuthContext>> | ((token: string) => AuthContext | null)
 ): SessionVerifier {
   const revoked = new Set<string>()
   const lookUp = (token: string): AuthContext | null => {

@@ -73,7 +73,8 @@ export function extractToken(
   rules: ExtractionRules = DEFAULT_EXTRACTION_RULES
 ): ExtractedToken | ExtractionFailure {
   for (const source of rules.tokenFrom) {
-    const found = source === 'header' ? fromHeader(headers) : fromCookies(headers, rules.cookieNames)
+    const found =
+      source === 'header' ? fromHeader(headers) : fromCookies(headers, rules.cookieNames)
     if (found) return found
   }
   return { ok: false, missing: true, message: MISSING_TOKEN_MESSAGE }
@@ -104,11 +105,17 @@ export function extractAllTokens(
   return found.filter((token): token is ExtractedToken => token?.ok === true)
 }
 
-function fromCookies(headers: Headers, names: CookieNames): ExtractedToken | ExtractionFailure | undefined {
+function fromCookies(
+  headers: Headers,
+  names: CookieNames
+): ExtractedToken | ExtractionFailure | undefined {
   return cookiesOf(headers, names).find((found) => found !== undefined)
 }
 
-function cookiesOf(headers: Headers, names: CookieNames): (ExtractedToken | ExtractionFailure | undefined)[] {
+function cookiesOf(
+  headers: Headers,
+  names: CookieNames
+): (ExtractedToken | ExtractionFailure | undefined)[] {
   const cookie = headers.get('cookie')
   if (cookie === null) return []
   return [names.session, names.jwt].map((name) => {

@@ -41,7 +41,8 @@ export async function callStytch<T>(
     try {
       return await withSignal(client, AbortSignal.timeout(Math.max(1, Math.ceil(attemptMs))), call)
     } catch (error) {
-      const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2)
+      const backoff =
+        Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2)
       const retry =
         attempt < policy.maxRetries &&
         classifyStytchError(error).retryable &&
@@ -57,7 +58,11 @@ interface WithFetchConfig {
   fetchConfig?: { signal?: AbortSignal }
 }
 
-function withSignal<T>(client: B2BClient, signal: AbortSignal, call: (client: B2BClient) => Promise<T>): Promise<T> {
+function withSignal<T>(
+  client: B2BClient,
+  signal: AbortSignal,
+  call: (client: B2BClient) => Promise<T>
+): Promise<T> {
   const config = (client as unknown as WithFetchConfig).fetchConfig
   if (!config) return call(client)
   config.signal = signal

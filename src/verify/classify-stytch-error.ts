@@ -40,7 +40,8 @@ export function classifyStytchError(error: unknown): StytchFailure {
   if (isStytchError(error)) {
     const status = error.status_code
     const errorType = error.error_type
-    if (status === 429 || status >= 500) return { kind: 'unavailable', retryable: true, status, errorType }
+    if (status === 429 || status >= 500)
+      return { kind: 'unavailable', retryable: true, status, errorType }
     if (status === 401 || status === 403 || CREDENTIAL_ERRORS.has(errorType)) {
       return { kind: 'misconfigured', retryable: false, status, errorType }
     }

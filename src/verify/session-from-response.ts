@@ -2,7 +2,11 @@ import * as v from 'valibot'
 import { AuthContext } from '../context/auth-context.ts'
 import type { VerifiedSession } from './session-verifier.ts'
 
-const Instant = v.pipe(v.string(), v.isoTimestamp(), v.transform((text) => new Date(text)))
+const Instant = v.pipe(
+  v.string(),
+  v.isoTimestamp(),
+  v.transform((text) => new Date(text))
+)
 const Factor = v.looseObject({ type: v.string() })
 
 /** The parts of Stytch's `member_session` the library relies on. */
@@ -42,7 +46,10 @@ const TOKEN_FIELDS = new Set(['session_token', 'session_jwt', 'intermediate_sess
  * verified?.auth.memberId // 'member-test-…'
  * ```
  */
-export function sessionFromResponse(response: unknown, now: Date = new Date()): VerifiedSession | undefined {
+export function sessionFromResponse(
+  response: unknown,
+  now: Date = new Date()
+): VerifiedSession | undefined {
   const parsed = v.safeParse(AuthenticateResponse, response)
   if (!parsed.success) return undefined
   const { member_session: session, member, organization } = parsed.output

@@ -70,10 +70,13 @@ export function sessionJwtVerifier(config: {
   readonly baseUrl: string
   readonly timeoutMs: number
 }): SessionJwtVerifier {
-  const keys = createRemoteJWKSet(new URL(`/v1/b2b/sessions/jwks/${config.projectId}`, config.baseUrl), {
-    timeoutDuration: Math.round(Math.min(config.timeoutMs, 5000)),
-    cooldownDuration: UNKNOWN_KID_REFETCH_MS,
-  })
+  const keys = createRemoteJWKSet(
+    new URL(`/v1/b2b/sessions/jwks/${config.projectId}`, config.baseUrl),
+    {
+      timeoutDuration: Math.round(Math.min(config.timeoutMs, 5000)),
+      cooldownDuration: UNKNOWN_KID_REFETCH_MS,
+    }
+  )
   const options = {
     audience: config.projectId,
     issuer: [`stytch.com/${config.projectId}`, config.baseUrl],
@@ -91,8 +94,10 @@ export function sessionJwtVerifier(config: {
         return outcomeOf(error)
       }
       const session = sessionFromClaims(payload)
-      if (!session) return { status: 'invalid', reason: 'the Stytch session claims are missing or malformed' }
-      if (session.auth.sessionExpiresAt.getTime() <= Date.now()) return { status: 'invalid', reason: 'the session has expired' }
+      if (!session)
+        return { status: 'invalid', reason: 'the Stytch session claims are missing or malformed' }
+      if (session.auth.sessionExpiresAt.getTime() <= Date.now())
+        return { status: 'invalid', reason: 'the session has expired' }
       return { status: 'valid', session }
     },
   }
@@ -101,7 +106,8 @@ export function sessionJwtVerifier(config: {
 function outcomeOf(error: unknown): JwtOutcome {
   const code = (error as { code?: unknown } | null)?.code
   if (code === 'ERR_JWT_EXPIRED') return { status: 'expired' }
-  if (typeof code !== 'string' || UNAVAILABLE_CODES.has(code)) return { status: 'unavailable', cause: error }
+  if (typeof code !== 'string' || UNAVAILABLE_CODES.has(code))
+    return { status: 'unavailable', cause: error }
   return { status: 'invalid', reason: code }
 }
 
@@ -113,7 +119,9 @@ function sessionFromClaims(payload: JWTPayload): VerifiedSession | undefined {
   const session = claims[SESSION_CLAIM]
   const organization = claims[ORGANIZATION_CLAIM]
   const customClaims = Object.fromEntries(
-    Object.entries(payload).filter(([name]) => !RESERVED_CLAIMS.has(name) && !name.startsWith('https://stytch.com/'))
+    Object.entries(payload).filter(
+      ([name]) => !RESERVED_CLAIMS.has(name) && !name.startsWith('https://stytch.com/')
+    )
   )
   const auth = new AuthContext({
     memberId: claims.sub,

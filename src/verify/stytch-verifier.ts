@@ -101,14 +101,19 @@ export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier 
 
 /** The error a request gets for a failed Stytch call. SDK errors are never attached: a `RequestError` holds the request body, token included. */
 function errorFor(failure: StytchFailure, logger: Logger): TokenVerificationError | StytchApiError {
-  const cause = new Error(`Stytch call failed: ${failure.status ?? 'no response'} ${failure.errorType ?? ''}`.trim())
+  const cause = new Error(
+    `Stytch call failed: ${failure.status ?? 'no response'} ${failure.errorType ?? ''}`.trim()
+  )
   if (failure.kind === 'rejected') return new TokenVerificationError({ cause })
   if (failure.kind === 'misconfigured') {
     logger.error(
       `Stytch rejected this project's credentials (${failure.errorType}): check STYTCH_PROJECT_ID and STYTCH_SECRET (or the projectId/secret/client options)`
     )
   } else {
-    logger.warn('Stytch unavailable', { status: failure.status ?? null, errorType: failure.errorType ?? null })
+    logger.warn('Stytch unavailable', {
+      status: failure.status ?? null,
+      errorType: failure.errorType ?? null,
+    })
   }
   return new StytchApiError({ cause })
 }

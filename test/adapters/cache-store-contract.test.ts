@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisCache } from '../../adapters/ioredis.ts'
 import { upstashCache } from '../../adapters/upstash.ts'
 import { memoryCache, type CacheStore } from '../../src/index.ts'
-import { redisOrSkip, startRedisServer, startUpstashServer, type RedisServer, type UpstashServer } from '../fixtures/redis/index.ts'
+import {
+  redisOrSkip,
+  startRedisServer,
+  startUpstashServer,
+  type RedisServer,
+  type UpstashServer,
+} from '../fixtures/redis/index.ts'
 
 const redisAvailability = redisOrSkip()
 if (!redisAvailability.available) console.warn(redisAvailability.reason)
@@ -25,9 +31,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const stores: [string, () => CacheStore, boolean][] = [
   ['memory', () => memoryCache(), true],
-  ['ioredis + real redis-server', () => redisCache({ client: new Redis(redis.url), commandTimeoutMs: 2000 }), redisAvailability.available],
+  [
+    'ioredis + real redis-server',
+    () => redisCache({ client: new Redis(redis.url), commandTimeoutMs: 2000 }),
+    redisAvailability.available,
+  ],
   // The real @upstash/redis client, with its defaults (auto-pipelining, base64 responses).
-  ['@upstash/redis + REST server + real redis-server', () => upstashCache({ client: new Upstash({ url: upstash.url, token: upstash.token, automaticDeserialization: false }), commandTimeoutMs: 2000 }), redisAvailability.available],
+  [
+    '@upstash/redis + REST server + real redis-server',
+    () =>
+      upstashCache({
+        client: new Upstash({
+          url: upstash.url,
+          token: upstash.token,
+          automaticDeserialization: false,
+        }),
+        commandTimeoutMs: 2000,
+      }),
+    redisAvailability.available,
+  ],
 ]
 
 describe.each(stores)('CacheStore contract: %s', (_name, create, available) => {
@@ -36,26 +58,43 @@ describe.each(stores)('CacheStore contract: %s', (_name, create, available) => {
     if (available) store = create()
   })
 
-  it.skipIf(!available)('gets what was set, null for a missing key, nothing after delete', async () => {
-    await store.set('contract:a', 'value-a', 60)
-    expect(await store.get('contract:a')).toBe('value-a')
-    expect(await store.get('contract:missing')).toBeNull()
-    await store.delete('contract:a')
-    expect(await store.get('contract:a')).toBeNull()
-    await store.delete('contract:never-set')
-  })
+  it.skipIf(!available)(
+    'gets what was set, null for a missing key, nothing after delete',
+    async () => {
+      await store.set('contract:a', 'value-a', 60)
+      expect(await store.get('contract:a')).toBe('value-a')
+      expect(await store.get('contract:missing')).toBeNull()
+      await store.delete('contract:a')
+      expect(await store.get('contract:a')).toBeNull()
+      await store.delete('contract:never-set')
+    }
+  )
 
-  it.skipIf(!available)('expires an entry after its TTL (fractions of a second allowed)', async () => {
-    await store.set('contract:ttl', 'short', 0.3)
-    expect(await store.get('contract:ttl')).toBe('short')
-    await sleep(450)
-    expect(await store.get('contract:ttl')).toBeNull()
-  })
+  it.skipIf(!available)(
+    'expires an entry after its TTL (fractions of a second allowed)',
+    async () => {
+      await store.set('contract:ttl', 'short', 0.3)
+      expect(await store.get('contract:ttl')).toBe('short')
+      await sleep(450)
+      expect(await store.get('contract:ttl')).toBeNull()
+    }
+  )
 
   it.skipIf(!available)('keeps unicode and binary-looking values intact', async () => {
-    const values = ['émoji 🎉 ✓ 中文', '\u0000\u0001\u007f\u00ff', 'PONG', 'abcd', 'T0s=', '{"json":true}', '   spaced   ', '12345678901234567890', 'OK']
+    const values = [
+      'émoji 🎉 ✓ 中文',
+      '\u0000\u0001\u007f\u00ff',
+      'PONG',
+      'abcd',
+      'T0s=',
+      '{"json":true}',
+      '   spaced   ',
+      '12345678901234567890',
+      'OK',
+    ]
     for (const [index, value] of values.entries()) await store.set(`contract:u${index}`, value, 60)
-    for (const [index, value] of values.entries()) expect(await store.get(`contract:u${index}`)).toBe(value)
+    for (const [index, value] of values.entries())
+      expect(await store.get(`contract:u${index}`)).toBe(value)
   })
 
   it.skipIf(!available)('stores a 1 MB value', async () => {
@@ -64,12 +103,19 @@ describe.each(stores)('CacheStore contract: %s', (_name, create, available) => {
     expect(await store.get('contract:large')).toBe(large)
   })
 
-  it.skipIf(!available)('concurrent writers: every key readable, the last write of one key wins whole', async () => {
-    await Promise.all(Array.from({ length: 100 }, (_, i) => store.set(`contract:many:${i}`, `v${i}`, 60)))
-    const read = await Promise.all(Array.from({ length: 100 }, (_, i) => store.get(`contract:many:${i}`)))
-    expect(read).toEqual(Array.from({ length: 100 }, (_, i) => `v${i}`))
-    const writes = Array.from({ length: 50 }, (_, i) => `writer-${i}-${'y'.repeat(1000)}`)
-    await Promise.all(writes.map((value) => store.set('contract:contended', value, 60)))
-    expect(writes).toContain(await store.get('contract:contended'))
-  })
+  it.skipIf(!available)(
+    'concurrent writers: every key readable, the last write of one key wins whole',
+    async () => {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.set(`contract:many:${i}`, `v${i}`, 60))
+      )
+      const read = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.get(`contract:many:${i}`))
+      )
+      expect(read).toEqual(Array.from({ length: 100 }, (_, i) => `v${i}`))
+      const writes = Array.from({ length: 50 }, (_, i) => `writer-${i}-${'y'.repeat(1000)}`)
+      await Promise.all(writes.map((value) => store.set('contract:contended', value, 60)))
+      expect(writes).toContain(await store.get('contract:contended'))
+    }
+  )
 })

@@ -4,7 +4,13 @@ import '../../adapters/ioredis.ts'
 import '../../adapters/upstash.ts'
 import { stytchAuth, type AuthEnv } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
-import { redisOrSkip, startRedisServer, startUpstashServer, type RedisServer, type UpstashServer } from '../fixtures/redis/index.ts'
+import {
+  redisOrSkip,
+  startRedisServer,
+  startUpstashServer,
+  type RedisServer,
+  type UpstashServer,
+} from '../fixtures/redis/index.ts'
 import { bearer, captureLogger, timed } from '../integration/harness.ts'
 import { spawnInstance, type Instance } from './spawn-instance.ts'
 
@@ -35,7 +41,13 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
     let b: Instance
     const L1_TTL_SECONDS = 1
     beforeAll(async () => {
-      const env = { ...stytch.env(), STYTCH_CACHE: 'redis', STYTCH_REDIS_URL: redis.url, STYTCH_CACHE_L1_TTL: String(L1_TTL_SECONDS), STYTCH_LOG_LEVEL: 'ERROR' }
+      const env = {
+        ...stytch.env(),
+        STYTCH_CACHE: 'redis',
+        STYTCH_REDIS_URL: redis.url,
+        STYTCH_CACHE_L1_TTL: String(L1_TTL_SECONDS),
+        STYTCH_LOG_LEVEL: 'ERROR',
+      }
       ;[a, b] = await Promise.all([spawnInstance(env), spawnInstance(env)])
     })
     afterAll(async () => {
@@ -44,9 +56,13 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
 
     it("the second instance's first request for a token the first verified makes no Stytch call", async () => {
       const { sessionToken, member } = await stytch.emulator.seed()
-      expect(await (await fetch(`${a.url}/api/me`, bearer(sessionToken))).json()).toEqual({ member: member.member_id })
+      expect(await (await fetch(`${a.url}/api/me`, bearer(sessionToken))).json()).toEqual({
+        member: member.member_id,
+      })
       expect(stytch.emulator.calls.authenticate).toBe(1)
-      expect(await (await fetch(`${b.url}/api/me`, bearer(sessionToken))).json()).toEqual({ member: member.member_id })
+      expect(await (await fetch(`${b.url}/api/me`, bearer(sessionToken))).json()).toEqual({
+        member: member.member_id,
+      })
       expect(stytch.emulator.calls.authenticate).toBe(1)
     })
 
@@ -54,7 +70,9 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
       const { sessionToken } = await stytch.emulator.seed()
       expect((await fetch(`${a.url}/api/me`, bearer(sessionToken))).status).toBe(200)
       expect((await fetch(`${b.url}/api/me`, bearer(sessionToken))).status).toBe(200)
-      expect((await fetch(`${a.url}/api/logout`, { method: 'POST', ...bearer(sessionToken) })).status).toBe(204)
+      expect(
+        (await fetch(`${a.url}/api/logout`, { method: 'POST', ...bearer(sessionToken) })).status
+      ).toBe(204)
       expect((await fetch(`${a.url}/api/me`, bearer(sessionToken))).status).toBe(401)
       await sleep(L1_TTL_SECONDS * 1000 + 100)
       expect((await fetch(`${b.url}/api/me`, bearer(sessionToken))).status).toBe(401)
@@ -68,8 +86,13 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
     for (let i = 0; i < 5; i++) {
       const { sessionToken, sessionJwt } = await stytch.emulator.seed()
       tokens.push(sessionToken, sessionJwt)
-      expect((await app.request('/me', bearer(sessionToken), env({ STYTCH_REDIS_URL: redis.url }))).status).toBe(200)
-      expect((await app.request('/me', bearer(sessionJwt), env({ STYTCH_REDIS_URL: redis.url }))).status).toBe(200)
+      expect(
+        (await app.request('/me', bearer(sessionToken), env({ STYTCH_REDIS_URL: redis.url })))
+          .status
+      ).toBe(200)
+      expect(
+        (await app.request('/me', bearer(sessionJwt), env({ STYTCH_REDIS_URL: redis.url }))).status
+      ).toBe(200)
     }
     const keys = await redis.keys()
     expect(keys.length).toBe(10)
@@ -86,7 +109,8 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
   it('Redis killed mid-run: served through Stytch without a 5xx, latency bounded, logged, recovering by itself', async () => {
     const logger = captureLogger()
     const app = appOn({ cache: 'redis', logger, l1Ttl: 0.05 })
-    const send = (token: string) => app.request('/me', bearer(token), env({ STYTCH_REDIS_URL: redis.url }))
+    const send = (token: string) =>
+      app.request('/me', bearer(token), env({ STYTCH_REDIS_URL: redis.url }))
     const { sessionToken } = await stytch.emulator.seed()
     expect((await send(sessionToken)).status).toBe(200)
 
@@ -101,7 +125,9 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
     timings.sort((x, y) => x - y)
     // The command timeout is 250 ms and the circuit breaker answers at once after the first failure.
     expect(timings[Math.floor(timings.length * 0.99)]).toBeLessThan(250 + 150)
-    expect(logger.lines.some((line) => line.includes('cache degraded: redis unavailable'))).toBe(true)
+    expect(logger.lines.some((line) => line.includes('cache degraded: redis unavailable'))).toBe(
+      true
+    )
 
     await redis.restart()
     await sleep(2300) // the breaker's cooldown, then the next command tries Redis again
@@ -119,7 +145,10 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
       ['refused', (u: UpstashServer) => u.faults.refuse()],
     ] as const)('%s', async (_name, inject) => {
       const logger = captureLogger()
-      const bindings = { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token }
+      const bindings = {
+        UPSTASH_REDIS_REST_URL: upstash.url,
+        UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      }
       const app = appOn({ cache: 'upstash', logger, l1Ttl: 0.05 })
       const send = (token: string) => app.request('/me', bearer(token), env(bindings))
       await inject(upstash)
@@ -129,7 +158,9 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
           expect(res.status).toBe(200)
           expect(ms).toBeLessThan(500 + 200)
         }
-        expect(logger.lines.some((line) => line.includes('cache degraded: upstash unavailable'))).toBe(true)
+        expect(
+          logger.lines.some((line) => line.includes('cache degraded: upstash unavailable'))
+        ).toBe(true)
       } finally {
         await upstash.faults.clear()
       }
@@ -141,7 +172,11 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
   })
 
   it('STYTCH_CACHE switches the backend with no code change', async () => {
-    const bindings = { STYTCH_REDIS_URL: redis.url, UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token }
+    const bindings = {
+      STYTCH_REDIS_URL: redis.url,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    }
     const backends: Record<string, { redisKeys: number; upstashRequests: number }> = {}
     for (const backend of ['memory', 'redis', 'upstash']) {
       // The same app code, started afresh (a deploy) with another environment.
@@ -149,9 +184,16 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
       await redis.flushAll()
       const upstashBefore = upstash.requests
       const { sessionToken } = await stytch.emulator.seed()
-      const vars = env({ ...bindings, STYTCH_CACHE: backend, STYTCH_CACHE_PREFIX: `switch_${backend}` })
+      const vars = env({
+        ...bindings,
+        STYTCH_CACHE: backend,
+        STYTCH_CACHE_PREFIX: `switch_${backend}`,
+      })
       expect((await app.request('/me', bearer(sessionToken), vars)).status).toBe(200)
-      backends[backend] = { redisKeys: (await redis.keys()).length, upstashRequests: upstash.requests - upstashBefore }
+      backends[backend] = {
+        redisKeys: (await redis.keys()).length,
+        upstashRequests: upstash.requests - upstashBefore,
+      }
     }
     // Upstash writes land in the same redis-server behind the REST endpoint.
     expect(backends).toEqual({

@@ -10,10 +10,14 @@ export interface Instance {
 
 /** Starts `test/adapters/app-instance.ts` with `env` and resolves once it listens. */
 export async function spawnInstance(env: Record<string, string>): Promise<Instance> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/adapters/app-instance.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/adapters/app-instance.ts'],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  )
   const output: string[] = []
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
   const port = await new Promise<number>((resolve, reject) => {

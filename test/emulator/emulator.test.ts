@@ -21,13 +21,13 @@ describe('calls', () => {
       await client.sessions.authenticateJwtLocal({ session_jwt: sessionJwt })
       running.emulator.injectFault(
         { kind: 'status', status: 500 },
-        { endpoint: 'revoke', times: 1 },
+        { endpoint: 'revoke', times: 1 }
       )
       await client.sessions.revoke({ session_token: sessionToken }).catch(() => undefined)
       await client.sessions.revoke({ session_token: sessionToken })
       await fetch(`${running.url}/v1/b2b/unknown`).then((response) => response.body?.cancel())
       await fetch(`${running.url}/_emulator/calls`, { headers: basic(running) }).then((response) =>
-        response.json(),
+        response.json()
       )
       expect(running.emulator.calls).toEqual({ authenticate: 1, revoke: 2, jwks: 1, total: 5 })
 
@@ -89,7 +89,7 @@ describe('the admin API over HTTP', () => {
   it('revokes and expires sessions, and mints JWTs', async () => {
     const [one, two] = [await running.emulator.seed(), await running.emulator.seed()]
     expect((await admin('POST', `/sessions/${one.session.member_session_id}/revoke`)).status).toBe(
-      204,
+      204
     )
     expect((await admin('POST', `/sessions/${two.sessionToken}/expire`)).status).toBe(204)
     for (const { sessionToken } of [one, two]) {
@@ -228,7 +228,7 @@ describe('wire shapes', () => {
         'third_party_connected_apps_allowed_type',
         'allowed_third_party_connected_apps',
         'custom_roles',
-      ]),
+      ])
     )
     expect(member.roles).toEqual([
       { role_id: 'stytch_member', sources: [{ type: 'direct_assignment', details: {} }] },
@@ -270,7 +270,7 @@ describe('wire shapes', () => {
       const [deliveryMethod, subObject] = expected[types[index] as FactorType]
       expect(factor.delivery_method).toBe(deliveryMethod)
       expect(Object.keys(factor).filter((key) => key.endsWith('_factor'))).toEqual(
-        subObject ? [subObject] : [],
+        subObject ? [subObject] : []
       )
       expect(factor.last_authenticated_at).toBe(session.started_at)
     })

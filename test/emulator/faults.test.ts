@@ -12,11 +12,11 @@ type WithFetchConfig = { fetchConfig: { signal?: AbortSignal } }
 
 async function failure<T extends Error>(
   promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
+  type: new (...args: never[]) => T
 ): Promise<T> {
   const error = await promise.then(
     () => undefined,
-    (reason: unknown) => reason,
+    (reason: unknown) => reason
   )
   expect(error).toBeInstanceOf(type)
   return error as T
@@ -77,7 +77,7 @@ describe('faults as the SDK sees them', () => {
     }
     running.emulator.injectFault(
       { kind: 'status', status: 400, errorType: 'invalid_session_token' },
-      { times: 1 },
+      { times: 1 }
     )
     expect(await failure(authenticate(), StytchError)).toMatchObject({
       status_code: 400,
@@ -135,7 +135,7 @@ describe('faults as the SDK sees them', () => {
     expect(error.message).toBe('fetch failed')
     await running.resume()
     expect((await authenticate()).member_session.member_session_id).toBe(
-      seeded.session.member_session_id,
+      seeded.session.member_session_id
     )
   })
 
@@ -150,7 +150,7 @@ describe('faults as the SDK sees them', () => {
     running.emulator.injectFault({ kind: 'status', status: 500 }, { endpoint: 'revoke' })
     const twice = running.emulator.injectFault(
       { kind: 'status', status: 503 },
-      { endpoint: 'authenticate', times: 2 },
+      { endpoint: 'authenticate', times: 2 }
     )
     expect(twice.id).toMatch(/^fault-test-/)
     await failure(authenticate(), StytchError)
@@ -158,7 +158,7 @@ describe('faults as the SDK sees them', () => {
     expect((await authenticate()).status_code).toBe(200)
     await failure(
       client.sessions.revoke({ member_session_id: 'member-session-test-x' }),
-      StytchError,
+      StytchError
     )
 
     const forever = running.emulator.injectFault({ kind: 'status', status: 502 })
@@ -184,11 +184,11 @@ describe('latencyMs', () => {
     try {
       const { sessionToken } = await running.emulator.seed()
       expect(
-        await timed(() => running.client().sessions.authenticate({ session_token: sessionToken })),
+        await timed(() => running.client().sessions.authenticate({ session_token: sessionToken }))
       ).toBeGreaterThanOrEqual(195)
       const headers = { authorization: `Basic ${btoa(`${running.projectId}:${running.secret}`)}` }
       expect(await timed(() => fetch(`${running.url}/_emulator/calls`, { headers }))).toBeLessThan(
-        150,
+        150
       )
     } finally {
       await running.close()
@@ -201,7 +201,7 @@ describe('in-process faults', () => {
     const emulator = stytchEmulator()
     emulator.injectFault({ kind: 'reset' }, { times: 1 })
     await expect(emulator.request(`/v1/b2b/sessions/jwks/${emulator.projectId}`)).rejects.toThrow(
-      TypeError,
+      TypeError
     )
 
     emulator.injectFault({ kind: 'hang' }, { times: 1 })

@@ -16,11 +16,11 @@ function freshClient(running: RunningStytchEmulator, secret = running.secret): B
 
 async function failure<T extends Error>(
   promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
+  type: new (...args: never[]) => T
 ): Promise<T> {
   const error = await promise.then(
     () => undefined,
-    (reason: unknown) => reason,
+    (reason: unknown) => reason
   )
   expect(error).toBeInstanceOf(type)
   return error as T
@@ -122,7 +122,7 @@ describe('the real B2BClient against the served emulator', () => {
       })
       const error = await failure(
         client.sessions.authenticate({ session_token: seeded.sessionToken }),
-        StytchError,
+        StytchError
       )
       expect(error).toMatchObject({ status_code: 404, error_type: 'session_not_found' })
     }
@@ -131,7 +131,7 @@ describe('the real B2BClient against the served emulator', () => {
   it('refuses an unknown session with 404 session_not_found', async () => {
     const error = await failure(
       client.sessions.authenticate({ session_token: 'x'.repeat(44) }),
-      StytchError,
+      StytchError
     )
     expect(error).toMatchObject({
       status_code: 404,
@@ -146,7 +146,7 @@ describe('the real B2BClient against the served emulator', () => {
     const impostor = freshClient(running, 'secret-test-wrong')
     const error = await failure(
       impostor.sessions.authenticate({ session_token: seeded.sessionToken }),
-      StytchError,
+      StytchError
     )
     expect(error).toMatchObject({ status_code: 401, error_type: 'unauthorized_credentials' })
     await failure(impostor.sessions.revoke({ session_token: seeded.sessionToken }), StytchError)
@@ -157,7 +157,7 @@ describe('the real B2BClient against the served emulator', () => {
     running.emulator.injectFault({ kind: 'status', status: 429 }, { times: 1 })
     const error = await failure(
       client.sessions.authenticate({ session_token: seeded.sessionToken }),
-      StytchError,
+      StytchError
     )
     expect(error).toMatchObject({ status_code: 429, error_type: 'too_many_requests' })
   })
@@ -206,7 +206,7 @@ describe('session JWTs', () => {
     })
     const local = await failure(
       freshClient(running).sessions.authenticateJwtLocal({ session_jwt: stale }),
-      ClientError,
+      ClientError
     )
     expect(local.code).toBe('jwt_invalid')
 
@@ -241,12 +241,12 @@ describe('session JWTs', () => {
 
     const remote = await failure(
       running.client().sessions.authenticate({ session_jwt: forged }),
-      StytchError,
+      StytchError
     )
     expect(remote).toMatchObject({ status_code: 401, error_type: 'unable_to_parse_session_jwt' })
     const local = await failure(
       freshClient(running).sessions.authenticateJwtLocal({ session_jwt: forged }),
-      ClientError,
+      ClientError
     )
     expect(local.code).toBe('jwt_invalid')
   })
@@ -259,7 +259,7 @@ describe('session JWTs', () => {
       .sign(privateKey)
     const error = await failure(
       running.client().sessions.authenticate({ session_jwt: forged }),
-      StytchError,
+      StytchError
     )
     expect(error).toMatchObject({ status_code: 401, error_type: 'unable_to_parse_session_jwt' })
   })
@@ -290,12 +290,12 @@ describe('session JWTs', () => {
     expect(await jwks()).toHaveLength(1)
     const remote = await failure(
       running.client().sessions.authenticate({ session_jwt: before.sessionJwt }),
-      StytchError,
+      StytchError
     )
     expect(remote).toMatchObject({ status_code: 401, error_type: 'unable_to_parse_session_jwt' })
     const local = await failure(
       freshClient(running).sessions.authenticateJwtLocal({ session_jwt: before.sessionJwt }),
-      ClientError,
+      ClientError
     )
     expect(local.code).toBe('jwt_invalid')
     await freshClient(running).sessions.authenticateJwtLocal({ session_jwt: after.sessionJwt })

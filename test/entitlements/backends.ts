@@ -7,7 +7,12 @@ import { MongoClient, type Db } from 'mongodb'
 import { dataApiEntitlements } from '../../adapters/data-api.ts'
 import { mongoEntitlements } from '../../adapters/mongodb.ts'
 import type { EntitlementSource } from '../../src/index.ts'
-import { startDataApiServer, startMongoWireServer, type DataApiServer, type MongoWireServer } from '../fixtures/mongo/index.ts'
+import {
+  startDataApiServer,
+  startMongoWireServer,
+  type DataApiServer,
+  type MongoWireServer,
+} from '../fixtures/mongo/index.ts'
 
 /** One backend, as the suite drives it. */
 export interface Backend {
@@ -65,7 +70,13 @@ export async function fixtureBackends(): Promise<Backend[]> {
     {
       name: 'Data API adapter + Data API server',
       db,
-      source: () => dataApiEntitlements({ url: dataApi.url, apiKey: dataApi.apiKey, database: DB, timeoutMs: 1500 }),
+      source: () =>
+        dataApiEntitlements({
+          url: dataApi.url,
+          apiKey: dataApi.apiKey,
+          database: DB,
+          timeoutMs: 1500,
+        }),
       queries: () => logOf('data-api')().slice(baseline.dataApi),
       resetQueries: () => {
         baseline.dataApi = logOf('data-api')().length
@@ -85,7 +96,10 @@ export async function realMongoBackend(uri: string): Promise<Backend> {
   const seen: { collection: string; command: string }[] = []
   library.on('commandStarted', (event) => {
     if (event.commandName === 'find' || event.commandName === 'aggregate') {
-      seen.push({ collection: String(event.command[event.commandName]), command: event.commandName })
+      seen.push({
+        collection: String(event.command[event.commandName]),
+        command: event.commandName,
+      })
     }
   })
   return {

@@ -19,7 +19,10 @@ let stytch: RunningStytchEmulator
 const backends: Backend[] = await fixtureBackends()
 const realUri = process.env['MONGODB_TEST_URI']
 if (realUri) backends.push(await realMongoBackend(realUri))
-else console.warn('MONGODB_TEST_URI not set: the entitlement suite runs against the wire-protocol and Data API servers only')
+else
+  console.warn(
+    'MONGODB_TEST_URI not set: the entitlement suite runs against the wire-protocol and Data API servers only'
+  )
 
 beforeAll(async () => {
   stytch = await startStytchEmulator()
@@ -35,7 +38,14 @@ afterEach(() => {
 /** A Stytch session plus the organization, team and user documents of its member. */
 async function customer(
   db: Backend['db'],
-  shape: { entitlements?: unknown; tier?: unknown; limits?: unknown; org?: Document; user?: Document; team?: Document | null } = {}
+  shape: {
+    entitlements?: unknown
+    tier?: unknown
+    limits?: unknown
+    org?: Document
+    user?: Document
+    team?: Document | null
+  } = {}
 ) {
   const session = await stytch.emulator.seed({ durationMinutes: 600 })
   const orgId = new ObjectId()
@@ -46,22 +56,52 @@ async function customer(
     stytch_org_id: session.organization.organization_id,
     subscription_tier: shape.tier === undefined ? 'standard' : shape.tier,
     entitlements: shape.entitlements === undefined ? ['foresight', 'byod'] : shape.entitlements,
-    subscription_limits: shape.limits === undefined ? { max_projects: 5, max_users: -1 } : shape.limits,
+    subscription_limits:
+      shape.limits === undefined ? { max_projects: 5, max_users: -1 } : shape.limits,
     ...shape.org,
   })
-  if (shape.team !== null) await db.collection('teams').insertOne({ _id: teamId, name: 'Engineering', organization_id: orgId, ...shape.team })
-  await db.collection('users').insertOne({ _id: userId, stytch_member_id: session.member.member_id, current_team_id: teamId, ...shape.user })
-  return { token: session.sessionToken, orgId, teamId, userId, stytchOrgId: session.organization.organization_id, memberId: session.member.member_id }
+  if (shape.team !== null)
+    await db
+      .collection('teams')
+      .insertOne({ _id: teamId, name: 'Engineering', organization_id: orgId, ...shape.team })
+  await db.collection('users').insertOne({
+    _id: userId,
+    stytch_member_id: session.member.member_id,
+    current_team_id: teamId,
+    ...shape.user,
+  })
+  return {
+    token: session.sessionToken,
+    orgId,
+    teamId,
+    userId,
+    stytchOrgId: session.organization.organization_id,
+    memberId: session.member.member_id,
+  }
 }
 
 function appWith(entitlements: EntitlementSource | null, logger = captureLogger()): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>()
-  app.use('*', stytchAuth({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url, entitlements, cache: memoryCache(), logger }))
+  app.use(
+    '*',
+    stytchAuth({
+      projectId: stytch.projectId,
+      secret: stytch.secret,
+      baseUrl: stytch.url,
+      entitlements,
+      cache: memoryCache(),
+      logger,
+    })
+  )
   app.get('/me', (c) => c.json(c.var.auth))
-  app.get('/foresight', requireEntitlement('foresight'), (c) => c.json({ entitlements: c.var.auth.entitlements }))
+  app.get('/foresight', requireEntitlement('foresight'), (c) =>
+    c.json({ entitlements: c.var.auth.entitlements })
+  )
   app.get('/any', requireAnyEntitlement('foresight', 'analytics_basic'), (c) => c.text('any'))
   app.get('/all', requireAllEntitlements('foresight', 'advanced_analytics'), (c) => c.text('all'))
-  app.get('/projects/new', (c) => c.json({ allowed: withinLimit(c.var.auth, 'max_projects', Number(c.req.query('count'))) }))
+  app.get('/projects/new', (c) =>
+    c.json({ allowed: withinLimit(c.var.auth, 'max_projects', Number(c.req.query('count'))) })
+  )
   return app
 }
 
@@ -85,7 +125,10 @@ describe('without an entitlement source', () => {
     const { sessionToken } = await stytch.emulator.seed()
     const res = await appWith(null).request('/foresight', bearer(sessionToken))
     expect(res.status).toBe(403)
-    expect(await res.json()).toEqual({ error: 'forbidden', message: 'Entitlements feature is not configured' })
+    expect(await res.json()).toEqual({
+      error: 'forbidden',
+      message: 'Entitlements feature is not configured',
+    })
   })
 })
 
@@ -133,7 +176,9 @@ describe.each(backends)('entitlements from $name', (backend) => {
       current_tier: 'premium',
       upgrade_required: true,
     })
-    expect(await (await app.request('/foresight', bearer(partial.token))).json()).toEqual({ entitlements: ['foresight'] })
+    expect(await (await app.request('/foresight', bearer(partial.token))).json()).toEqual({
+      entitlements: ['foresight'],
+    })
     expect((await app.request('/any', bearer(partial.token))).status).toBe(200)
     const full = await customer(backend.db, { entitlements: ['foresight', 'advanced_analytics'] })
     expect((await app.request('/all', bearer(full.token))).status).toBe(200)
@@ -142,10 +187,17 @@ describe.each(backends)('entitlements from $name', (backend) => {
   it('withinLimit: below the limit, at it, and -1 as unlimited', async () => {
     const app = appWith(backend.source())
     const who = await customer(backend.db, { limits: { max_projects: 2 } })
-    const allowed = async (count: number) => ((await (await app.request(`/projects/new?count=${count}`, bearer(who.token))).json()) as { allowed: boolean }).allowed
+    const allowed = async (count: number) =>
+      (
+        (await (await app.request(`/projects/new?count=${count}`, bearer(who.token))).json()) as {
+          allowed: boolean
+        }
+      ).allowed
     expect([await allowed(0), await allowed(1), await allowed(2)]).toEqual([true, true, false])
     const unlimited = await customer(backend.db, { limits: { max_projects: -1 } })
-    expect(await (await app.request('/projects/new?count=100000', bearer(unlimited.token))).json()).toEqual({ allowed: true })
+    expect(
+      await (await app.request('/projects/new?count=100000', bearer(unlimited.token))).json()
+    ).toEqual({ allowed: true })
   })
 
   it('an organization unknown to the source: 403 without an upgrade prompt, authentication intact', async () => {
@@ -154,35 +206,58 @@ describe.each(backends)('entitlements from $name', (backend) => {
     expect((await app.request('/me', bearer(sessionToken))).status).toBe(200)
     const res = await app.request('/foresight', bearer(sessionToken))
     expect(res.status).toBe(403)
-    expect(await res.json()).toEqual({ error: 'forbidden', message: 'No subscription is recorded for this organization' })
+    expect(await res.json()).toEqual({
+      error: 'forbidden',
+      message: 'No subscription is recorded for this organization',
+    })
   })
 
   it('an organization change shows after the 1 h organization TTL, not before; a team change on the next request', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const app = appWith(backend.source())
     const who = await customer(backend.db)
-    const me = async () => (await (await app.request('/me', bearer(who.token))).json()) as { entitlements: string[]; currentTeamName: string; currentTeamId: string }
+    const me = async () =>
+      (await (await app.request('/me', bearer(who.token))).json()) as {
+        entitlements: string[]
+        currentTeamName: string
+        currentTeamId: string
+      }
     expect((await me()).entitlements).toEqual(['foresight', 'byod'])
-    await backend.db.collection('organizations').updateOne({ _id: who.orgId }, { $set: { entitlements: ['foresight', 'byod', 'analytics'] } })
-    await backend.db.collection('teams').updateOne({ _id: who.teamId }, { $set: { name: 'Platform' } })
+    await backend.db
+      .collection('organizations')
+      .updateOne({ _id: who.orgId }, { $set: { entitlements: ['foresight', 'byod', 'analytics'] } })
+    await backend.db
+      .collection('teams')
+      .updateOne({ _id: who.teamId }, { $set: { name: 'Platform' } })
     const soon = await me()
     expect(soon.entitlements).toEqual(['foresight', 'byod'])
     expect(soon.currentTeamName).toBe('Platform')
     vi.setSystemTime(Date.now() + 3_600_000 + 1_000)
     expect((await me()).entitlements).toEqual(['foresight', 'byod', 'analytics'])
     const otherTeam = new ObjectId()
-    await backend.db.collection('teams').insertOne({ _id: otherTeam, name: 'Design', organization_id: who.orgId })
-    await backend.db.collection('users').updateOne({ _id: who.userId }, { $set: { current_team_id: otherTeam } })
+    await backend.db
+      .collection('teams')
+      .insertOne({ _id: otherTeam, name: 'Design', organization_id: who.orgId })
+    await backend.db
+      .collection('users')
+      .updateOne({ _id: who.userId }, { $set: { current_team_id: otherTeam } })
     expect((await me()).currentTeamId).toBe(otherTeam.toHexString())
   })
 
-  it("never reports a team of another organization", async () => {
+  it('never reports a team of another organization', async () => {
     const app = appWith(backend.source())
     const a = await customer(backend.db)
     const b = await customer(backend.db, { entitlements: ['enterprise'] })
-    await backend.db.collection('users').updateOne({ _id: a.userId }, { $set: { current_team_id: b.teamId } })
+    await backend.db
+      .collection('users')
+      .updateOne({ _id: a.userId }, { $set: { current_team_id: b.teamId } })
     const auth = await (await app.request('/me', bearer(a.token))).json()
-    expect(auth).toMatchObject({ currentTeamId: null, currentTeamName: null, mongoOrganizationId: a.orgId.toHexString(), entitlements: ['foresight', 'byod'] })
+    expect(auth).toMatchObject({
+      currentTeamId: null,
+      currentTeamName: null,
+      mongoOrganizationId: a.orgId.toHexString(),
+      entitlements: ['foresight', 'byod'],
+    })
   })
 
   it('with a warm cache a request costs one round trip (user and team together)', async () => {
@@ -200,56 +275,79 @@ describe.each(backends)('entitlements from $name', (backend) => {
     const members = await Promise.all(
       Array.from({ length: 99 }, async () => {
         const member = stytch.emulator.createMember({ organizationId: first.stytchOrgId })
-        const session = await stytch.emulator.createSession({ memberId: member.member_id, durationMinutes: 600 })
-        await backend.db.collection('users').insertOne({ stytch_member_id: member.member_id, current_team_id: first.teamId })
+        const session = await stytch.emulator.createSession({
+          memberId: member.member_id,
+          durationMinutes: 600,
+        })
+        await backend.db
+          .collection('users')
+          .insertOne({ stytch_member_id: member.member_id, current_team_id: first.teamId })
         return session.sessionToken
       })
     )
     backend.resetQueries()
-    const responses = await Promise.all([first.token, ...members].map((token) => app.request('/foresight', bearer(token))))
+    const responses = await Promise.all(
+      [first.token, ...members].map((token) => app.request('/foresight', bearer(token)))
+    )
     expect(responses.map((res) => res.status)).toEqual(Array(100).fill(200))
-    expect(backend.queries().filter((query) => query.collection === 'organizations')).toHaveLength(1)
+    expect(backend.queries().filter((query) => query.collection === 'organizations')).toHaveLength(
+      1
+    )
   })
 
-  it.skipIf(!backend.faults)('source down: 503 `entitlements` with nothing cached, the cached organization served while down', async () => {
-    const logger = captureLogger()
-    const app = appWith(backend.source(), logger)
-    const warm = await customer(backend.db)
-    const cold = await customer(backend.db)
-    expect((await app.request('/foresight', bearer(warm.token))).status).toBe(200)
-    await backend.faults!.down()
-    try {
-      const coldRes = await app.request('/foresight', bearer(cold.token))
-      expect(coldRes.status).toBe(503)
-      expect(coldRes.headers.get('retry-after')).toMatch(/^\d+$/)
-      expect(await coldRes.json()).toEqual({ error: 'service_unavailable', message: 'Entitlement service temporarily unavailable', type: 'entitlements' })
-      expect((await app.request('/me', bearer(cold.token))).status).toBe(200)
-      const warmRes = await app.request('/foresight', bearer(warm.token))
-      expect(warmRes.status).toBe(200)
-      expect(logger.lines.some((line) => line.includes('entitlement source unreachable'))).toBe(true)
-    } finally {
-      await backend.faults!.up()
+  it.skipIf(!backend.faults)(
+    'source down: 503 `entitlements` with nothing cached, the cached organization served while down',
+    async () => {
+      const logger = captureLogger()
+      const app = appWith(backend.source(), logger)
+      const warm = await customer(backend.db)
+      const cold = await customer(backend.db)
+      expect((await app.request('/foresight', bearer(warm.token))).status).toBe(200)
+      await backend.faults!.down()
+      try {
+        const coldRes = await app.request('/foresight', bearer(cold.token))
+        expect(coldRes.status).toBe(503)
+        expect(coldRes.headers.get('retry-after')).toMatch(/^\d+$/)
+        expect(await coldRes.json()).toEqual({
+          error: 'service_unavailable',
+          message: 'Entitlement service temporarily unavailable',
+          type: 'entitlements',
+        })
+        expect((await app.request('/me', bearer(cold.token))).status).toBe(200)
+        const warmRes = await app.request('/foresight', bearer(warm.token))
+        expect(warmRes.status).toBe(200)
+        expect(logger.lines.some((line) => line.includes('entitlement source unreachable'))).toBe(
+          true
+        )
+      } finally {
+        await backend.faults!.up()
+      }
     }
-  })
+  )
 
-  it.skipIf(!backend.faults)('a source slower than its timeout costs one wait, then fails fast until it recovers', async () => {
-    const app = appWith(backend.source())
-    const who = await customer(backend.db)
-    expect((await app.request('/me', bearer(who.token))).status).toBe(200)
-    backend.faults!.slow(3000)
-    try {
-      const first = performance.now()
+  it.skipIf(!backend.faults)(
+    'a source slower than its timeout costs one wait, then fails fast until it recovers',
+    async () => {
+      const app = appWith(backend.source())
+      const who = await customer(backend.db)
       expect((await app.request('/me', bearer(who.token))).status).toBe(200)
-      expect(performance.now() - first).toBeGreaterThan(1000)
-      const next = performance.now()
-      expect((await app.request('/me', bearer(who.token))).status).toBe(200)
-      expect(performance.now() - next).toBeLessThan(300)
-    } finally {
-      backend.faults!.slow(0)
+      backend.faults!.slow(3000)
+      try {
+        const first = performance.now()
+        expect((await app.request('/me', bearer(who.token))).status).toBe(200)
+        expect(performance.now() - first).toBeGreaterThan(1000)
+        const next = performance.now()
+        expect((await app.request('/me', bearer(who.token))).status).toBe(200)
+        expect(performance.now() - next).toBeLessThan(300)
+      } finally {
+        backend.faults!.slow(0)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2100))
+      expect(await (await app.request('/me', bearer(who.token))).json()).toMatchObject({
+        currentTeamName: 'Engineering',
+      })
     }
-    await new Promise((resolve) => setTimeout(resolve, 2100))
-    expect(await (await app.request('/me', bearer(who.token))).json()).toMatchObject({ currentTeamName: 'Engineering' })
-  })
+  )
 
   describe('malformed documents never produce a 5xx', () => {
     const shapes: [string, Parameters<typeof customer>[1]][] = [
@@ -276,7 +374,9 @@ describe.each(backends)('entitlements from $name', (backend) => {
       expect(me.status).toBe(200)
       expect((await app.request('/foresight', bearer(who.token))).status).toBeLessThan(500)
       expect((await app.request('/all', bearer(who.token))).status).toBeLessThan(500)
-      const malformedLogged = logger.lines.some((line) => line.includes('malformed entitlement document'))
+      const malformedLogged = logger.lines.some((line) =>
+        line.includes('malformed entitlement document')
+      )
       expect(malformedLogged).toBe(shape?.team !== null)
     })
   })
@@ -289,10 +389,15 @@ describe('configured by environment alone', () => {
     const vars =
       kind === 'mongodb'
         ? { STYTCH_MONGODB_URI: backend.uri ?? '' }
-        : { STYTCH_DATA_API_URL: backend.dataApi?.url ?? '', STYTCH_DATA_API_KEY: backend.dataApi?.apiKey ?? '' }
+        : {
+            STYTCH_DATA_API_URL: backend.dataApi?.url ?? '',
+            STYTCH_DATA_API_KEY: backend.dataApi?.apiKey ?? '',
+          }
     const app = new Hono<AuthEnv>()
     app.use('*', stytchAuth({ logger: captureLogger() }))
-    app.get('/foresight', requireEntitlement('foresight'), (c) => c.json({ tier: c.var.auth.subscriptionTier }))
+    app.get('/foresight', requireEntitlement('foresight'), (c) =>
+      c.json({ tier: c.var.auth.subscriptionTier })
+    )
     const res = await app.request('/foresight', bearer(who.token), { ...stytch.env(), ...vars })
     expect(await res.json()).toEqual({ tier: 'standard' })
   })

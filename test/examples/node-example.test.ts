@@ -5,8 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 let server: ChildProcess
 let output = ''
 beforeAll(async () => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('STYTCH_') && !name.startsWith('UPSTASH_') && !name.includes('MONGODB') && name !== 'REDIS_URL'))
-  server = spawn(process.execPath, ['--import', 'tsx', 'examples/node/server.ts'], { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !name.startsWith('STYTCH_') &&
+        !name.startsWith('UPSTASH_') &&
+        !name.includes('MONGODB') &&
+        name !== 'REDIS_URL'
+    )
+  )
+  server = spawn(process.execPath, ['--import', 'tsx', 'examples/node/server.ts'], {
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   await new Promise<void>((resolve, reject) => {
     server.stdout?.on('data', (chunk: Buffer) => {
@@ -22,7 +33,9 @@ afterAll(() => {
 
 describe('npm start with nothing configured', () => {
   it('says loudly that it uses the emulator', () => {
-    expect(output).toMatch(/DEVELOPMENT MODE: no STYTCH_PROJECT_ID is set, so this app uses the LOCAL STYTCH EMULATOR/)
+    expect(output).toMatch(
+      /DEVELOPMENT MODE: no STYTCH_PROJECT_ID is set, so this app uses the LOCAL STYTCH EMULATOR/
+    )
   })
 
   it('prints curl commands that work as printed, in order', () => {

@@ -22,51 +22,114 @@ afterAll(async () => {
 })
 
 /** A customer with a subscription and (optionally) a team, and a session for one of its members. */
-async function customer(tier: string, entitlements: string[], limits: Record<string, number>, team: string | null) {
-  const { sessionToken, organization, member } = await stytch.emulator.seed({ durationMinutes: 120 })
+async function customer(
+  tier: string,
+  entitlements: string[],
+  limits: Record<string, number>,
+  team: string | null
+) {
+  const { sessionToken, organization, member } = await stytch.emulator.seed({
+    durationMinutes: 120,
+  })
   const orgId = new ObjectId()
   const teamId = new ObjectId()
-  await db.collection('organizations').insertOne({ _id: orgId, stytch_org_id: organization.organization_id, subscription_tier: tier, entitlements, subscription_limits: limits })
-  if (team) await db.collection('teams').insertOne({ _id: teamId, name: team, organization_id: orgId })
-  await db.collection('users').insertOne({ stytch_member_id: member.member_id, current_team_id: team ? teamId : null })
-  return { headers: { authorization: `Bearer ${sessionToken}` }, orgId: orgId.toHexString(), teamId: teamId.toHexString() }
+  await db.collection('organizations').insertOne({
+    _id: orgId,
+    stytch_org_id: organization.organization_id,
+    subscription_tier: tier,
+    entitlements,
+    subscription_limits: limits,
+  })
+  if (team)
+    await db.collection('teams').insertOne({ _id: teamId, name: team, organization_id: orgId })
+  await db
+    .collection('users')
+    .insertOne({ stytch_member_id: member.member_id, current_team_id: team ? teamId : null })
+  return {
+    headers: { authorization: `Bearer ${sessionToken}` },
+    orgId: orgId.toHexString(),
+    teamId: teamId.toHexString(),
+  }
 }
 
 describe('the SaaS example app', () => {
-  const app = () => createSaasApp(db, { ...envOf(), entitlements: mongoEntitlements({ client, db: 'saas' }) })
+  const app = () =>
+    createSaasApp(db, { ...envOf(), entitlements: mongoEntitlements({ client, db: 'saas' }) })
   const envOf = () => ({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url })
 
   it('gates features by entitlement and shows the subscription on the dashboard', async () => {
-    const premium = await customer('premium', ['analytics', 'export'], { max_projects: 10 }, 'Engineering')
+    const premium = await customer(
+      'premium',
+      ['analytics', 'export'],
+      { max_projects: 10 },
+      'Engineering'
+    )
     const basic = await customer('free', [], { max_projects: 1 }, null)
     const saas = app()
     await db.collection('analytics').insertOne({ organization_id: premium.orgId, visits: 42 })
-    expect(await (await saas.request('/dashboard', premium)).json()).toMatchObject({ subscription: 'premium', features: ['analytics', 'export'] })
-    expect(await (await saas.request('/analytics/basic', premium)).json()).toEqual({ analytics: [{ organization_id: premium.orgId, visits: 42 }], tier: 'premium' })
+    expect(await (await saas.request('/dashboard', premium)).json()).toMatchObject({
+      subscription: 'premium',
+      features: ['analytics', 'export'],
+    })
+    expect(await (await saas.request('/analytics/basic', premium)).json()).toEqual({
+      analytics: [{ organization_id: premium.orgId, visits: 42 }],
+      tier: 'premium',
+    })
     expect((await saas.request('/reports', premium)).status).toBe(200)
     const denied = await saas.request('/analytics/basic', basic)
     expect(denied.status).toBe(403)
-    expect(await denied.json()).toMatchObject({ required_entitlement: 'analytics', current_tier: 'free', upgrade_required: true })
+    expect(await denied.json()).toMatchObject({
+      required_entitlement: 'analytics',
+      current_tier: 'free',
+      upgrade_required: true,
+    })
   })
 
   it('creates projects until the plan limit, listing them by team', async () => {
     const team = await customer('standard', [], { max_projects: 2 }, 'Platform')
     const saas = app()
-    const create = (name: string) => saas.request('/projects', { method: 'POST', headers: { ...team.headers, 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+    const create = (name: string) =>
+      saas.request('/projects', {
+        method: 'POST',
+        headers: { ...team.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      })
     expect((await create('one')).status).toBe(201)
     expect((await create('two')).status).toBe(201)
     const third = await create('three')
     expect(third.status).toBe(403)
-    expect(await third.json()).toEqual({ error: 'limit_exceeded', message: 'Your standard plan allows 2 projects', current: 2, limit: 2, upgrade_url: '/billing/upgrade' })
-    const listed = (await (await saas.request('/projects', team)).json()) as { projects: { name: string; team_id: string }[]; scope: string; count: number }
+    expect(await third.json()).toEqual({
+      error: 'limit_exceeded',
+      message: 'Your standard plan allows 2 projects',
+      current: 2,
+      limit: 2,
+      upgrade_url: '/billing/upgrade',
+    })
+    const listed = (await (await saas.request('/projects', team)).json()) as {
+      projects: { name: string; team_id: string }[]
+      scope: string
+      count: number
+    }
     expect(listed).toMatchObject({ scope: 'Team: Platform', count: 2 })
     expect(listed.projects.map((project) => project.team_id)).toEqual([team.teamId, team.teamId])
   })
 
   it('serves feature flags for a frontend', async () => {
-    const enterprise = await customer('enterprise', ['analytics_pro', 'api'], { max_projects: -1 }, 'Core')
+    const enterprise = await customer(
+      'enterprise',
+      ['analytics_pro', 'api'],
+      { max_projects: -1 },
+      'Core'
+    )
     expect(await (await app().request('/features', enterprise)).json()).toMatchObject({
-      features: { basic_analytics: true, advanced_analytics: true, data_export: false, api_access: true, custom_branding: true, team_features: true },
+      features: {
+        basic_analytics: true,
+        advanced_analytics: true,
+        data_export: false,
+        api_access: true,
+        custom_branding: true,
+        team_features: true,
+      },
       limits: { max_projects: -1 },
       team: { id: enterprise.teamId, name: 'Core' },
     })

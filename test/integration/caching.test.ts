@@ -13,8 +13,19 @@ beforeEach(() => stytch.emulator.resetCalls())
 
 function app(extra: Parameters<typeof stytchAuth>[0] = {}): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>()
-  app.use('*', stytchAuth({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url, logger: captureLogger(), ...extra }))
-  app.get('/me', (c) => c.json({ member: c.var.auth.memberId, expires: c.var.auth.sessionExpiresAt }))
+  app.use(
+    '*',
+    stytchAuth({
+      projectId: stytch.projectId,
+      secret: stytch.secret,
+      baseUrl: stytch.url,
+      logger: captureLogger(),
+      ...extra,
+    })
+  )
+  app.get('/me', (c) =>
+    c.json({ member: c.var.auth.memberId, expires: c.var.auth.sessionExpiresAt })
+  )
   app.post('/logout', async (c) => {
     await revokeSession(c)
     return c.body(null, 204)
@@ -38,14 +49,20 @@ describe('caching of verified sessions', () => {
     const server = app()
     const { sessionToken } = await stytch.emulator.seed()
     stytch.emulator.injectFault({ kind: 'latency', ms: 50 }, { endpoint: 'authenticate', times: 1 })
-    const responses = await Promise.all(Array.from({ length: 200 }, () => server.request('/me', bearer(sessionToken))))
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => server.request('/me', bearer(sessionToken)))
+    )
     expect(responses.map((res) => res.status)).toEqual(Array(200).fill(200))
     expect(stytch.emulator.calls.authenticate).toBe(1)
   })
 
   it('a session JWT is verified locally: no /sessions/authenticate call, one JWKS fetch at most', async () => {
     const server = app({ cache: memoryCache() })
-    const sessions = await Promise.all([stytch.emulator.seed(), stytch.emulator.seed(), stytch.emulator.seed()])
+    const sessions = await Promise.all([
+      stytch.emulator.seed(),
+      stytch.emulator.seed(),
+      stytch.emulator.seed(),
+    ])
     for (const { sessionJwt, member } of sessions) {
       const res = await server.request('/me', bearer(sessionJwt))
       expect(await res.json()).toMatchObject({ member: member.member_id })
@@ -57,8 +74,12 @@ describe('caching of verified sessions', () => {
   it('a validly signed JWT past its exp is refreshed with Stytch while the session lives', async () => {
     const server = app()
     const { session } = await stytch.emulator.seed()
-    const stale = await stytch.emulator.mintSessionJwt(session.member_session_id, { issuedAt: new Date(Date.now() - 600_000) })
-    const staleToo = await stytch.emulator.mintSessionJwt(session.member_session_id, { issuedAt: new Date(Date.now() - 599_000) })
+    const stale = await stytch.emulator.mintSessionJwt(session.member_session_id, {
+      issuedAt: new Date(Date.now() - 600_000),
+    })
+    const staleToo = await stytch.emulator.mintSessionJwt(session.member_session_id, {
+      issuedAt: new Date(Date.now() - 599_000),
+    })
     expect((await server.request('/me', bearer(stale))).status).toBe(200)
     expect(stytch.emulator.calls.authenticate).toBe(1)
     stytch.emulator.revokeSession(session.member_session_id)
@@ -100,16 +121,24 @@ describe('caching of verified sessions', () => {
     const server = app({ ttl: 300 })
     const { sessionToken } = await stytch.emulator.seed()
     expect((await server.request('/me', bearer(sessionToken))).status).toBe(200)
-    expect((await server.request('/logout', { method: 'POST', ...bearer(sessionToken) })).status).toBe(204)
+    expect(
+      (await server.request('/logout', { method: 'POST', ...bearer(sessionToken) })).status
+    ).toBe(204)
     expect(stytch.emulator.calls.revoke).toBe(1)
     expect((await server.request('/me', bearer(sessionToken))).status).toBe(401)
-    expect((await stytch.client().sessions.authenticate({ session_token: sessionToken }).catch((error: { status_code: number }) => error.status_code))).toBe(404)
+    expect(
+      await stytch
+        .client()
+        .sessions.authenticate({ session_token: sessionToken })
+        .catch((error: { status_code: number }) => error.status_code)
+    ).toBe(404)
   })
 
   it('a rejected token is answered from the negative cache for a while', async () => {
     const server = app()
     const bogus = 'bogusTokenOfTheRightShape_0000000000000000'
-    for (let i = 0; i < 5; i++) expect((await server.request('/me', bearer(bogus))).status).toBe(401)
+    for (let i = 0; i < 5; i++)
+      expect((await server.request('/me', bearer(bogus))).status).toBe(401)
     expect(stytch.emulator.calls.authenticate).toBe(1)
   })
 
@@ -117,21 +146,37 @@ describe('caching of verified sessions', () => {
     const server = app()
     const { sessionToken } = await stytch.emulator.seed()
     expect((await server.request('/me', bearer(sessionToken))).status).toBe(200)
-    const twice = await server.request('/me', { headers: { authorization: `Bearer ${sessionToken}, Bearer ${sessionToken}` } })
+    const twice = await server.request('/me', {
+      headers: { authorization: `Bearer ${sessionToken}, Bearer ${sessionToken}` },
+    })
     expect(twice.status).toBe(401)
-    expect(await twice.json()).toMatchObject({ message: 'Multiple Authorization headers are not allowed' })
-    expect((await server.request('/me', { headers: { authorization: `bearer ${sessionToken}` } })).status).toBe(200)
-    expect((await server.request('/me', { headers: { cookie: `stytch_session=${sessionToken}` } })).status).toBe(200)
+    expect(await twice.json()).toMatchObject({
+      message: 'Multiple Authorization headers are not allowed',
+    })
+    expect(
+      (await server.request('/me', { headers: { authorization: `bearer ${sessionToken}` } })).status
+    ).toBe(200)
+    expect(
+      (await server.request('/me', { headers: { cookie: `stytch_session=${sessionToken}` } }))
+        .status
+    ).toBe(200)
     const cookieFirst = app({ tokenFrom: ['cookie', 'header'] })
     const other = await stytch.emulator.seed()
-    const res = await cookieFirst.request('/me', { headers: { authorization: `Bearer ${sessionToken}`, cookie: `stytch_session=${other.sessionToken}` } })
+    const res = await cookieFirst.request('/me', {
+      headers: {
+        authorization: `Bearer ${sessionToken}`,
+        cookie: `stytch_session=${other.sessionToken}`,
+      },
+    })
     expect(await res.json()).toMatchObject({ member: other.member.member_id })
     expect(stytch.emulator.calls.authenticate).toBe(2)
   })
 
   it('a budget that does not split into whole milliseconds still reaches Stytch', async () => {
     const { sessionToken } = await stytch.emulator.seed()
-    expect((await app({ timeoutMs: 5001, maxRetries: 3 }).request('/me', bearer(sessionToken))).status).toBe(200)
+    expect(
+      (await app({ timeoutMs: 5001, maxRetries: 3 }).request('/me', bearer(sessionToken))).status
+    ).toBe(200)
     expect(stytch.emulator.calls.authenticate).toBe(1)
   })
 

@@ -34,14 +34,22 @@ describe('the error table, through a real app, the real SDK and the emulator', (
   })
 
   it('401 token_extraction for a malformed header, with error="invalid_request"', async () => {
-    const res = await appWith(options()).request('/api/me', { headers: { authorization: 'Basic abc' } })
+    const res = await appWith(options()).request('/api/me', {
+      headers: { authorization: 'Basic abc' },
+    })
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_request"')
-    expect(await res.json()).toMatchObject({ type: 'token_extraction', message: "Authorization header must be in format: 'Bearer <token>'" })
+    expect(await res.json()).toMatchObject({
+      type: 'token_extraction',
+      message: "Authorization header must be in format: 'Bearer <token>'",
+    })
   })
 
   it('401 token_verification when Stytch does not know the session', async () => {
-    const res = await appWith(options()).request('/api/me', bearer('unknownTokenOfTheRightShape_0123456789abcdef'))
+    const res = await appWith(options()).request(
+      '/api/me',
+      bearer('unknownTokenOfTheRightShape_0123456789abcdef')
+    )
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
     expect(await res.json()).toEqual({
@@ -54,7 +62,10 @@ describe('the error table, through a real app, the real SDK and the emulator', (
 
   it('503 stytch_api with Retry-After when Stytch answers 500', async () => {
     const { sessionToken } = await stytch.emulator.seed()
-    const rule = stytch.emulator.injectFault({ kind: 'status', status: 500 }, { endpoint: 'authenticate' })
+    const rule = stytch.emulator.injectFault(
+      { kind: 'status', status: 500 },
+      { endpoint: 'authenticate' }
+    )
     try {
       const res = await appWith(options()).request('/api/me', bearer(sessionToken))
       expect(res.status).toBe(503)
@@ -72,10 +83,15 @@ describe('the error table, through a real app, the real SDK and the emulator', (
   it('503 stytch_api (never 401) and an ERROR log naming the fix when our secret is wrong', async () => {
     const { sessionToken } = await stytch.emulator.seed()
     const logger = captureLogger()
-    const res = await appWith({ ...options(), secret: 'secret-test-wrong', logger }).request('/api/me', bearer(sessionToken))
+    const res = await appWith({ ...options(), secret: 'secret-test-wrong', logger }).request(
+      '/api/me',
+      bearer(sessionToken)
+    )
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ type: 'stytch_api' })
-    expect(logger.lines.some((line) => line.startsWith('error') && line.includes('STYTCH_SECRET'))).toBe(true)
+    expect(
+      logger.lines.some((line) => line.startsWith('error') && line.includes('STYTCH_SECRET'))
+    ).toBe(true)
   })
 
   it('403 insufficient_permissions for a missing claim, 200 with it', async () => {
@@ -103,26 +119,44 @@ describe('the error table, through a real app, the real SDK and the emulator', (
       type: 'authorization',
     })
     const mfa = await stytch.emulator.seed({ factors: ['password', 'totp'] })
-    expect(await (await app.request('/api/mfa', bearer(mfa.sessionToken))).json()).toEqual({ mfa: ['password', 'totp'] })
+    expect(await (await app.request('/api/mfa', bearer(mfa.sessionToken))).json()).toEqual({
+      mfa: ['password', 'totp'],
+    })
   })
 
   it('requiredClaims and requiredFactors as options of stytchAuth()', async () => {
     const app = new Hono()
-    app.use('*', stytchAuth({ ...options(), requiredClaims: { role: 'owner' }, requiredFactors: ['sso'] }))
+    app.use(
+      '*',
+      stytchAuth({ ...options(), requiredClaims: { role: 'owner' }, requiredFactors: ['sso'] })
+    )
     app.get('/', (c) => c.text('ok'))
     const owner = await stytch.emulator.seed({ customClaims: { role: 'owner' }, factors: ['sso'] })
-    const viewer = await stytch.emulator.seed({ customClaims: { role: 'viewer' }, factors: ['sso'] })
-    const noSso = await stytch.emulator.seed({ customClaims: { role: 'owner' }, factors: ['magic_link'] })
+    const viewer = await stytch.emulator.seed({
+      customClaims: { role: 'viewer' },
+      factors: ['sso'],
+    })
+    const noSso = await stytch.emulator.seed({
+      customClaims: { role: 'owner' },
+      factors: ['magic_link'],
+    })
     expect((await app.request('/', bearer(owner.sessionToken))).status).toBe(200)
-    expect(await (await app.request('/', bearer(viewer.sessionToken))).json()).toMatchObject({ error: 'insufficient_permissions', message: "Missing required claims: ['role']" })
-    expect(await (await app.request('/', bearer(noSso.sessionToken))).json()).toMatchObject({ error: 'insufficient_authentication', message: "Missing required authentication factors: ['sso']" })
+    expect(await (await app.request('/', bearer(viewer.sessionToken))).json()).toMatchObject({
+      error: 'insufficient_permissions',
+      message: "Missing required claims: ['role']",
+    })
+    expect(await (await app.request('/', bearer(noSso.sessionToken))).json()).toMatchObject({
+      error: 'insufficient_authentication',
+      message: "Missing required authentication factors: ['sso']",
+    })
   })
 
   it('errors are AuthError HTTPExceptions that app.onError can reshape', async () => {
     const app = appWith(options())
     app.onError((error, c) => {
       expect(error).toBeInstanceOf(HTTPException)
-      if (error instanceof AuthError) return c.json({ problem: error.body.type, status: error.status }, error.status)
+      if (error instanceof AuthError)
+        return c.json({ problem: error.body.type, status: error.status }, error.status)
       return c.text('boom', 500)
     })
     const res = await app.request('/api/me')
@@ -131,23 +165,37 @@ describe('the error table, through a real app, the real SDK and the emulator', (
   })
 
   it('the onError option builds the response instead, for guards too', async () => {
-    const onError = (error: AuthError) => new Response(`custom ${error.status}`, { status: error.status })
+    const onError = (error: AuthError) =>
+      new Response(`custom ${error.status}`, { status: error.status })
     const app = appWith({ ...options(), onError })
     expect(await (await app.request('/api/me')).text()).toBe('custom 401')
     const plain = await stytch.emulator.seed()
-    expect(await (await app.request('/api/admin', bearer(plain.sessionToken))).text()).toBe('custom 403')
+    expect(await (await app.request('/api/admin', bearer(plain.sessionToken))).text()).toBe(
+      'custom 403'
+    )
   })
 
   it('optional mode: null for no token or an invalid one, the session for a valid one, 503 on an outage', async () => {
     const app = appWith(options())
     expect(await (await app.request('/optional')).json()).toEqual({ auth: null })
-    expect(await (await app.request('/optional', { headers: { authorization: 'Bearer' } })).json()).toEqual({ auth: null })
-    expect(await (await app.request('/optional', bearer('unknownTokenOfTheRightShape_optional_00000'))).json()).toEqual({ auth: null })
+    expect(
+      await (await app.request('/optional', { headers: { authorization: 'Bearer' } })).json()
+    ).toEqual({ auth: null })
+    expect(
+      await (
+        await app.request('/optional', bearer('unknownTokenOfTheRightShape_optional_00000'))
+      ).json()
+    ).toEqual({ auth: null })
     const { sessionToken, member } = await stytch.emulator.seed()
-    const ok = (await (await app.request('/optional', bearer(sessionToken))).json()) as { auth: { memberId: string } }
+    const ok = (await (await app.request('/optional', bearer(sessionToken))).json()) as {
+      auth: { memberId: string }
+    }
     expect(ok.auth.memberId).toBe(member.member_id)
     const other = await stytch.emulator.seed()
-    const rule = stytch.emulator.injectFault({ kind: 'status', status: 503 }, { endpoint: 'authenticate' })
+    const rule = stytch.emulator.injectFault(
+      { kind: 'status', status: 503 },
+      { endpoint: 'authenticate' }
+    )
     try {
       expect((await app.request('/optional', bearer(other.sessionToken))).status).toBe(503)
     } finally {

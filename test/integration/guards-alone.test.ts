@@ -1,6 +1,12 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { ConfigurationError, requireClaims, requireFactors, stytchAuth, type AuthEnv } from '../../src/index.ts'
+import {
+  ConfigurationError,
+  requireClaims,
+  requireFactors,
+  stytchAuth,
+  type AuthEnv,
+} from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { bearer } from './harness.ts'
 
@@ -18,7 +24,9 @@ describe('a guard used without stytchAuth() before it', () => {
     const plain = await stytch.emulator.seed()
     expect((await app.request('/admin', {}, stytch.env())).status).toBe(401)
     expect((await app.request('/admin', bearer(plain.sessionToken), stytch.env())).status).toBe(403)
-    expect(await (await app.request('/admin', bearer(admin.sessionToken), stytch.env())).json()).toEqual({ member: admin.member.member_id })
+    expect(
+      await (await app.request('/admin', bearer(admin.sessionToken), stytch.env())).json()
+    ).toEqual({ member: admin.member.member_id })
   })
 
   it('answers 401 to an anonymous request in optional mode', async () => {
@@ -42,10 +50,14 @@ describe('misconfiguration', () => {
       caught = error
       return c.text('Internal Server Error', 500)
     })
-    const res = await app.request('/', bearer('someTokenOfTheRightShape_00000000000000000'), { STYTCH_SECRET: 'x' })
+    const res = await app.request('/', bearer('someTokenOfTheRightShape_00000000000000000'), {
+      STYTCH_SECRET: 'x',
+    })
     expect(res.status).toBe(500)
     expect(caught).toBeInstanceOf(ConfigurationError)
-    expect((caught as Error).message).toBe('STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()')
+    expect((caught as Error).message).toBe(
+      'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
+    )
   })
 
   it('rejects an invalid option at startup', () => {

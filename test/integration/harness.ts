@@ -12,7 +12,13 @@ export function captureLogger(): Logger & { readonly lines: string[] } {
   const keep = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`)
   }
-  return { lines, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') }
+  return {
+    lines,
+    debug: keep('debug'),
+    info: keep('info'),
+    warn: keep('warn'),
+    error: keep('error'),
+  }
 }
 
 /** Every `c.var.auth` a handler saw, to prove nothing unauthenticated reached one. */
@@ -32,8 +38,12 @@ export function appWith(options: StytchAuthOptions, seen: Seen = { auths: [] }):
     seen.auths.push(c.var.auth)
     return c.json(c.var.auth)
   })
-  protectedRoutes.get('/admin', requireClaims('admin'), (c) => c.json({ admin: c.var.auth.memberId }))
-  protectedRoutes.get('/mfa', requireFactors('mfa'), (c) => c.json({ mfa: c.var.auth.authenticationFactors }))
+  protectedRoutes.get('/admin', requireClaims('admin'), (c) =>
+    c.json({ admin: c.var.auth.memberId })
+  )
+  protectedRoutes.get('/mfa', requireFactors('mfa'), (c) =>
+    c.json({ mfa: c.var.auth.authenticationFactors })
+  )
   app.route('/api', protectedRoutes)
   const optional = new Hono<OptionalAuthEnv>()
   optional.use('*', stytchAuth({ ...options, optional: true }))

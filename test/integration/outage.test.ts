@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startStytchEmulator, type Fault, type RunningStytchEmulator } from '../../src/testing/index.ts'
+import {
+  startStytchEmulator,
+  type Fault,
+  type RunningStytchEmulator,
+} from '../../src/testing/index.ts'
 import { appWith, bearer, captureLogger, timed } from './harness.ts'
 
 let stytch: RunningStytchEmulator
@@ -32,7 +36,9 @@ describe('Stytch unavailable: 503 stytch_api within the timeout, never a 500 or 
     const { sessionToken } = await stytch.emulator.seed()
     const rule = stytch.emulator.injectFault(fault, { endpoint: 'authenticate' })
     try {
-      const { ms, value: res } = await timed(appWith(options()).request('/api/me', bearer(sessionToken)))
+      const { ms, value: res } = await timed(
+        appWith(options()).request('/api/me', bearer(sessionToken))
+      )
       expect(res.status).toBe(503)
       expect(await res.json()).toMatchObject({ error: 'service_unavailable', type: 'stytch_api' })
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
@@ -59,7 +65,10 @@ describe('Stytch unavailable: 503 stytch_api within the timeout, never a 500 or 
   it('retries a transient failure within the budget and succeeds', async () => {
     const { sessionToken } = await stytch.emulator.seed()
     stytch.emulator.resetCalls()
-    stytch.emulator.injectFault({ kind: 'status', status: 502 }, { endpoint: 'authenticate', times: 1 })
+    stytch.emulator.injectFault(
+      { kind: 'status', status: 502 },
+      { endpoint: 'authenticate', times: 1 }
+    )
     const res = await appWith(options()).request('/api/me', bearer(sessionToken))
     expect(res.status).toBe(200)
     expect(stytch.emulator.calls.authenticate).toBe(2)
@@ -67,14 +76,20 @@ describe('Stytch unavailable: 503 stytch_api within the timeout, never a 500 or 
 
   it('never retries a 4xx', async () => {
     stytch.emulator.resetCalls()
-    const res = await appWith(options()).request('/api/me', bearer('unknownTokenOfTheRightShape_noretry_00000'))
+    const res = await appWith(options()).request(
+      '/api/me',
+      bearer('unknownTokenOfTheRightShape_noretry_00000')
+    )
     expect(res.status).toBe(401)
     expect(stytch.emulator.calls.authenticate).toBe(1)
   })
 
   it('a slow Stytch inside the budget is waited for', async () => {
     const { sessionToken } = await stytch.emulator.seed()
-    const rule = stytch.emulator.injectFault({ kind: 'latency', ms: 300 }, { endpoint: 'authenticate' })
+    const rule = stytch.emulator.injectFault(
+      { kind: 'latency', ms: 300 },
+      { endpoint: 'authenticate' }
+    )
     try {
       expect((await appWith(options()).request('/api/me', bearer(sessionToken))).status).toBe(200)
     } finally {

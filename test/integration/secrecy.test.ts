@@ -13,7 +13,16 @@ describe('tokens never appear in logs, cache keys or cache values', () => {
   it('at every log level with STYTCH_LOG_SENSITIVE_DATA off', async () => {
     const logger = captureLogger()
     const cache = memoryCache()
-    const app = appWith({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url, cache, logger, logLevel: 'DEBUG', timeoutMs: 500, maxRetries: 1 })
+    const app = appWith({
+      projectId: stytch.projectId,
+      secret: stytch.secret,
+      baseUrl: stytch.url,
+      cache,
+      logger,
+      logLevel: 'DEBUG',
+      timeoutMs: 500,
+      maxRetries: 1,
+    })
     const tokens: string[] = []
     const send = async (token: string) => {
       tokens.push(token)
@@ -24,7 +33,11 @@ describe('tokens never appear in logs, cache keys or cache values', () => {
     const valid = await stytch.emulator.seed({ customClaims: { admin: true } })
     await send(valid.sessionToken)
     await send(valid.sessionJwt)
-    await send(await stytch.emulator.mintSessionJwt(valid.session.member_session_id, { issuedAt: new Date(Date.now() - 600_000) }))
+    await send(
+      await stytch.emulator.mintSessionJwt(valid.session.member_session_id, {
+        issuedAt: new Date(Date.now() - 600_000),
+      })
+    )
     await send('unknownTokenOfTheRightShape_secrecy_000000')
     const revoked = await stytch.emulator.seed()
     stytch.emulator.revokeSession(revoked.session.member_session_id)
@@ -34,7 +47,14 @@ describe('tokens never appear in logs, cache keys or cache values', () => {
     await send(failing.sessionToken)
     await send(failing.sessionJwt)
     rule.remove()
-    await appWith({ projectId: stytch.projectId, secret: 'wrong-secret', baseUrl: stytch.url, cache, logger, logLevel: 'DEBUG' }).request('/api/me', bearer(failing.sessionToken))
+    await appWith({
+      projectId: stytch.projectId,
+      secret: 'wrong-secret',
+      baseUrl: stytch.url,
+      cache,
+      logger,
+      logLevel: 'DEBUG',
+    }).request('/api/me', bearer(failing.sessionToken))
 
     expect(logger.lines.length).toBeGreaterThan(5)
     const stored = [...cache.entries()].map(([key, value]) => `${key} ${JSON.stringify(value)}`)
@@ -47,7 +67,14 @@ describe('tokens never appear in logs, cache keys or cache values', () => {
 
   it('logs the token itself only when sensitive logging is switched on', async () => {
     const logger = captureLogger()
-    const app = appWith({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url, logger, logLevel: 'DEBUG', logSensitiveData: true })
+    const app = appWith({
+      projectId: stytch.projectId,
+      secret: stytch.secret,
+      baseUrl: stytch.url,
+      logger,
+      logLevel: 'DEBUG',
+      logSensitiveData: true,
+    })
     const { sessionToken } = await stytch.emulator.seed()
     await app.request('/api/me', bearer(sessionToken))
     expect(logger.lines.some((line) => line.includes(sessionToken))).toBe(true)

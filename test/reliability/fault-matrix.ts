@@ -249,7 +249,7 @@ export const FAULT_MATRIX = [
     after: [ok('JWT signed by the new key')],
     bound: 'jwks',
     behaviour:
-      "The key set is refetched for an unknown `kid` at most once per 5 s, so for up to 5 s after its last fetch an app rejects JWTs of a brand-new key (and remembers each such rejection for 10 s). Once the cooldown has passed, the next such JWT refetches the key set and verifies.",
+      'The key set is refetched for an unknown `kid` at most once per 5 s, so for up to 5 s after its last fetch an app rejects JWTs of a brand-new key (and remembers each such rejection for 10 s). Once the cooldown has passed, the next such JWT refetches the key set and verifies.',
   },
   {
     id: 'jwks-unknown-kid',

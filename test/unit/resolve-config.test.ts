@@ -49,7 +49,10 @@ describe('resolveConfig', () => {
   })
 
   it('picks upstash when its variables are set, and STYTCH_CACHE overrides the guess', () => {
-    const upstash = { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' }
+    const upstash = {
+      UPSTASH_REDIS_REST_URL: 'https://x.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 't',
+    }
     expect(resolveConfig({}, upstash).cache).toBe('upstash')
     expect(resolveConfig({}, { ...upstash, STYTCH_CACHE: 'none' }).cache).toBe('none')
   })
@@ -58,14 +61,24 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, { STYTCH_CACHE_TTL: 'soon' })).toThrow(
       /STYTCH_CACHE_TTL must be a number \(got "soon"\): fix the variable, or pass `ttl`/
     )
-    expect(() => resolveConfig({}, { STYTCH_CACHE: 'memcached' })).toThrow(/STYTCH_CACHE must be memory, redis, upstash or none/)
-    expect(() => resolveConfig({}, { UPSTASH_REDIS_REST_URL: 'nowhere' })).toThrow(ConfigurationError)
+    expect(() => resolveConfig({}, { STYTCH_CACHE: 'memcached' })).toThrow(
+      /STYTCH_CACHE must be memory, redis, upstash or none/
+    )
+    expect(() => resolveConfig({}, { UPSTASH_REDIS_REST_URL: 'nowhere' })).toThrow(
+      ConfigurationError
+    )
     expect(() => resolveConfig({ ttl: -1 }, {})).toThrow(/option ttl: must be a positive number/)
   })
 
   it('accepts an https base URL, or http on loopback only', () => {
-    expect(resolveConfig({}, { STYTCH_BASE_URL: 'https://login.example.com/' }).baseUrl).toBe('https://login.example.com')
-    expect(resolveConfig({}, { STYTCH_BASE_URL: 'http://127.0.0.1:4010' }).baseUrl).toBe('http://127.0.0.1:4010')
-    expect(() => resolveConfig({}, { STYTCH_BASE_URL: 'http://stytch.example.com' })).toThrow(/STYTCH_BASE_URL must be https/)
+    expect(resolveConfig({}, { STYTCH_BASE_URL: 'https://login.example.com/' }).baseUrl).toBe(
+      'https://login.example.com'
+    )
+    expect(resolveConfig({}, { STYTCH_BASE_URL: 'http://127.0.0.1:4010' }).baseUrl).toBe(
+      'http://127.0.0.1:4010'
+    )
+    expect(() => resolveConfig({}, { STYTCH_BASE_URL: 'http://stytch.example.com' })).toThrow(
+      /STYTCH_BASE_URL must be https/
+    )
   })
 })

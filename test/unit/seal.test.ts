@@ -23,9 +23,29 @@ describe('hmacSealer', () => {
 
   it('produces the same seal on every runtime: node:crypto and WebCrypto agree', async () => {
     const secret = 'secret-test-one'
-    const derived = new Uint8Array(await crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), new TextEncoder().encode('ayz-auth:cache-seal:v1')))
-    const key = await crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-    const tag = Buffer.from(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('k\npayload'))).toString('base64url')
+    const derived = new Uint8Array(
+      await crypto.subtle.sign(
+        'HMAC',
+        await crypto.subtle.importKey(
+          'raw',
+          new TextEncoder().encode(secret),
+          { name: 'HMAC', hash: 'SHA-256' },
+          false,
+          ['sign']
+        ),
+        new TextEncoder().encode('ayz-auth:cache-seal:v1')
+      )
+    )
+    const key = await crypto.subtle.importKey(
+      'raw',
+      derived,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign']
+    )
+    const tag = Buffer.from(
+      await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('k\npayload'))
+    ).toString('base64url')
     expect(await sealer.seal('k', 'payload')).toBe(`v1.${tag}.payload`)
   })
 })

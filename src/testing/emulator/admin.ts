@@ -10,7 +10,7 @@ import { factorTypes } from './wire.ts'
 const date = v.pipe(
   v.string(),
   v.transform((iso) => new Date(iso)),
-  v.check((parsed) => !Number.isNaN(parsed.getTime()), 'Expected an ISO 8601 date.'),
+  v.check((parsed) => !Number.isNaN(parsed.getTime()), 'Expected an ISO 8601 date.')
 )
 
 const factor = v.union([
@@ -18,7 +18,7 @@ const factor = v.union([
   v.custom<AuthenticationFactor>(
     (value) =>
       typeof value === 'object' && value !== null && 'type' in value && 'delivery_method' in value,
-    'Expected a factor type or an AuthenticationFactor.',
+    'Expected a factor type or an AuthenticationFactor.'
   ),
 ])
 
@@ -34,14 +34,14 @@ const CreateSession = v.object({ memberId: v.string(), ...sessionFields })
 const Seed = v.object({
   ...sessionFields,
   organization: v.optional(
-    v.object({ name: v.optional(v.string()), slug: v.optional(v.string()) }),
+    v.object({ name: v.optional(v.string()), slug: v.optional(v.string()) })
   ),
   member: v.optional(
     v.object({
       email: v.optional(v.string()),
       name: v.optional(v.string()),
       roles: v.optional(v.array(v.string())),
-    }),
+    })
   ),
 })
 

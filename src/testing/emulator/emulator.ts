@@ -210,7 +210,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
       lastAccessedAt: now,
       expiresAt: options.expiresAt?.getTime() ?? now + (options.durationMinutes ?? 60) * 60_000,
       factors: (options.factors ?? ['magic_link']).map((factor) =>
-        typeof factor === 'string' ? factorWire(factor, member, now) : structuredClone(factor),
+        typeof factor === 'string' ? factorWire(factor, member, now) : structuredClone(factor)
       ),
       customClaims: mergeClaims({}, options.customClaims ?? {}),
     }
@@ -240,7 +240,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
    */
   async mintSessionJwt(
     sessionId: string,
-    { issuedAt, lifetimeSeconds = 300 }: { issuedAt?: Date; lifetimeSeconds?: number } = {},
+    { issuedAt, lifetimeSeconds = 300 }: { issuedAt?: Date; lifetimeSeconds?: number } = {}
   ): Promise<string> {
     const session = this.#store.session({ id: sessionId })
     if (!session) throw new Error(`No session ${sessionId}`)
@@ -404,7 +404,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
   async #sign(
     session: SessionRecord,
     issuedAtMs: number,
-    lifetimeSeconds: number,
+    lifetimeSeconds: number
   ): Promise<string> {
     return signSessionJwt(await this.#keys.current(), this.projectId, memberSessionWire(session), {
       issuedAt: Math.floor(issuedAtMs / 1000),
@@ -433,7 +433,7 @@ function refuseProduction(allowProduction: boolean): void {
   if (runtime.process?.env?.NODE_ENV === 'production' && !allowProduction) {
     throw new Error(
       'The Stytch emulator refuses to run with NODE_ENV=production: it is a fake Stytch that ' +
-        'hands out sessions to anyone. Pass { allowProduction: true } if you really mean it.',
+        'hands out sessions to anyone. Pass { allowProduction: true } if you really mean it.'
     )
   }
 }

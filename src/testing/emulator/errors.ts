@@ -42,7 +42,7 @@ export function errorTypeFor(status: number): string {
 export function stytchError(
   status: number,
   errorType: string,
-  init: { message?: string; headers?: HeadersInit } = {},
+  init: { message?: string; headers?: HeadersInit } = {}
 ): Response {
   const body = {
     status_code: status,

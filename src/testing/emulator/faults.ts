@@ -127,7 +127,7 @@ export class FaultRules {
   /** Applies the matching rules to a request: the faulty response, or `undefined` to go on. */
   async apply(
     endpoint: Endpoint | undefined,
-    c: Context<EmulatorEnv>,
+    c: Context<EmulatorEnv>
   ): Promise<Response | undefined> {
     for (const rule of [...this.#rules]) {
       if ((rule.endpoint !== 'any' && rule.endpoint !== endpoint) || !this.#take(rule)) continue

@@ -17,7 +17,7 @@ export function signSessionJwt(
   key: SigningKey,
   projectId: string,
   session: MemberSession,
-  { issuedAt, lifetimeSeconds }: { issuedAt: number; lifetimeSeconds: number },
+  { issuedAt, lifetimeSeconds }: { issuedAt: number; lifetimeSeconds: number }
 ): Promise<string> {
   return new SignJWT({
     ...session.custom_claims,

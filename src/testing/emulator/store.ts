@@ -40,7 +40,7 @@ const isReserved = (claim: string) =>
  */
 export function mergeClaims(
   claims: Record<string, unknown>,
-  changes: Record<string, unknown>,
+  changes: Record<string, unknown>
 ): Record<string, unknown> {
   const merged = { ...claims }
   for (const [claim, value] of Object.entries(changes)) {
@@ -90,7 +90,7 @@ export class EmulatorStore {
   /** Records an authentication: touches `lastAccessedAt`, extends expiry and merges claims. */
   authenticate(
     session: SessionRecord,
-    changes: { durationMinutes?: number; customClaims?: Record<string, unknown> },
+    changes: { durationMinutes?: number; customClaims?: Record<string, unknown> }
   ): void {
     session.lastAccessedAt = this.#now()
     if (changes.durationMinutes !== undefined) {

@@ -39,7 +39,12 @@ interface MongoFault {
 function mongoFault(label: string, fault: MongoFault, queryTimeoutMs?: number): Scenario {
   return async (world, ledger) => {
     const mongo = wireOf(world)
-    const { app, customer } = await entitledApp(world, ledger, label, world.mongoSource(queryTimeoutMs))
+    const { app, customer } = await entitledApp(
+      world,
+      ledger,
+      label,
+      world.mongoSource(queryTimeoutMs)
+    )
     await warm(app, (await world.customer(ledger)).token, '/api/entitled')
     return {
       app,
