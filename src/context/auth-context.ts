@@ -62,6 +62,9 @@ export const NO_ENTITLEMENTS: EntitlementFields = Object.freeze({
   mongoOrganizationId: null,
 })
 
+/** The fields of an {@link AuthContext} (declared once here, merged into the class). */
+export interface AuthContext extends AuthContextFields {}
+
 /**
  * A verified Stytch B2B session, with the organization's entitlements and the member's team when
  * an entitlement source is configured. Immutable; safe to return to a client (`c.json(auth)`
@@ -75,49 +78,9 @@ export const NO_ENTITLEMENTS: EntitlementFields = Object.freeze({
  * })
  * ```
  */
-export class AuthContext implements AuthContextFields {
-  readonly memberId: string
-  readonly sessionId: string
-  readonly organizationId: string
-  readonly sessionStartedAt: Date
-  readonly sessionExpiresAt: Date
-  readonly sessionLastAccessedAt: Date
-  readonly authenticatedAt: Date
-  readonly memberEmail: string | null
-  readonly memberName: string | null
-  readonly sessionCustomClaims: Readonly<Record<string, unknown>>
-  readonly authenticationFactors: readonly string[]
-  readonly rawSession: Readonly<Record<string, unknown>>
-  readonly entitlementsStatus: EntitlementsStatus
-  readonly entitlements: readonly string[] | null
-  readonly subscriptionTier: string | null
-  readonly subscriptionLimits: Readonly<Record<string, number>> | null
-  readonly currentTeamId: string | null
-  readonly currentTeamName: string | null
-  readonly mongoUserId: string | null
-  readonly mongoOrganizationId: string | null
-
+export class AuthContext {
   constructor(fields: SessionFields & Partial<EntitlementFields>) {
-    this.memberId = fields.memberId
-    this.sessionId = fields.sessionId
-    this.organizationId = fields.organizationId
-    this.sessionStartedAt = fields.sessionStartedAt
-    this.sessionExpiresAt = fields.sessionExpiresAt
-    this.sessionLastAccessedAt = fields.sessionLastAccessedAt
-    this.authenticatedAt = fields.authenticatedAt
-    this.memberEmail = fields.memberEmail
-    this.memberName = fields.memberName
-    this.sessionCustomClaims = fields.sessionCustomClaims
-    this.authenticationFactors = fields.authenticationFactors
-    this.rawSession = fields.rawSession
-    this.entitlementsStatus = fields.entitlementsStatus ?? NO_ENTITLEMENTS.entitlementsStatus
-    this.entitlements = fields.entitlements ?? null
-    this.subscriptionTier = fields.subscriptionTier ?? null
-    this.subscriptionLimits = fields.subscriptionLimits ?? null
-    this.currentTeamId = fields.currentTeamId ?? null
-    this.currentTeamName = fields.currentTeamName ?? null
-    this.mongoUserId = fields.mongoUserId ?? null
-    this.mongoOrganizationId = fields.mongoOrganizationId ?? null
+    Object.assign(this, NO_ENTITLEMENTS, fields)
     Object.freeze(this)
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
-import { appWith, captureLogger, type Seen } from './harness.ts'
+import { appWith, captureLogger, sendable, type Seen } from './harness.ts'
 
 let stytch: RunningStytchEmulator
 beforeAll(async () => {
@@ -29,16 +29,6 @@ const headerValue = fc.oneof(
     .map((tokens) => tokens.map((token) => `Bearer ${token}`).join(', ')),
   fc.uint8Array({ maxLength: 300 }).map((bytes) => String.fromCharCode(...bytes))
 )
-
-/** Headers can only carry ByteString values: others are rejected by the client before sending. */
-function sendable(value: string): boolean {
-  try {
-    new Headers({ x: value })
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('fuzzed Authorization and Cookie headers never produce a 5xx', () => {
   const seen: Seen = { auths: [] }

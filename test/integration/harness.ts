@@ -63,3 +63,13 @@ export async function timed<T>(promise: T | Promise<T>): Promise<{ ms: number; v
   const value = await promise
   return { ms: performance.now() - started, value }
 }
+
+/** Whether a string can be sent as a header value (a ByteString): others never leave a real client. */
+export function sendable(value: string): boolean {
+  try {
+    new Headers({ x: value })
+    return true
+  } catch {
+    return false
+  }
+}

@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EmulatedSession } from '../../src/testing/index.ts'
 import { HandlerLedger } from './ledger.ts'
+import { sendable } from '../integration/harness.ts'
 import { bearer, captureLogger, recordingApp, uniquePrefix } from './recording-app.ts'
 import { failOnUnhandledRejections } from './unhandled-rejections.ts'
 import { startWorld, type World } from './world.ts'
@@ -42,16 +43,6 @@ afterAll(async () => {
   expect(ledger.violations()).toEqual([])
   await world?.close()
 })
-
-/** Headers can only carry ByteString values; anything else never leaves a real client. */
-function sendable(value: string): boolean {
-  try {
-    new Headers({ x: value })
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** A real credential (live or revoked; token or JWT), possibly damaged. */
 const credential = fc

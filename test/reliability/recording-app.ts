@@ -51,31 +51,7 @@ export function recordingApp(options: StytchAuthOptions, ledger: HandlerLedger):
   return app
 }
 
-/** `Authorization: Bearer` headers for a token. */
-export function bearer(token: string): { headers: Record<string, string> } {
-  return { headers: { authorization: `Bearer ${token}` } }
-}
-
-/** A logger that keeps every line (level, message and fields) for inspection. */
-export function captureLogger(): {
-  readonly lines: string[]
-  debug(message: string, fields?: Record<string, unknown>): void
-  info(message: string, fields?: Record<string, unknown>): void
-  warn(message: string, fields?: Record<string, unknown>): void
-  error(message: string, fields?: Record<string, unknown>): void
-} {
-  const lines: string[] = []
-  const keep = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    lines.push(`${level} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`)
-  }
-  return {
-    lines,
-    debug: keep('debug'),
-    info: keep('info'),
-    warn: keep('warn'),
-    error: keep('error'),
-  }
-}
+export { bearer, captureLogger } from '../integration/harness.ts'
 
 let prefixes = 0
 
