@@ -9,7 +9,7 @@ import type { CacheStore } from '../src/cache/cache-store.ts'
 import { CircuitBreaker } from '../src/cache/circuit-breaker.ts'
 import { registerCacheBackend } from '../src/runtime/backends.ts'
 
-/** The three commands the store uses, as any `@upstash/redis` client (any entry point) has them. */
+/** The three commands the store uses, as every `@upstash/redis` client (of every entry point) has them. */
 export interface UpstashClient {
   get(key: string): Promise<unknown>
   set(key: string, value: string, options: { px: number }): Promise<unknown>
