@@ -6,21 +6,10 @@ import {
   type EmulatedSession,
   type RunningStytchEmulator,
 } from '../../src/testing/index.ts'
+import { failure } from './failure.ts'
 
 /** `fetchConfig` is protected in the SDK's types; the SDK spreads it into every `fetch` init. */
 type WithFetchConfig = { fetchConfig: { signal?: AbortSignal } }
-
-async function failure<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T
-): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason
-  )
-  expect(error).toBeInstanceOf(type)
-  return error as T
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<number> {
   const started = performance.now()

@@ -2,6 +2,7 @@ import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
 import { B2BClient, ClientError, StytchError } from 'stytch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
+import { failure } from './failure.ts'
 
 /** A fresh client, so that jose's JWKS cache starts empty. */
 function freshClient(running: RunningStytchEmulator, secret = running.secret): B2BClient {
@@ -12,18 +13,6 @@ function freshClient(running: RunningStytchEmulator, secret = running.secret): B
   } finally {
     console.warn = warn
   }
-}
-
-async function failure<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T
-): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason
-  )
-  expect(error).toBeInstanceOf(type)
-  return error as T
 }
 
 describe('the real B2BClient against the served emulator', () => {

@@ -52,38 +52,28 @@ async function rotation(world: World, ledger: Parameters<Scenario>[1]) {
   return { previousKeyJwt: before.sessionJwt, newKeyJwt: after.sessionJwt }
 }
 
-const rotated: Scenario = async (world, ledger) => {
-  const { app } = rowApp(world, ledger, 'jwks-rotated')
-  const { previousKeyJwt, newKeyJwt } = await rotation(world, ledger)
-  const calls = noAuthenticateCalls(world)
-  return {
-    app,
-    credentials: {
-      'JWT signed by the new key': newKeyJwt,
-      'JWT signed by the previous key': previousKeyJwt,
-    },
-    inject: async () => calls.start(),
-    remove: async () => {},
-    checkDuring: calls.checkDuring,
+/** Stytch rotated its key; with `dropPrevious`, it also stopped publishing the previous one. */
+function rotatedKeys(label: string, dropPrevious: boolean): Scenario {
+  return async (world, ledger) => {
+    const { app } = rowApp(world, ledger, label)
+    const { previousKeyJwt, newKeyJwt } = await rotation(world, ledger)
+    if (dropPrevious) world.stytch.emulator.dropPreviousKey()
+    const calls = noAuthenticateCalls(world)
+    return {
+      app,
+      credentials: {
+        'JWT signed by the new key': newKeyJwt,
+        'JWT signed by the previous key': previousKeyJwt,
+      },
+      inject: async () => calls.start(),
+      remove: async () => {},
+      checkDuring: calls.checkDuring,
+    }
   }
 }
 
-const previousKeyDropped: Scenario = async (world, ledger) => {
-  const { app } = rowApp(world, ledger, 'jwks-previous-key-dropped')
-  const { previousKeyJwt, newKeyJwt } = await rotation(world, ledger)
-  world.stytch.emulator.dropPreviousKey()
-  const calls = noAuthenticateCalls(world)
-  return {
-    app,
-    credentials: {
-      'JWT signed by the new key': newKeyJwt,
-      'JWT signed by the previous key': previousKeyJwt,
-    },
-    inject: async () => calls.start(),
-    remove: async () => {},
-    checkDuring: calls.checkDuring,
-  }
-}
+const rotated = rotatedKeys('jwks-rotated', false)
+const previousKeyDropped = rotatedKeys('jwks-previous-key-dropped', true)
 
 /**
  * The app fetched the key set (verifying a JWT) just before Stytch rotated its key. "Removing the
