@@ -59,7 +59,8 @@ export function dataApiEntitlements(options: DataApiEntitlementsOptions): Entitl
   const action = async <T>(
     name: string,
     collection: string,
-    body: Record<string, unknown>
+    body: Record<string, unknown>,
+    signal = AbortSignal.timeout(Math.ceil(timeoutMs))
   ): Promise<T> => {
     const response = await fetch(`${base}/action/${name}`, {
       method: 'POST',
@@ -70,7 +71,7 @@ export function dataApiEntitlements(options: DataApiEntitlementsOptions): Entitl
         apiKey: options.apiKey,
       },
       body: JSON.stringify({ ...namespace, collection, ...body }),
-      signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
+      signal,
     })
     if (!response.ok) throw new Error(`Data API ${name} answered ${response.status}`)
     return (await response.json()) as T
@@ -78,21 +79,25 @@ export function dataApiEntitlements(options: DataApiEntitlementsOptions): Entitl
 
   return {
     schema,
-    async findOrganization(stytchOrganizationId) {
+    name: `data api at ${new URL(base).origin}`,
+    timeoutMs,
+    async findOrganization(stytchOrganizationId, signal) {
       const query = organizationQuery(schema, stytchOrganizationId)
       const { document } = await action<{ document?: SourceDocument | null }>(
         'findOne',
         schema.collections.organizations,
-        query
+        query,
+        signal
       )
       return document ?? null
     },
-    async findMember(lookup) {
+    async findMember(lookup, signal) {
       const pipeline = memberPipeline(schema, lookup, (hex) => ({ $oid: hex }))
       const { documents } = await action<{ documents?: Record<string, unknown>[] }>(
         'aggregate',
         schema.collections.users,
-        { pipeline }
+        { pipeline },
+        signal
       )
       return membersOf(documents ?? [])
     },

@@ -16,7 +16,7 @@ import {
   membersOf,
   organizationQuery,
 } from '../src/entitlements/queries.ts'
-import { registerEntitlementBackend } from '../src/runtime/backends.ts'
+import { closedByCloseAuth, registerEntitlementBackend } from '../src/runtime/backends.ts'
 
 /** Options of {@link mongoEntitlements}. */
 export interface MongoEntitlementsOptions {
@@ -66,33 +66,31 @@ export function mongoEntitlements(
   )
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-  const query = <T>(run: (limits: QueryLimits) => Promise<T>): Promise<T> => {
-    const signal = AbortSignal.timeout(Math.ceil(timeoutMs))
-    return reconnecting(client, signal, () => run({ signal, maxTimeMS: timeoutMs }))
-  }
+  const limits = (signal = AbortSignal.timeout(Math.ceil(timeoutMs))) => ({
+    signal,
+    maxTimeMS: timeoutMs,
+  })
   return {
     schema,
-    async findOrganization(stytchOrganizationId) {
+    name: 'mongodb',
+    timeoutMs,
+    async findOrganization(stytchOrganizationId, signal) {
       const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
-      return query((limits) =>
-        db.collection(schema.collections.organizations).findOne(filter, { projection, ...limits })
+      const bounds = limits(signal)
+      return reconnecting(client, bounds.signal, () =>
+        db.collection(schema.collections.organizations).findOne(filter, { projection, ...bounds })
       )
     },
-    async findMember(lookup) {
+    async findMember(lookup, signal) {
       const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
+      const bounds = limits(signal)
       return membersOf(
-        await query((limits) =>
-          db.collection(schema.collections.users).aggregate(pipeline, limits).toArray()
+        await reconnecting(client, bounds.signal, () =>
+          db.collection(schema.collections.users).aggregate(pipeline, bounds).toArray()
         )
       )
     },
   }
-}
-
-/** The time limits of one query. */
-interface QueryLimits {
-  readonly signal: AbortSignal
-  readonly maxTimeMS: number
 }
 
 /**
@@ -129,12 +127,19 @@ function sharedClient(uri: string | undefined): MongoClient {
   if (!uri) throw new TypeError('mongoEntitlements() needs a client, a URI, or options with a uri')
   let client = clients.get(uri)
   if (!client) {
-    client = new MongoClient(uri, {
+    const created = new MongoClient(uri, {
       serverSelectionTimeoutMS: 1000,
       connectTimeoutMS: 2000,
       socketTimeoutMS: 5000,
     })
-    clients.set(uri, client)
+    clients.set(uri, created)
+    closedByCloseAuth({
+      close: async () => {
+        clients.delete(uri)
+        await created.close()
+      },
+    })
+    client = created
   }
   return client
 }

@@ -6,7 +6,6 @@
  */
 import { Redis } from '@upstash/redis/cloudflare'
 import type { CacheStore } from '../src/cache/cache-store.ts'
-import { CircuitBreaker } from '../src/cache/circuit-breaker.ts'
 import { registerCacheBackend } from '../src/runtime/backends.ts'
 
 /** The three commands the store uses, as every `@upstash/redis` client (of every entry point) has them. */
@@ -34,8 +33,8 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 500
 
 /**
  * A {@link CacheStore} in Upstash Redis. Retries are bounded (one quick retry of a network failure,
- * not the client's default 4.3 s of backoff), every command has a timeout, and a circuit breaker
- * stops asking an endpoint that fails until it answers again.
+ * not the client's default 4.3 s of backoff); the library bounds every command by
+ * `commandTimeoutMs` and stops asking an endpoint that fails for `cooldownMs`.
  *
  * @example
  * ```ts
@@ -48,24 +47,20 @@ export function upstashCache(clientOrOptions: UpstashClient | UpstashCacheOption
     'get' in clientOrOptions ? { client: clientOrOptions } : clientOrOptions
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
   const client = options.client ?? ownClient(options, timeoutMs)
-  const breaker = new CircuitBreaker({
+  return {
+    name: options.url ? `upstash at ${new URL(options.url).origin}` : 'upstash',
     timeoutMs,
     ...(options.cooldownMs ? { cooldownMs: options.cooldownMs } : {}),
-  })
-  return {
-    get: (key) =>
-      breaker.run(async () => {
-        const value = await client.get(key)
-        return typeof value === 'string' ? value : null
-      }),
-    set: (key, value, ttlSeconds) =>
-      breaker.run(async () => {
-        await client.set(key, value, { px: Math.max(1, Math.ceil(ttlSeconds * 1000)) })
-      }),
-    delete: (key) =>
-      breaker.run(async () => {
-        await client.del(key)
-      }),
+    async get(key) {
+      const value = await client.get(key)
+      return typeof value === 'string' ? value : null
+    },
+    async set(key, value, ttlSeconds) {
+      await client.set(key, value, { px: Math.max(1, Math.ceil(ttlSeconds * 1000)) })
+    },
+    async delete(key) {
+      await client.del(key)
+    },
   }
 }
 

@@ -13,15 +13,16 @@
  * ```
  */
 export { stytchAuth } from './middleware/stytch-auth.ts'
-export { requireClaims } from './middleware/require-claims.ts'
-export { requireFactors } from './middleware/require-factors.ts'
 export {
+  guard,
   requireAllEntitlements,
   requireAnyEntitlement,
+  requireClaims,
   requireEntitlement,
-} from './middleware/require-entitlement.ts'
-export { guard } from './middleware/guard.ts'
+  requireFactors,
+} from './middleware/guards.ts'
 export { revokeSession } from './middleware/revoke-session.ts'
+export { closeAuth } from './runtime/auth-runtime.ts'
 export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
 export { memoryCache, MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts'
 export type { CacheStore } from './cache/cache-store.ts'
@@ -50,9 +51,10 @@ export {
 export type { SessionVerifier, VerifiedSession } from './verify/session-verifier.ts'
 export type { ClaimRequirement, StytchAuthOptions } from './config/stytch-auth-options.ts'
 export type { LogLevel, Logger } from './log/logger.ts'
-export type { CookieNames, TokenKind, TokenSource } from './token/extract-token.ts'
+export type { CookieNames, TokenKind, TokenSource } from './credential/extract-credential.ts'
 export {
   AuthError,
+  ConfigurationError,
   EntitlementsNotConfiguredError,
   EntitlementsUnavailableError,
   MissingClaimsError,
@@ -63,4 +65,3 @@ export {
   TokenVerificationError,
   type AuthErrorBody,
 } from './errors/auth-error.ts'
-export { ConfigurationError } from './errors/configuration-error.ts'

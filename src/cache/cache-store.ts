@@ -1,15 +1,17 @@
 /**
- * A key-value store the library caches verified sessions and entitlement documents in. Values are
- * strings (sealed JSON); every key starts with the configured prefix and every write has a TTL.
- * Implementations: {@link memoryCache} (in-process, the default), `redisCache` from
- * `ayz-auth/ioredis`, `upstashCache` from `ayz-auth/upstash`.
+ * A key-value store for the shared cache tier: verified sessions and entitlement records, as
+ * strings (sealed JSON), under keys that start with the configured prefix, each with a TTL.
+ * Implementations: `redisCache` from `ayz-auth/ioredis`, `upstashCache` from `ayz-auth/upstash`,
+ * {@link memoryCache} (in this process), or your own.
  *
- * A store may throw when its backend is unreachable: the library treats that as a miss, logs the
- * cache as degraded, and keeps serving (verifying with Stytch).
+ * A store may throw or hang when its backend is unreachable: the library bounds every operation by
+ * `timeoutMs`, treats a failure as a miss, logs the cache as degraded once, stops asking for
+ * `cooldownMs`, and keeps serving (from process memory and Stytch).
  *
  * @example
  * ```ts
  * const store: CacheStore = {
+ *   name: 'workers-kv',
  *   async get(key) { return kv.get(key) },
  *   async set(key, value, ttlSeconds) { await kv.put(key, value, { expirationTtl: Math.max(60, ttlSeconds) }) },
  *   async delete(key) { await kv.delete(key) },
@@ -24,4 +26,10 @@ export interface CacheStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>
   /** Removes `key`; resolves whether or not it existed. */
   delete(key: string): Promise<void>
+  /** How logs name the store, without secrets (e.g. `redis at redis://cache:6379`). Default `cache`. */
+  readonly name?: string
+  /** Milliseconds an operation may take before the store counts as down. Default 1000. */
+  readonly timeoutMs?: number
+  /** Milliseconds a failed store is left alone before one operation tries it again. Default 2000. */
+  readonly cooldownMs?: number
 }

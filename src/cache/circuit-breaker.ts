@@ -1,11 +1,11 @@
 /** Options of a {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {
-  /** Milliseconds one call may take before it counts as failed. */
+  /** Milliseconds one call may take before it counts as failed (its signal is then aborted). */
   readonly timeoutMs: number
-  /** Consecutive failures that open the circuit. Default 1: an outage costs one timeout. */
-  readonly failureThreshold?: number
   /** Milliseconds the circuit stays open before one trial call is let through. Default 2000. */
   readonly cooldownMs?: number
+  /** Called when the backend starts failing (with the error) and when it answers again. */
+  readonly onChange?: (failing: boolean, error?: unknown) => void
 }
 
 /** The error of a call refused because the circuit is open. */
@@ -14,61 +14,65 @@ export class CircuitOpenError extends Error {
 }
 
 /**
- * Guards calls to a backend that may be down: each call is bounded by a timeout, and after
- * `failureThreshold` consecutive failures calls fail at once, without waiting, until `cooldownMs`
- * has passed and one trial call succeeds. So a dead Redis costs one timeout, not one per request,
- * and the cache recovers by itself when Redis returns.
+ * The one timeout and the one breaker of a backend (a shared cache, an entitlement source): each
+ * call gets an `AbortSignal` that fires at the timeout, and after a failure calls fail at once,
+ * without waiting, until `cooldownMs` has passed and one trial call succeeds. So a dead Redis costs
+ * one timeout, not one per request, and the backend is used again by itself when it returns.
  *
  * @example
  * ```ts
- * const breaker = new CircuitBreaker({ timeoutMs: 250 })
- * const value = await breaker.run(() => redis.get(key))
+ * const breaker = new CircuitBreaker({ timeoutMs: 250, onChange: (failing) => log(failing) })
+ * const value = await breaker.run((signal) => fetch(url, { signal }))
  * ```
  */
 export class CircuitBreaker {
-  readonly #timeoutMs: number
-  readonly #threshold: number
-  readonly #cooldownMs: number
-  #failures = 0
+  readonly #options: CircuitBreakerOptions
+  #failing = false
   #openUntil = 0
   #trialRunning = false
 
   constructor(options: CircuitBreakerOptions) {
-    this.#timeoutMs = options.timeoutMs
-    this.#threshold = options.failureThreshold ?? 1
-    this.#cooldownMs = options.cooldownMs ?? 2000
+    this.#options = options
   }
 
   /** Whether calls are currently refused. */
   get isOpen(): boolean {
-    return this.#failures >= this.#threshold && (Date.now() < this.#openUntil || this.#trialRunning)
+    return this.#failing && (Date.now() < this.#openUntil || this.#trialRunning)
   }
 
   /** Runs `call` within the timeout, or rejects at once with {@link CircuitOpenError}. */
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.isOpen) throw new CircuitOpenError('circuit open: backend recently failed')
-    const trial = this.#failures >= this.#threshold
+  async run<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.isOpen) throw new CircuitOpenError('circuit open: the backend recently failed')
+    const trial = this.#failing
     if (trial) this.#trialRunning = true
+    const { timeoutMs } = this.#options
+    const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const result = await Promise.race([
-        call(),
+        call(controller.signal),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`timed out after ${this.#timeoutMs} ms`)),
-            this.#timeoutMs
-          )
+          timer = setTimeout(() => {
+            const error = new Error(`timed out after ${timeoutMs} ms`)
+            controller.abort(error)
+            reject(error)
+          }, timeoutMs)
         }),
       ])
-      this.#failures = 0
+      if (this.#failing) this.#change(false)
       return result
     } catch (error) {
-      this.#failures++
-      if (this.#failures >= this.#threshold) this.#openUntil = Date.now() + this.#cooldownMs
+      this.#openUntil = Date.now() + (this.#options.cooldownMs ?? 2000)
+      if (!this.#failing) this.#change(true, error)
       throw error
     } finally {
       clearTimeout(timer)
       if (trial) this.#trialRunning = false
     }
+  }
+
+  #change(failing: boolean, error?: unknown): void {
+    this.#failing = failing
+    this.#options.onChange?.(failing, error)
   }
 }

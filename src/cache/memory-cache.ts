@@ -1,5 +1,5 @@
 import type { CacheStore } from './cache-store.ts'
-import { LruTtlMap } from './lru-ttl-map.ts'
+import { LocalTier } from './tiered-cache.ts'
 
 /** Options of {@link memoryCache}. */
 export interface MemoryCacheOptions {
@@ -7,62 +7,47 @@ export interface MemoryCacheOptions {
   readonly maxEntries?: number
 }
 
-/** Default bound of an in-process cache: ~10k sessions is a few MB. */
-export const DEFAULT_MAX_ENTRIES = 10_000
-
 /**
- * An in-process cache: a bounded LRU map with TTLs. As a {@link CacheStore} it holds strings; the
- * library also keeps ready-to-use objects in it (`peek`/`put`), so a cache hit costs one lookup and
- * no parsing. It is the default backend, and the in-process tier (L1) in front of Redis or Upstash.
+ * A {@link CacheStore} in this process's memory: a bounded map of strings with TTLs. As the `cache`
+ * option it is a shared tier that only this process shares (sealed entries, like Redis), which is
+ * what tests of cache behaviour want; without any `cache` the library already keeps verified
+ * sessions in process memory (`STYTCH_CACHE=memory`, the default).
  *
  * @example
  * ```ts
- * app.use('*', stytchAuth({ cache: memoryCache({ maxEntries: 50_000 }) }))
+ * const cache = memoryCache({ maxEntries: 1_000 })
+ * app.use('*', stytchAuth({ cache }))
+ * [...cache.entries()] // every key and sealed value, e.g. to check that no token is stored
  * ```
  */
 export class MemoryCache implements CacheStore {
-  readonly #map: LruTtlMap<unknown>
+  readonly name = 'memory'
+  readonly #entries: LocalTier<string>
 
   constructor(options: MemoryCacheOptions = {}) {
-    this.#map = new LruTtlMap(options.maxEntries ?? DEFAULT_MAX_ENTRIES)
+    this.#entries = new LocalTier(options.maxEntries ?? 10_000)
   }
 
   async get(key: string): Promise<string | null> {
-    const value = this.#map.get(key)
-    return typeof value === 'string' ? value : null
+    return this.#entries.get(key) ?? null
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.#map.set(key, value, ttlSeconds * 1000)
+    this.#entries.set(key, value, ttlSeconds * 1000)
   }
 
   async delete(key: string): Promise<void> {
-    this.#map.delete(key)
-  }
-
-  /** The live object or string under `key` (synchronous: the hot path). */
-  peek(key: string, now?: number): unknown {
-    return this.#map.get(key, now)
-  }
-
-  /** Stores any value (kept by reference) for `ttlMs` milliseconds. */
-  put(key: string, value: unknown, ttlMs: number, now?: number): void {
-    this.#map.set(key, value, ttlMs, now)
-  }
-
-  /** Removes `key` (synchronous). */
-  remove(key: string): void {
-    this.#map.delete(key)
+    this.#entries.delete(key)
   }
 
   /** Every live entry (for inspection and tests). */
-  entries(): IterableIterator<[string, unknown]> {
-    return this.#map.entries()
+  entries(): IterableIterator<[string, string]> {
+    return this.#entries.entries()
   }
 }
 
 /**
- * Creates an in-process {@link MemoryCache}.
+ * Creates a {@link MemoryCache}.
  *
  * @example
  * ```ts

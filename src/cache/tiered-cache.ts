@@ -1,11 +1,88 @@
+/**
+ * @module
+ * The look-up stage: an in-process tier of ready objects in front of an optional shared tier of
+ * sealed, validated JSON, with single flight and a negative cache. Every cached shape (sessions,
+ * organizations, user ids, policies) goes through a {@link TieredCache}.
+ */
+import * as v from 'valibot'
 import type { CacheStore } from './cache-store.ts'
-import type { MemoryCache } from './memory-cache.ts'
+import type { CircuitBreaker } from './circuit-breaker.ts'
 import type { Sealer } from './seal.ts'
 
-/** Turns cached values into JSON and back; `decode` validates and answers `undefined` when corrupt. */
-export interface Codec<T> {
-  encode(value: T): unknown
-  decode(data: unknown): T | undefined
+interface LocalEntry<T> {
+  readonly value: T
+  readonly expiresAt: number
+  readonly seq: number
+}
+
+/**
+ * A bounded in-process map whose entries expire, evicting about the least recently used first. A
+ * read re-inserts an entry (to mark it used) only when it sits in the older half of the map, so a
+ * hot entry costs one `Map` lookup per hit and is never evicted.
+ *
+ * @example
+ * ```ts
+ * const local = new LocalTier<AuthContext>(10_000)
+ * local.set(id, auth, 30_000)
+ * local.get(id) // auth, for 30 s
+ * ```
+ */
+export class LocalTier<T> {
+  readonly #entries = new Map<string, LocalEntry<T>>()
+  #seq = 0
+
+  /** @param maxEntries the most entries kept at once (≥ 1). */
+  constructor(readonly maxEntries: number) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`)
+  }
+
+  /** The live value under `key`. */
+  get(key: string, now: number = Date.now()): T | undefined {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt <= now) {
+      this.#entries.delete(key)
+      return undefined
+    }
+    if (this.#seq - entry.seq >= this.#entries.size >>> 1) {
+      this.#entries.delete(key)
+      this.#entries.set(key, { value: entry.value, expiresAt: entry.expiresAt, seq: ++this.#seq })
+    }
+    return entry.value
+  }
+
+  /** Stores `value` for `ttlMs` milliseconds, evicting the oldest entry when full. */
+  set(key: string, value: T, ttlMs: number, now: number = Date.now()): void {
+    this.#entries.delete(key)
+    if (this.#entries.size >= this.maxEntries) {
+      const oldest = this.#entries.keys().next()
+      if (!oldest.done) this.#entries.delete(oldest.value)
+    }
+    this.#entries.set(key, { value, expiresAt: now + ttlMs, seq: ++this.#seq })
+  }
+
+  /** Removes `key`. */
+  delete(key: string): void {
+    this.#entries.delete(key)
+  }
+
+  /** How many entries are held (expired ones included until read or evicted). */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** Every live entry, oldest first (for inspection and tests). */
+  *entries(now: number = Date.now()): IterableIterator<[string, T]> {
+    for (const [key, entry] of this.#entries) if (entry.expiresAt > now) yield [key, entry.value]
+  }
+}
+
+/** A shared tier: a store, the breaker bounding its operations, and the seal of its values. */
+export interface SharedTier {
+  readonly store: CacheStore
+  readonly breaker: CircuitBreaker
+  readonly sealer: Sealer
 }
 
 /** A value and how long it may be cached, as produced by a loader. */
@@ -17,39 +94,36 @@ export interface Loaded<T> {
 
 /** How a {@link TieredCache} is built. */
 export interface TieredCacheOptions<T> {
-  /** The in-process tier: holds ready objects. */
-  readonly l1: MemoryCache
-  /** The shared tier (Redis, Upstash), if any: holds sealed JSON. */
-  readonly l2?: { readonly store: CacheStore; readonly sealer: Sealer; readonly timeoutMs: number }
-  /** Longest an entry lives in L1 when an L2 exists (bounds staleness across instances). */
-  readonly l1TtlMs: number
-  readonly codec: Codec<T>
-  /** Called when the shared tier fails (unreachable, timeout); the operation then counts as a miss. */
-  readonly onSharedTierError: (error: unknown) => void
-  /** Called when the shared tier answers again after a failure. */
-  readonly onSharedTierOk: () => void
+  /** Prefix of this cache's shared keys, e.g. `ayz_auth:session` (a key is `{namespace}:{id}`). */
+  readonly namespace: string
+  /** The in-process tier (shared by every cache of the same project and namespace). */
+  readonly local: LocalTier<T>
+  readonly shared?: SharedTier | undefined
+  /** Longest an entry lives in process when a shared tier exists (bounds staleness across instances). */
+  readonly localTtlMs: number
+  /** Validates a shared entry's data and builds the value from it; an invalid entry is a miss. */
+  readonly schema: v.GenericSchema<unknown, T>
+  /** The JSON form of a value for the shared tier. Default: the value itself. */
+  readonly encode?: (value: T) => unknown
+  /** Rejections to remember: a load failing with such an error fails again from memory for `ttlMs`. */
+  readonly rejections?: {
+    readonly local: LocalTier<Error>
+    readonly ttlMs: number
+    readonly remember: (error: unknown) => boolean
+  }
 }
 
-/** An L1 entry of this cache (so a key written by something else is never mistaken for one). */
-class Held<T> {
-  constructor(
-    readonly value: T,
-    readonly validUntil: number
-  ) {}
-}
+const Envelope = v.object({ u: v.number(), d: v.unknown() })
 
 /**
- * Two cache tiers in front of a loader: an in-process L1 of ready objects and an optional shared L2
- * of sealed, validated JSON. L2 hits warm L1; concurrent loads of one key share one loader call
- * (single flight); a failing L2 degrades to a miss, never to an error.
+ * An in-process tier in front of an optional shared tier, in front of a loader. A shared hit warms
+ * the in-process tier; concurrent loads of one id share one loader call (single flight); a failing
+ * shared tier degrades to a miss, never to an error; remembered rejections cost no load.
  *
  * @example
  * ```ts
- * const orgs = new TieredCache({ l1: memoryCache(), l1TtlMs: 10_000, codec, onSharedTierError, onSharedTierOk })
- * const org = await orgs.getOrLoad('ayz_auth:org:organization-test-…', async () => ({
- *   value: await source.findOrganization(id),
- *   ttlMs: 3_600_000,
- * }))
+ * const organizations = new TieredCache({ namespace: 'ayz_auth:org', local, localTtlMs: 10_000, schema })
+ * const org = await organizations.getOrLoad(orgId, async () => ({ value: await find(orgId), ttlMs: 3_600_000 }))
  * ```
  */
 export class TieredCache<T> {
@@ -60,112 +134,106 @@ export class TieredCache<T> {
     this.#options = options
   }
 
-  /** The L1 value under `key`, synchronously (the hot path), or `undefined`. */
-  peek(key: string, now?: number): T | undefined {
-    const held = this.#options.l1.peek(key, now)
-    return held instanceof Held ? (held.value as T) : undefined
+  /** The in-process value under `id`, synchronously (the hot path), or `undefined`. */
+  peek(id: string): T | undefined {
+    return this.#options.local.get(id)
   }
 
-  /** The value under `key` from L1, else from L2 (warming L1), else `undefined`. */
-  async get(key: string): Promise<T | undefined> {
-    const hit = this.peek(key)
-    return hit !== undefined ? hit : this.#readShared(key)
+  /** The value under `id` from process memory, else from the shared tier, else `undefined`. */
+  async get(id: string): Promise<T | undefined> {
+    const hit = this.peek(id)
+    return hit !== undefined ? hit : this.#readShared(id)
   }
 
   /**
-   * The cached value under `key`, or the loader's result, cached for its `ttlMs`. Concurrent calls
-   * for one key share a single loader call; a loader's rejection reaches every caller.
+   * The cached value under `id`, or the loader's, cached for its `ttlMs`. Concurrent calls for one
+   * id share one loader call; its rejection reaches every caller.
    */
-  getOrLoad(key: string, load: () => Promise<Loaded<T>>): Promise<T> {
-    const hit = this.peek(key)
+  getOrLoad(id: string, load: () => Promise<Loaded<T>>): Promise<T> {
+    const hit = this.peek(id)
     if (hit !== undefined) return Promise.resolve(hit)
-    let flight = this.#flights.get(key)
+    const rejected = this.#options.rejections?.local.get(id)
+    if (rejected) return Promise.reject(rejected)
+    let flight = this.#flights.get(id)
     if (flight === undefined) {
-      flight = this.#fill(key, load).finally(() => this.#flights.delete(key))
-      this.#flights.set(key, flight)
+      flight = this.#fill(id, load).finally(() => this.#flights.delete(id))
+      this.#flights.set(id, flight)
     }
     return flight
   }
 
   /** Stores `value` in both tiers for `ttlMs` (nothing when `ttlMs` ≤ 0). */
-  async set(key: string, value: T, ttlMs: number): Promise<void> {
+  async set(id: string, value: T, ttlMs: number): Promise<void> {
     if (ttlMs <= 0) return
     const now = Date.now()
-    const validUntil = now + ttlMs
-    this.#hold(key, value, validUntil, now)
-    const l2 = this.#options.l2
-    if (!l2) return
-    const payload = JSON.stringify({ u: validUntil, d: this.#options.codec.encode(value) })
-    await this.#shared(async () =>
-      l2.store.set(key, await l2.sealer.seal(key, payload), ttlMs / 1000)
-    )
+    this.#hold(id, value, now + ttlMs, now)
+    const { shared, namespace, encode } = this.#options
+    if (!shared) return
+    const key = `${namespace}:${id}`
+    const payload = JSON.stringify({ u: now + ttlMs, d: encode ? encode(value) : value })
+    const sealed = await shared.sealer.seal(key, payload)
+    await this.#sharedCall((store) => store.set(key, sealed, ttlMs / 1000))
   }
 
-  /** Removes `key` from both tiers. */
-  async delete(key: string): Promise<void> {
-    this.#options.l1.remove(key)
-    const l2 = this.#options.l2
-    if (l2) await this.#shared(() => l2.store.delete(key))
+  /** Removes `id` from both tiers; with `reject`, also answers it as rejected from now on. */
+  async delete(id: string, reject?: Error): Promise<void> {
+    const { local, rejections, shared, namespace } = this.#options
+    local.delete(id)
+    if (reject && rejections) rejections.local.set(id, reject, rejections.ttlMs)
+    if (shared) await this.#sharedCall((store) => store.delete(`${namespace}:${id}`))
   }
 
-  async #fill(key: string, load: () => Promise<Loaded<T>>): Promise<T> {
-    const shared = await this.#readShared(key)
+  async #fill(id: string, load: () => Promise<Loaded<T>>): Promise<T> {
+    const shared = await this.#readShared(id)
     if (shared !== undefined) return shared
-    const { value, ttlMs } = await load()
-    await this.set(key, value, ttlMs)
-    return value
-  }
-
-  async #readShared(key: string): Promise<T | undefined> {
-    const l2 = this.#options.l2
-    if (!l2) return undefined
-    const sealed = await this.#shared(() => l2.store.get(key))
-    if (typeof sealed !== 'string') return undefined
-    const payload = await l2.sealer.open(key, sealed)
-    if (payload === undefined) return undefined
-    const envelope = parseEnvelope(payload)
-    const now = Date.now()
-    if (!envelope || envelope.u <= now) return undefined
-    const value = this.#options.codec.decode(envelope.d)
-    if (value !== undefined) this.#hold(key, value, envelope.u, now)
-    return value
-  }
-
-  #hold(key: string, value: T, validUntil: number, now: number): void {
-    const cap = this.#options.l2 ? this.#options.l1TtlMs : Number.POSITIVE_INFINITY
-    this.#options.l1.put(key, new Held(value, validUntil), Math.min(cap, validUntil - now), now)
-  }
-
-  /** Runs an L2 operation within its timeout; a failure is reported and becomes `undefined`. */
-  async #shared<R>(operation: () => Promise<R>): Promise<R | undefined> {
-    const l2 = this.#options.l2
-    if (!l2) return undefined
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`cache timed out after ${l2.timeoutMs} ms`)),
-        l2.timeoutMs
-      )
-    })
+    let loaded: Loaded<T>
     try {
-      const result = await Promise.race([operation(), timeout])
-      this.#options.onSharedTierOk()
-      return result
+      loaded = await load()
     } catch (error) {
-      this.#options.onSharedTierError(error)
+      const rejections = this.#options.rejections
+      if (rejections?.remember(error)) rejections.local.set(id, error as Error, rejections.ttlMs)
+      throw error
+    }
+    await this.set(id, loaded.value, loaded.ttlMs)
+    return loaded.value
+  }
+
+  async #readShared(id: string): Promise<T | undefined> {
+    const { shared, namespace, schema } = this.#options
+    if (!shared) return undefined
+    const key = `${namespace}:${id}`
+    const sealed = await this.#sharedCall((store) => store.get(key))
+    if (typeof sealed !== 'string') return undefined
+    const payload = await shared.sealer.open(key, sealed)
+    const envelope = payload === undefined ? undefined : v.safeParse(Envelope, parseJson(payload))
+    const now = Date.now()
+    if (!envelope?.success || envelope.output.u <= now) return undefined
+    const parsed = v.safeParse(schema, envelope.output.d)
+    if (!parsed.success) return undefined
+    this.#hold(id, parsed.output, envelope.output.u, now)
+    return parsed.output
+  }
+
+  #hold(id: string, value: T, validUntil: number, now: number): void {
+    const { local, shared, localTtlMs } = this.#options
+    local.set(id, value, Math.min(shared ? localTtlMs : Infinity, validUntil - now), now)
+  }
+
+  /** A shared-tier operation through its breaker; a failure (logged by the breaker's owner) is `undefined`. */
+  async #sharedCall<R>(operation: (store: CacheStore) => Promise<R>): Promise<R | undefined> {
+    const shared = this.#options.shared
+    if (!shared) return undefined
+    try {
+      return await shared.breaker.run(() => operation(shared.store))
+    } catch {
       return undefined
-    } finally {
-      clearTimeout(timer)
     }
   }
 }
 
-function parseEnvelope(payload: string): { u: number; d: unknown } | undefined {
+function parseJson(text: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(payload)
-    if (typeof parsed !== 'object' || parsed === null) return undefined
-    const { u, d } = parsed as { u?: unknown; d?: unknown }
-    return typeof u === 'number' ? { u, d } : undefined
+    return JSON.parse(text)
   } catch {
     return undefined
   }

@@ -4,7 +4,7 @@
  * instance. An invalid value fails with a message naming the variable and the option.
  */
 import * as v from 'valibot'
-import { ConfigurationError } from '../errors/configuration-error.ts'
+import { ConfigurationError } from '../errors/auth-error.ts'
 import type { LogLevel } from '../log/logger.ts'
 import type { EnvRecord } from './read-env.ts'
 import type { StytchAuthOptions } from './stytch-auth-options.ts'
@@ -21,6 +21,8 @@ export interface ResolvedConfig {
   /** Stytch API origin set by option or env (no trailing slash); else the host of `stytchEnv`. */
   readonly baseUrl: string | undefined
   readonly cache: CacheBackendName
+  /** The setting that chose {@link ResolvedConfig.cache}, for messages (e.g. `STYTCH_REDIS_URL is set`). */
+  readonly cacheChosenBy: string
   readonly redis:
     { readonly url: string; readonly password?: string; readonly db: number } | undefined
   readonly upstash: { readonly url: string; readonly token: string } | undefined
@@ -33,7 +35,8 @@ export interface ResolvedConfig {
   readonly timeoutMs: number
   readonly maxRetries: number
   readonly maxVerificationsPerSecond: number
-  readonly mongodb: { readonly uri: string; readonly db: string | undefined } | undefined
+  readonly mongodb:
+    { readonly uri: string; readonly db: string | undefined; readonly variable: string } | undefined
   readonly dataApi:
     | {
         readonly url: string
@@ -95,22 +98,29 @@ const baseUrl = v.pipe(
   v.transform((url) => url.replace(/\/+$/, ''))
 )
 const httpUrl = v.pipe(v.string(), v.trim(), v.url('must be a URL'))
+const redisUrl = v.pipe(
+  text,
+  v.regex(/^rediss?:\/\/[^/]/i, 'must be a redis:// or rediss:// URL (e.g. redis://host:6379)')
+)
+/** One of `choices`, in any letter case. */
+const choice = <const T extends string>(choices: readonly T[], message: string) =>
+  v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(choices, message))
 
 /** Each environment variable: its schema, the option that overrides it, and whether it is secret. */
 const VARIABLES = {
   STYTCH_PROJECT_ID: { schema: text, option: 'projectId' },
   STYTCH_SECRET: { schema: text, option: 'secret', secret: true },
-  STYTCH_ENV: { schema: v.picklist(['test', 'live'], 'must be test or live'), option: 'env' },
+  STYTCH_ENV: { schema: choice(['test', 'live'], 'must be test or live'), option: 'env' },
   STYTCH_BASE_URL: { schema: baseUrl, option: 'baseUrl' },
   STYTCH_CACHE: {
-    schema: v.picklist(
+    schema: choice(
       ['memory', 'redis', 'upstash', 'none'],
       'must be memory, redis, upstash or none'
     ),
     option: 'cache',
   },
-  STYTCH_REDIS_URL: { schema: text, secret: true },
-  REDIS_URL: { schema: text, secret: true },
+  STYTCH_REDIS_URL: { schema: redisUrl, secret: true },
+  REDIS_URL: { schema: redisUrl, secret: true },
   STYTCH_REDIS_PASSWORD: { schema: text, secret: true },
   STYTCH_REDIS_DB: { schema: numeric(count(15)) },
   UPSTASH_REDIS_REST_URL: { schema: httpUrl },
@@ -187,23 +197,49 @@ export function validateOptions(options: StytchAuthOptions): void {
  */
 export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): ResolvedConfig {
   validateOptions(options)
-  const env = parseEnv(vars, options)
+  const config = settingsOf(options, parseEnv(vars, options))
+  if (config.cache === 'redis' && !config.redis)
+    throw new ConfigurationError(`${config.cacheChosenBy} needs STYTCH_REDIS_URL (or REDIS_URL)`)
+  if (config.cache === 'upstash' && !config.upstash)
+    throw new ConfigurationError(
+      `${config.cacheChosenBy} needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN`
+    )
+  return config
+}
+
+function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig {
   const projectId = options.projectId ?? env.STYTCH_PROJECT_ID
   const stytchEnv =
     options.env ?? env.STYTCH_ENV ?? (projectId?.startsWith('project-live-') ? 'live' : 'test')
+  const redisVariable = env.STYTCH_REDIS_URL
+    ? 'STYTCH_REDIS_URL'
+    : env.REDIS_URL
+      ? 'REDIS_URL'
+      : undefined
   const redisUrl = env.STYTCH_REDIS_URL ?? env.REDIS_URL
   const upstash =
     env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
       ? { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }
       : undefined
   const cacheOption = typeof options.cache === 'string' ? options.cache : undefined
+  const mongoVariable = env.STYTCH_MONGODB_URI ? 'STYTCH_MONGODB_URI' : 'MONGODB_URI'
   const mongoUri = env.STYTCH_MONGODB_URI ?? env.MONGODB_URI
+  const [cache, cacheChosenBy] = cacheOption
+    ? [cacheOption, `cache: '${cacheOption}'`]
+    : env.STYTCH_CACHE
+      ? [env.STYTCH_CACHE, `STYTCH_CACHE=${env.STYTCH_CACHE}`]
+      : redisVariable
+        ? (['redis', `${redisVariable} is set`] as const)
+        : upstash
+          ? (['upstash', 'UPSTASH_REDIS_REST_URL is set'] as const)
+          : (['memory', 'the default'] as const)
   return {
     projectId,
     secret: options.secret ?? env.STYTCH_SECRET,
     stytchEnv,
     baseUrl: options.baseUrl?.replace(/\/+$/, '') ?? env.STYTCH_BASE_URL,
-    cache: cacheOption ?? env.STYTCH_CACHE ?? (redisUrl ? 'redis' : upstash ? 'upstash' : 'memory'),
+    cache,
+    cacheChosenBy,
     redis: redisUrl
       ? {
           url: redisUrl,
@@ -221,7 +257,7 @@ export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): Reso
     timeoutMs: options.timeoutMs ?? (env.STYTCH_REQUEST_TIMEOUT ?? 10) * 1000,
     maxRetries: options.maxRetries ?? env.STYTCH_MAX_RETRIES ?? 3,
     maxVerificationsPerSecond: options.maxVerificationsPerSecond ?? 100,
-    mongodb: mongoUri ? { uri: mongoUri, db: env.MONGODB_DB } : undefined,
+    mongodb: mongoUri ? { uri: mongoUri, db: env.MONGODB_DB, variable: mongoVariable } : undefined,
     dataApi:
       env.STYTCH_DATA_API_URL && env.STYTCH_DATA_API_KEY
         ? {

@@ -4,7 +4,7 @@ import type { CacheStore } from '../cache/cache-store.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import type { AuthError } from '../errors/auth-error.ts'
 import type { LogLevel, Logger } from '../log/logger.ts'
-import type { CookieNames, TokenSource } from '../token/extract-token.ts'
+import type { CookieNames, TokenSource } from '../credential/extract-credential.ts'
 import type { SessionVerifier } from '../verify/session-verifier.ts'
 
 /**

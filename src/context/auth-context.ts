@@ -1,8 +1,41 @@
 /**
  * @module
  * `AuthContext`: what `c.var.auth` holds after `stytchAuth()`, the TypeScript form of the Python
- * package's `StytchContext`.
+ * package's `StytchContext`. Its session fields are declared once, as the valibot schema of a
+ * cached session; their type is inferred from it.
  */
+import * as v from 'valibot'
+
+const Id = v.pipe(v.string(), v.nonEmpty())
+const Instant = v.pipe(
+  v.string(),
+  v.isoTimestamp(),
+  v.transform((text) => new Date(text))
+)
+
+/** The session fields, as a shared cache stores them (times as ISO 8601 strings). */
+export const SessionFieldsSchema = v.object({
+  memberId: Id,
+  sessionId: Id,
+  organizationId: Id,
+  sessionStartedAt: Instant,
+  sessionExpiresAt: Instant,
+  sessionLastAccessedAt: Instant,
+  /** When this session was verified (with Stytch, or locally for a JWT). */
+  authenticatedAt: Instant,
+  memberEmail: v.nullable(v.string()),
+  memberName: v.nullable(v.string()),
+  sessionCustomClaims: v.record(v.string(), v.unknown()),
+  /** Stytch factor `type`s of the session, e.g. `['magic_link', 'totp']`. */
+  authenticationFactors: v.array(v.string()),
+  /** The Stytch response (or, for a JWT, the verified claims as a `member_session`) without tokens. */
+  rawSession: v.record(v.string(), v.unknown()),
+})
+
+/** The session part of an {@link AuthContext}: what Stytch verified. */
+export type SessionFields = Readonly<v.InferOutput<typeof SessionFieldsSchema>>
+
+const SESSION_FIELDS = Object.keys(SessionFieldsSchema.entries) as (keyof SessionFields)[]
 
 /** Why {@link AuthContext.entitlements} is or is not available. */
 export type EntitlementsStatus =
@@ -14,25 +47,6 @@ export type EntitlementsStatus =
   | 'unavailable'
   /** The source has no document for this Stytch organization. */
   | 'unknown_organization'
-
-/** The session part of an {@link AuthContext}: what Stytch verified. */
-export interface SessionFields {
-  readonly memberId: string
-  readonly sessionId: string
-  readonly organizationId: string
-  readonly sessionStartedAt: Date
-  readonly sessionExpiresAt: Date
-  readonly sessionLastAccessedAt: Date
-  /** When this session was verified (with Stytch, or locally for a JWT). */
-  readonly authenticatedAt: Date
-  readonly memberEmail: string | null
-  readonly memberName: string | null
-  readonly sessionCustomClaims: Readonly<Record<string, unknown>>
-  /** Stytch factor `type`s of the session, e.g. `['magic_link', 'totp']`. */
-  readonly authenticationFactors: readonly string[]
-  /** The Stytch response (or, for a JWT, the verified claims as a `member_session`) without tokens. */
-  readonly rawSession: Readonly<Record<string, unknown>>
-}
 
 /** The entitlement part of an {@link AuthContext}: `null` fields when unavailable. */
 export interface EntitlementFields {
@@ -62,13 +76,13 @@ export const NO_ENTITLEMENTS: EntitlementFields = Object.freeze({
   mongoOrganizationId: null,
 })
 
-/** The fields of an {@link AuthContext} (declared once here, merged into the class). */
+/** The fields of an {@link AuthContext} (declared once above, merged into the class). */
 export interface AuthContext extends AuthContextFields {}
 
 /**
  * A verified Stytch B2B session, with the organization's entitlements and the member's team when
- * an entitlement source is configured. Immutable; safe to return to a client (`c.json(auth)`
- * serializes it through {@link AuthContext.toJSON}, which holds no token).
+ * an entitlement source is configured. Immutable. `c.json(auth)` sends {@link AuthContext.toJSON}:
+ * what the member may see, without `rawSession`.
  *
  * @example
  * ```ts
@@ -80,7 +94,8 @@ export interface AuthContext extends AuthContextFields {}
  */
 export class AuthContext {
   constructor(fields: SessionFields & Partial<EntitlementFields>) {
-    Object.assign(this, NO_ENTITLEMENTS, fields)
+    // The given fields first, so `toJSON()` starts with the member; then any entitlement defaults.
+    Object.assign(this, fields, { ...NO_ENTITLEMENTS, ...fields })
     Object.freeze(this)
   }
 
@@ -100,7 +115,7 @@ export class AuthContext {
    *
    * @example
    * ```ts
-   * const withTeam = auth.withEntitlements({ ...entitlementFieldsOf(auth), currentTeamId: 'x' })
+   * const withTeam = auth.withEntitlements({ ...NO_ENTITLEMENTS, currentTeamId: 'x' })
    * ```
    */
   withEntitlements(fields: EntitlementFields): AuthContext {
@@ -108,7 +123,10 @@ export class AuthContext {
   }
 
   /**
-   * A plain JSON object with every field (camelCase, ISO 8601 times). It holds no token.
+   * What is safe to send to the member: identity, session times (ISO 8601), factor types, custom
+   * claims, entitlements and team, camelCase. Never a token, and not `rawSession` (the member's
+   * `trusted_metadata`, the organization's SSO, SCIM and domain settings), which stays on the object
+   * for server code.
    *
    * @example
    * ```ts
@@ -116,19 +134,16 @@ export class AuthContext {
    * ```
    */
   toJSON(): Record<string, unknown> {
-    return {
-      ...sessionFieldsOf(this),
-      sessionStartedAt: this.sessionStartedAt.toISOString(),
-      sessionExpiresAt: this.sessionExpiresAt.toISOString(),
-      sessionLastAccessedAt: this.sessionLastAccessedAt.toISOString(),
-      authenticatedAt: this.authenticatedAt.toISOString(),
-      ...entitlementFieldsOf(this),
+    const json: Record<string, unknown> = {}
+    for (const [field, value] of Object.entries(this)) {
+      if (field !== 'rawSession') json[field] = value instanceof Date ? value.toISOString() : value
     }
+    return json
   }
 }
 
 /**
- * The session fields of a context, without its entitlements.
+ * The session fields of a context, without its entitlements: what a shared cache stores.
  *
  * @example
  * ```ts
@@ -136,39 +151,18 @@ export class AuthContext {
  * ```
  */
 export function sessionFieldsOf(auth: SessionFields): SessionFields {
-  return {
-    memberId: auth.memberId,
-    sessionId: auth.sessionId,
-    organizationId: auth.organizationId,
-    sessionStartedAt: auth.sessionStartedAt,
-    sessionExpiresAt: auth.sessionExpiresAt,
-    sessionLastAccessedAt: auth.sessionLastAccessedAt,
-    authenticatedAt: auth.authenticatedAt,
-    memberEmail: auth.memberEmail,
-    memberName: auth.memberName,
-    sessionCustomClaims: auth.sessionCustomClaims,
-    authenticationFactors: auth.authenticationFactors,
-    rawSession: auth.rawSession,
-  }
+  return Object.fromEntries(SESSION_FIELDS.map((field) => [field, auth[field]])) as SessionFields
 }
 
 /**
- * The entitlement fields of a context.
+ * A cached session: validated on the way back from a shared cache, so a corrupt entry is a miss.
  *
  * @example
  * ```ts
- * const { entitlements, subscriptionTier } = entitlementFieldsOf(auth)
+ * v.parse(CachedSessionSchema, JSON.parse(JSON.stringify(sessionFieldsOf(auth)))) // an equal AuthContext
  * ```
  */
-export function entitlementFieldsOf(auth: EntitlementFields): EntitlementFields {
-  return {
-    entitlementsStatus: auth.entitlementsStatus,
-    entitlements: auth.entitlements,
-    subscriptionTier: auth.subscriptionTier,
-    subscriptionLimits: auth.subscriptionLimits,
-    currentTeamId: auth.currentTeamId,
-    currentTeamName: auth.currentTeamName,
-    mongoUserId: auth.mongoUserId,
-    mongoOrganizationId: auth.mongoOrganizationId,
-  }
-}
+export const CachedSessionSchema = v.pipe(
+  SessionFieldsSchema,
+  v.transform((fields) => new AuthContext(fields))
+)

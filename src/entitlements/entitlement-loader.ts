@@ -1,4 +1,8 @@
-import { CircuitBreaker } from '../cache/circuit-breaker.ts'
+/**
+ * @module
+ * The enrich stage: the organization's entitlements and the member's team for a verified session.
+ */
+import type { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import {
   NO_ENTITLEMENTS,
@@ -6,13 +10,13 @@ import {
   type EntitlementFields,
 } from '../context/auth-context.ts'
 import type { Logger } from '../log/logger.ts'
+import type { EntitlementSource } from './entitlement-source.ts'
 import {
   memberRecord,
   organizationRecord,
   type MemberRecord,
   type OrganizationRecord,
-} from './documents.ts'
-import type { EntitlementSource } from './entitlement-source.ts'
+} from './records.ts'
 
 /** How long an organization's subscription is cached (as the original: 1 hour). */
 export const ORGANIZATION_TTL_MS = 3_600_000
@@ -20,17 +24,16 @@ export const ORGANIZATION_TTL_MS = 3_600_000
 export const USER_ID_TTL_MS = 3_600_000
 /** How long "no such organization" is cached, so a new organization shows up soon. */
 const MISSING_ORGANIZATION_TTL_MS = 60_000
-/** Longest any source call may take (adapters have shorter timeouts of their own). */
-const SOURCE_TIMEOUT_MS = 5_000
 
 /** What an {@link EntitlementLoader} is built from. */
 export interface EntitlementLoaderOptions {
   readonly source: EntitlementSource
+  /** The source's one timeout and breaker. */
+  readonly breaker: CircuitBreaker
   readonly organizations: TieredCache<OrganizationRecord | null>
   readonly userIds: TieredCache<string>
   /** Caches user + team when a team TTL is set; without it the team is read fresh every request. */
   readonly members?: { readonly cache: TieredCache<MemberRecord | null>; readonly ttlMs: number }
-  readonly prefix: string
   readonly logger: Logger
 }
 
@@ -41,28 +44,19 @@ const UNAVAILABLE = Symbol('unavailable')
  * parallel, the member's user id (cached 1 h) and current team (fresh on every request unless a
  * team TTL is set). The team counts only if it belongs to the member's organization. A source
  * outage never fails authentication: the fields read as unavailable and entitlement guards answer
- * 503. A circuit breaker stops asking a failed source for 2 s, so an outage costs one query timeout
+ * 503. The source's breaker stops asking a failed source for 2 s, so an outage costs one timeout
  * now and then, not one on every request.
  *
  * @example
  * ```ts
- * const fields = await loader.entitlementsOf(auth)
- * const enriched = auth.withEntitlements(fields)
+ * const enriched = auth.withEntitlements(await loader.entitlementsOf(auth))
  * ```
  */
 export class EntitlementLoader {
   readonly #options: EntitlementLoaderOptions
-  readonly #source: EntitlementSource
 
   constructor(options: EntitlementLoaderOptions) {
     this.#options = options
-    const breaker = new CircuitBreaker({ timeoutMs: SOURCE_TIMEOUT_MS })
-    const { source } = options
-    this.#source = {
-      schema: source.schema,
-      findOrganization: (id) => breaker.run(() => source.findOrganization(id)),
-      findMember: (lookup) => breaker.run(() => source.findMember(lookup)),
-    }
   }
 
   async entitlementsOf(auth: AuthContext): Promise<EntitlementFields> {
@@ -95,11 +89,12 @@ export class EntitlementLoader {
   async #organization(
     stytchOrganizationId: string
   ): Promise<OrganizationRecord | null | typeof UNAVAILABLE> {
-    const { organizations, prefix } = this.#options
-    const source = this.#source
+    const { organizations, source, breaker } = this.#options
     try {
-      return await organizations.getOrLoad(`${prefix}:org:${stytchOrganizationId}`, async () => {
-        const doc = await source.findOrganization(stytchOrganizationId)
+      return await organizations.getOrLoad(stytchOrganizationId, async () => {
+        const doc = await breaker.run((signal) =>
+          source.findOrganization(stytchOrganizationId, signal)
+        )
         const record = doc ? (organizationRecord(doc, source.schema, this.#report) ?? null) : null
         return { value: record, ttlMs: record ? ORGANIZATION_TTL_MS : MISSING_ORGANIZATION_TTL_MS }
       })
@@ -116,13 +111,10 @@ export class EntitlementLoader {
     const { members } = this.#options
     try {
       if (!members) return await this.#freshMember(stytchMemberId)
-      return await members.cache.getOrLoad(
-        `${this.#options.prefix}:member:${stytchMemberId}`,
-        async () => ({
-          value: await this.#freshMember(stytchMemberId),
-          ttlMs: members.ttlMs,
-        })
-      )
+      return await members.cache.getOrLoad(stytchMemberId, async () => ({
+        value: await this.#freshMember(stytchMemberId),
+        ttlMs: members.ttlMs,
+      }))
     } catch (error) {
       this.#options.logger.warn('entitlement source unreachable: team context unavailable', {
         memberId: stytchMemberId,
@@ -134,18 +126,18 @@ export class EntitlementLoader {
 
   /** One round trip with a cached user id (user + team by `_id`); by Stytch member id otherwise. */
   async #freshMember(stytchMemberId: string): Promise<MemberRecord | null> {
-    const { userIds, prefix } = this.#options
-    const source = this.#source
-    const key = `${prefix}:user:${stytchMemberId}`
-    const userId = await userIds.get(key)
-    const docs = await source.findMember(userId ? { userId } : { stytchMemberId })
+    const { userIds, source, breaker } = this.#options
+    const userId = await userIds.get(stytchMemberId)
+    const lookup = userId ? { userId } : { stytchMemberId }
+    const docs = await breaker.run((signal) => source.findMember(lookup, signal))
     if (!docs) {
       if (!userId) return null
-      await userIds.delete(key)
+      await userIds.delete(stytchMemberId)
       return this.#freshMember(stytchMemberId)
     }
     const record = memberRecord(docs.user, docs.team, source.schema, this.#report) ?? null
-    if (record && record.userId !== userId) await userIds.set(key, record.userId, USER_ID_TTL_MS)
+    if (record && record.userId !== userId)
+      await userIds.set(stytchMemberId, record.userId, USER_ID_TTL_MS)
     return record
   }
 

@@ -91,8 +91,18 @@ export function entitlementSchema(overrides: EntitlementSchemaOverrides = {}): E
 export interface EntitlementSource {
   /** The names this source reads; the library validates documents by them. */
   readonly schema: EntitlementSchema
-  /** The organization whose Stytch organization id is `stytchOrganizationId`, or `null`. */
-  findOrganization(stytchOrganizationId: string): Promise<SourceDocument | null>
+  /**
+   * The organization whose Stytch organization id is `stytchOrganizationId`, or `null`. `signal`
+   * aborts when the library stops waiting (after `timeoutMs`).
+   */
+  findOrganization(
+    stytchOrganizationId: string,
+    signal?: AbortSignal
+  ): Promise<SourceDocument | null>
   /** The user and their current team, in one round trip, or `null` when there is no such user. */
-  findMember(lookup: MemberLookup): Promise<MemberDocuments | null>
+  findMember(lookup: MemberLookup, signal?: AbortSignal): Promise<MemberDocuments | null>
+  /** How logs name the source, without secrets. Default `entitlement source`. */
+  readonly name?: string
+  /** Milliseconds a call may take before the source counts as unreachable. Default 2000. */
+  readonly timeoutMs?: number
 }

@@ -1,5 +1,13 @@
+/**
+ * @module
+ * Reading an organization's loaded entitlements, for the guards and for handlers.
+ */
 import type { AuthContext } from '../context/auth-context.ts'
-import { loadedEntitlements } from './loaded-entitlements.ts'
+import type { EntitledAuthContext } from '../context/auth-env.ts'
+import {
+  EntitlementsNotConfiguredError,
+  EntitlementsUnavailableError,
+} from '../errors/auth-error.ts'
 
 /** The value of a subscription limit that means "no limit". */
 export const UNLIMITED = -1
@@ -20,4 +28,28 @@ export function withinLimit(auth: AuthContext, name: string, count: number): boo
   const limit = loadedEntitlements(auth).subscriptionLimits[name]
   if (limit === undefined) return false
   return limit === UNLIMITED || count < limit
+}
+
+/**
+ * `auth` with its entitlements loaded, or the error to answer instead: 503 when the source is
+ * unreachable (never an upgrade prompt), 403 when no source is configured or the organization has
+ * no record in it.
+ *
+ * @example
+ * ```ts
+ * const entitled = loadedEntitlements(c.var.auth)
+ * entitled.entitlements.includes('foresight')
+ * ```
+ */
+export function loadedEntitlements(auth: AuthContext): EntitledAuthContext {
+  switch (auth.entitlementsStatus) {
+    case 'loaded':
+      return auth as EntitledAuthContext
+    case 'unavailable':
+      throw new EntitlementsUnavailableError()
+    case 'unknown_organization':
+      throw new EntitlementsNotConfiguredError('No subscription is recorded for this organization')
+    case 'not_configured':
+      throw new EntitlementsNotConfiguredError()
+  }
 }

@@ -133,6 +133,24 @@ export class StytchApiError extends AuthError {
 }
 
 /**
+ * 500: the library is misconfigured (a missing or invalid environment variable, a backend whose
+ * client library is not installed). The message names the variable or package that fixes it and
+ * never a secret value. Options of the wrong type in code throw it at `stytchAuth()` time; settings
+ * from the environment answer every request with this JSON 500 (and one ERROR log), never a stack
+ * trace per request: on Workers the environment arrives with the first request.
+ *
+ * @example
+ * ```ts
+ * throw new ConfigurationError('STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()')
+ * ```
+ */
+export class ConfigurationError extends AuthError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(500, { error: 'configuration_error', message }, options)
+  }
+}
+
+/**
  * 403: the session lacks custom claims a route requires.
  *
  * @example

@@ -1,9 +1,18 @@
 import type { Context } from 'hono'
+import { digestOf } from '../cache/digest.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
-import { MISSING_TOKEN_MESSAGE, TokenExtractionError } from '../errors/auth-error.ts'
+import {
+  extractAllTokens,
+  tokenKindOf,
+  type ExtractedToken,
+} from '../credential/extract-credential.ts'
+import {
+  MISSING_TOKEN_MESSAGE,
+  TokenExtractionError,
+  TokenVerificationError,
+} from '../errors/auth-error.ts'
 import { authRuntime } from '../runtime/auth-runtime.ts'
-import { extractAllTokens, tokenKindOf, type ExtractedToken } from '../token/extract-token.ts'
-import { bindingOf } from './binding.ts'
+import { bindingOf } from './stytch-auth.ts'
 
 /**
  * Logs a session out everywhere: revokes it at Stytch, then purges it from every cache tier, so
@@ -34,5 +43,9 @@ export async function revokeSession(
   const [first] = tokens
   if (!first) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   await runtime.verifier.revoke(first.token, first.kind)
-  await Promise.all(tokens.map(({ token }) => runtime.sessions.forget(token)))
+  await Promise.all(
+    tokens.map(async ({ token }) =>
+      runtime.sessions.delete(await digestOf(token), new TokenVerificationError())
+    )
+  )
 }

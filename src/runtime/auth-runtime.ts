@@ -2,28 +2,32 @@
  * @module
  * Everything a request needs, assembled once from options and environment and shared: every
  * `stytchAuth()` and guard with the same settings in one process (or isolate) uses one runtime,
- * so they share caches, in-flight verifications and the Stytch client.
+ * and every runtime of one project shares the in-process tiers, so a guard and the middleware
+ * never disagree. {@link closeAuth} closes what the runtimes opened.
  */
 import type { Context } from 'hono'
+import type * as v from 'valibot'
 import type { CacheStore } from '../cache/cache-store.ts'
-import { MemoryCache } from '../cache/memory-cache.ts'
+import { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import { hmacSealer } from '../cache/seal.ts'
-import { SessionCache } from '../cache/session-cache.ts'
-import { sharedTierHealth } from '../cache/shared-tier-health.ts'
-import { TieredCache, type Codec } from '../cache/tiered-cache.ts'
+import { LocalTier, TieredCache, type SharedTier } from '../cache/tiered-cache.ts'
 import { readEnv } from '../config/read-env.ts'
 import { resolveConfig, STYTCH_HOSTS, type ResolvedConfig } from '../config/resolve-config.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
-import { sessionCodec } from '../context/session-codec.ts'
+import { CachedSessionSchema, sessionFieldsOf, type AuthContext } from '../context/auth-context.ts'
 import { EntitlementLoader } from '../entitlements/entitlement-loader.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
-import { memberCodec, organizationCodec, userIdCodec } from '../entitlements/record-codecs.ts'
-import { ConfigurationError } from '../errors/configuration-error.ts'
+import {
+  MemberRecordSchema,
+  OrganizationRecordSchema,
+  UserIdSchema,
+} from '../entitlements/records.ts'
+import { ConfigurationError, TokenVerificationError } from '../errors/auth-error.ts'
 import { leveledLogger, type Logger } from '../log/logger.ts'
 import type { SessionVerifier } from '../verify/session-verifier.ts'
 import { stytchVerifier } from '../verify/stytch-verifier.ts'
 import { VerificationLimiter } from '../verify/verification-limiter.ts'
-import { cacheBackend, entitlementBackend } from './backends.ts'
+import { cacheBackend, closeOpened, entitlementBackend } from './backends.ts'
 import { clientDetails, createStytchClient } from './stytch-client.ts'
 
 /** The assembled parts of the library for one configuration. */
@@ -31,21 +35,30 @@ export interface AuthRuntime {
   readonly config: ResolvedConfig
   readonly logger: Logger
   readonly verifier: SessionVerifier
-  readonly sessions: SessionCache
+  /** Verified sessions by the SHA-256 of their token. */
+  readonly sessions: TieredCache<AuthContext>
+  /** Longest a verified session is cached, in ms (0 with `STYTCH_CACHE=none`). */
+  readonly sessionTtlMs: number
   /** Absent when no entitlement source is configured. */
   readonly entitlements: EntitlementLoader | undefined
 }
 
-/** Longest a shared-cache operation may take before it counts as a miss. */
-const SHARED_TIER_TIMEOUT_MS = 1000
 /** Longest a request waits for a verification slot when Stytch calls are rate limited. */
 const MAX_LIMITER_WAIT_MS = 2000
+/** How long a token Stytch rejected (or that was revoked) is answered 401 without asking again. */
+export const REJECTION_TTL_MS = 10_000
+/** Entries of each in-process tier, and of the rejected tokens (kept apart so a flood cannot evict sessions). */
+const LOCAL_ENTRIES = 10_000
 
 const runtimes = new Map<string, Promise<AuthRuntime>>()
-const defaultMemory = new Map<string, MemoryCache>()
+const localTiers = new Map<string, LocalTier<never>>()
+const breakers = new WeakMap<object, CircuitBreaker>()
+const reported = new Set<string>()
 
 /**
- * The runtime for `options` and the request's environment, built on first use and shared.
+ * The runtime for `options` and the request's environment, built on first use and shared. A
+ * configuration error is logged once (ERROR, naming the variable) and rejects every call with the
+ * JSON 500 of {@link ConfigurationError}.
  *
  * @example
  * ```ts
@@ -53,15 +66,41 @@ const defaultMemory = new Map<string, MemoryCache>()
  * ```
  */
 export function authRuntime(options: StytchAuthOptions, c?: Context): Promise<AuthRuntime> {
-  const config = resolveConfig(options, readEnv(c))
-  const key = fingerprint(options, config)
+  let key: string
+  let config: ResolvedConfig
+  try {
+    config = resolveConfig(options, readEnv(c))
+    key = fingerprint(options, config)
+  } catch (error) {
+    return Promise.reject(reportedOnce(error, options))
+  }
   let runtime = runtimes.get(key)
   if (!runtime) {
-    runtime = buildRuntime(options, config)
+    runtime = buildRuntime(options, config).catch((error: unknown) => {
+      runtimes.delete(key)
+      throw reportedOnce(error, options)
+    })
     runtimes.set(key, runtime)
-    runtime.catch(() => runtimes.delete(key))
   }
   return runtime
+}
+
+/**
+ * Closes everything the library opened in this process: the Redis connections and MongoDB pools
+ * it created from the environment or from URLs. Clients you passed in stay open (they are yours).
+ * Call it on graceful shutdown; a request after it opens them again.
+ *
+ * @example
+ * ```ts
+ * process.on('SIGTERM', async () => {
+ *   server.close()
+ *   await closeAuth()
+ * })
+ * ```
+ */
+export async function closeAuth(): Promise<void> {
+  runtimes.clear()
+  await closeOpened()
 }
 
 async function buildRuntime(
@@ -76,57 +115,62 @@ async function buildRuntime(
   const verifier =
     options.verifier ?? defaultVerifier(options, config, { projectId, secret, baseUrl }, logger)
 
-  const caching = config.cache !== 'none'
-  const l1 =
-    options.cache instanceof MemoryCache
-      ? options.cache
-      : memoryFor(`${projectId}|${config.prefix}`)
   const store = await sharedStore(options, config)
-  const l2 = store && {
+  const shared: SharedTier | undefined = store && {
     store,
-    timeoutMs: SHARED_TIER_TIMEOUT_MS,
+    breaker: breakerOf(store, 'cache', logger),
     sealer: hmacSealer(
       required(
         secret,
-        'a shared cache seals its entries with the project secret: set STYTCH_SECRET or pass `secret`'
+        'a shared cache seals its entries with the project secret: set STYTCH_SECRET or pass `secret` to stytchAuth()'
       )
     ),
   }
-  const health = sharedTierHealth(
-    logger,
-    typeof options.cache === 'object' ? 'cache' : config.cache
-  )
-  const tier = <T>(codec: Codec<T>): TieredCache<T> =>
-    new TieredCache({
-      l1,
-      ...(l2 ? { l2 } : {}),
-      l1TtlMs: config.l1TtlSeconds * 1000,
-      codec,
-      ...health,
+  const project = `${projectId}|${config.prefix}`
+  const tier = <T>(name: string, schema: v.GenericSchema<unknown, T>, extra: object = {}) =>
+    new TieredCache<T>({
+      namespace: `${config.prefix}:${name}`,
+      local: localTier(`${project}|${name}`),
+      shared,
+      localTtlMs: config.l1TtlSeconds * 1000,
+      schema,
+      ...extra,
     })
 
-  const sessions = new SessionCache({
-    tier: tier(sessionCodec),
-    verifier,
-    prefix: config.prefix,
-    ttlMs: caching ? config.ttlSeconds * 1000 : 0,
-    logger,
-    logSensitiveData: config.logSensitiveData,
+  const sessions = tier<AuthContext>('session', CachedSessionSchema, {
+    encode: sessionFieldsOf,
+    rejections: {
+      local: localTier(`${project}|rejected`),
+      ttlMs: REJECTION_TTL_MS,
+      remember: (error: unknown) => error instanceof TokenVerificationError,
+    },
   })
   const source = await entitlementSource(options, config)
   const entitlements =
     source &&
     new EntitlementLoader({
       source,
-      organizations: tier(organizationCodec),
-      userIds: tier(userIdCodec),
+      breaker: breakerOf(source, 'entitlements', logger),
+      organizations: tier('org', OrganizationRecordSchema),
+      userIds: tier('user', UserIdSchema),
       ...(config.teamTtlSeconds > 0
-        ? { members: { cache: tier(memberCodec), ttlMs: config.teamTtlSeconds * 1000 } }
+        ? {
+            members: {
+              cache: tier('member', MemberRecordSchema),
+              ttlMs: config.teamTtlSeconds * 1000,
+            },
+          }
         : {}),
-      prefix: config.prefix,
       logger,
     })
-  return { config, logger, verifier, sessions, entitlements }
+  return {
+    config,
+    logger,
+    verifier,
+    sessions,
+    sessionTtlMs: config.cache === 'none' ? 0 : config.ttlSeconds * 1000,
+    entitlements,
+  }
 }
 
 function defaultVerifier(
@@ -166,20 +210,9 @@ async function sharedStore(
   options: StytchAuthOptions,
   config: ResolvedConfig
 ): Promise<CacheStore | undefined> {
-  if (typeof options.cache === 'object')
-    return options.cache instanceof MemoryCache ? undefined : options.cache
-  if (config.cache === 'redis') {
-    required(config.redis, 'STYTCH_CACHE=redis needs STYTCH_REDIS_URL (or REDIS_URL)')
-    return (await cacheBackend('redis'))(config)
-  }
-  if (config.cache === 'upstash') {
-    required(
-      config.upstash,
-      'STYTCH_CACHE=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN'
-    )
-    return (await cacheBackend('upstash'))(config)
-  }
-  return undefined
+  if (typeof options.cache === 'object') return options.cache
+  if (config.cache !== 'redis' && config.cache !== 'upstash') return undefined
+  return (await cacheBackend(config.cache, config))(config)
 }
 
 async function entitlementSource(
@@ -187,21 +220,63 @@ async function entitlementSource(
   config: ResolvedConfig
 ): Promise<EntitlementSource | undefined> {
   if (options.entitlements !== undefined) return options.entitlements ?? undefined
-  if (config.mongodb) return (await entitlementBackend('mongodb'))(config)
-  if (config.dataApi) return (await entitlementBackend('data-api'))(config)
+  if (config.mongodb) return (await entitlementBackend('mongodb', config))(config)
+  if (config.dataApi) return (await entitlementBackend('data-api', config))(config)
   return undefined
 }
 
-/** The process-wide in-process cache of a project, shared by every runtime of that project. */
-function memoryFor(project: string): MemoryCache {
-  let memory = defaultMemory.get(project)
-  if (!memory) defaultMemory.set(project, (memory = new MemoryCache()))
-  return memory
+/**
+ * The one breaker of a backend, shared by every runtime that uses it; it logs the backend going
+ * down and coming back once per change, not once per request.
+ */
+function breakerOf(
+  backend: { readonly name?: string; readonly timeoutMs?: number; readonly cooldownMs?: number },
+  role: 'cache' | 'entitlements',
+  logger: Logger
+): CircuitBreaker {
+  let breaker = breakers.get(backend)
+  if (!breaker) {
+    const name = backend.name ?? (role === 'cache' ? 'cache' : 'entitlement source')
+    const fallback = role === 'cache' ? 'verifying with Stytch' : 'serving cached organizations'
+    breaker = new CircuitBreaker({
+      timeoutMs: backend.timeoutMs ?? (role === 'cache' ? 1000 : 2000),
+      ...(backend.cooldownMs ? { cooldownMs: backend.cooldownMs } : {}),
+      onChange(failing, error) {
+        if (failing)
+          logger.warn(
+            `${role} degraded: ${name} unavailable (${describe(error)}); ${fallback} until it returns`
+          )
+        else logger.info(`${role} recovered: ${name} answers again`)
+      },
+    })
+    breakers.set(backend, breaker)
+  }
+  return breaker
+}
+
+/** The in-process tier named `key` (a project, prefix and cached shape), shared by every runtime. */
+function localTier<T>(key: string): LocalTier<T> {
+  let local = localTiers.get(key)
+  if (!local) localTiers.set(key, (local = new LocalTier<never>(LOCAL_ENTRIES)))
+  return local as LocalTier<T>
 }
 
 function required<T>(value: T | undefined, message: string): T {
   if (value === undefined) throw new ConfigurationError(message)
   return value
+}
+
+/** Logs a configuration error once per process (ERROR, never a stack trace), and returns it. */
+function reportedOnce(error: unknown, options: StytchAuthOptions): unknown {
+  if (error instanceof ConfigurationError && !reported.has(error.message)) {
+    reported.add(error.message)
+    ;(options.logger ?? console).error(`[ayz-auth] configuration error: ${error.message}`)
+  }
+  return error
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 const objectIds = new WeakMap<object, number>()

@@ -1,30 +1,33 @@
 /**
  * @module
- * Backends chosen by name in configuration (`STYTCH_CACHE=redis`, `STYTCH_MONGODB_URI=…`), without
- * the core importing their client libraries. Each adapter module registers its backend when it is
- * imported (`import 'ayz-auth/upstash'`), so a bundle holds only the backends its code imports:
- * a Workers bundle never contains ioredis or the MongoDB driver. On Node, Bun and Deno with a
- * `node_modules` folder, a backend that was never imported is loaded on first use instead.
+ * Backends chosen by configuration (`STYTCH_REDIS_URL=…`, `STYTCH_MONGODB_URI=…`), without the core
+ * importing their client libraries. Each adapter module registers its backend when it is imported
+ * (`import 'ayz-auth/upstash'`), so a bundle holds only the backends its code imports: a Workers
+ * bundle never contains ioredis or the MongoDB driver. On Node, Bun and Deno with a `node_modules`
+ * folder, a backend that was never imported is loaded on first use instead.
  */
 import type { CacheStore } from '../cache/cache-store.ts'
-import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
-import { ConfigurationError } from '../errors/configuration-error.ts'
 import type { ResolvedConfig } from '../config/resolve-config.ts'
+import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
+import { ConfigurationError } from '../errors/auth-error.ts'
 
 /** Builds a cache store from the resolved settings. */
 export type CacheBackend = (config: ResolvedConfig) => CacheStore
 /** Builds an entitlement source from the resolved settings. */
 export type EntitlementBackend = (config: ResolvedConfig) => EntitlementSource
 
-/** Backend names and the adapter module that provides each. */
-const CACHE_MODULES = { redis: 'ayz-auth/ioredis', upstash: 'ayz-auth/upstash' } as const
-const ENTITLEMENT_MODULES = {
-  mongodb: 'ayz-auth/mongodb',
-  'data-api': 'ayz-auth/data-api',
+/** Each backend: the adapter module that provides it, and the client library that adapter needs. */
+const MODULES = {
+  redis: { adapter: 'ayz-auth/ioredis', library: 'ioredis' },
+  upstash: { adapter: 'ayz-auth/upstash', library: '@upstash/redis' },
+  mongodb: { adapter: 'ayz-auth/mongodb', library: 'mongodb' },
+  'data-api': { adapter: 'ayz-auth/data-api', library: undefined },
 } as const
 
-const cacheBackends = new Map<string, CacheBackend>()
-const entitlementBackends = new Map<string, EntitlementBackend>()
+type CacheName = 'redis' | 'upstash'
+type EntitlementName = 'mongodb' | 'data-api'
+
+const registry = new Map<string, CacheBackend | EntitlementBackend>()
 
 /**
  * Registers a cache backend under a name (adapter modules do this when imported).
@@ -34,11 +37,8 @@ const entitlementBackends = new Map<string, EntitlementBackend>()
  * registerCacheBackend('redis', (config) => redisCache(config.redis!.url))
  * ```
  */
-export function registerCacheBackend(
-  name: keyof typeof CACHE_MODULES,
-  backend: CacheBackend
-): void {
-  cacheBackends.set(name, backend)
+export function registerCacheBackend(name: CacheName, backend: CacheBackend): void {
+  registry.set(name, backend)
 }
 
 /**
@@ -50,62 +50,92 @@ export function registerCacheBackend(
  * ```
  */
 export function registerEntitlementBackend(
-  name: keyof typeof ENTITLEMENT_MODULES,
+  name: EntitlementName,
   backend: EntitlementBackend
 ): void {
-  entitlementBackends.set(name, backend)
+  registry.set(name, backend)
 }
 
 /**
- * The registered cache backend `name`, importing its adapter module if needed.
+ * The cache backend `name`, importing its adapter module if needed.
  *
  * @example
  * ```ts
- * const store = (await cacheBackend('upstash'))(config)
+ * const store = (await cacheBackend('upstash', config))(config)
  * ```
  */
-export function cacheBackend(name: keyof typeof CACHE_MODULES): Promise<CacheBackend> {
-  return registered(cacheBackends, name, CACHE_MODULES[name], `STYTCH_CACHE=${name}`)
+export function cacheBackend(name: CacheName, config: ResolvedConfig): Promise<CacheBackend> {
+  return registered<CacheBackend>(name, config.cacheChosenBy)
 }
 
 /**
- * The registered entitlement backend `name`, importing its adapter module if needed.
+ * The entitlement backend `name`, importing its adapter module if needed.
  *
  * @example
  * ```ts
- * const source = (await entitlementBackend('mongodb'))(config)
+ * const source = (await entitlementBackend('mongodb', config))(config)
  * ```
  */
 export function entitlementBackend(
-  name: keyof typeof ENTITLEMENT_MODULES
+  name: EntitlementName,
+  config: ResolvedConfig
 ): Promise<EntitlementBackend> {
-  return registered(
-    entitlementBackends,
-    name,
-    ENTITLEMENT_MODULES[name],
-    `the ${name} entitlement source`
-  )
+  const chosenBy =
+    name === 'mongodb'
+      ? `${config.mongodb?.variable ?? 'STYTCH_MONGODB_URI'} is set`
+      : 'STYTCH_DATA_API_URL is set'
+  return registered<EntitlementBackend>(name, chosenBy)
 }
 
-async function registered<T>(
-  registry: Map<string, T>,
-  name: string,
-  specifier: string,
-  purpose: string
-): Promise<T> {
-  const known = registry.get(name)
-  if (known) return known
-  try {
-    // A computed specifier: bundlers leave it alone, so unused backends stay out of bundles.
-    await import(/* @vite-ignore */ specifier)
-  } catch (error) {
-    throw new ConfigurationError(
-      `${purpose} needs ${specifier}: add \`import '${specifier}'\` to your app (required on Workers and with JSR), and install its client library`,
-      { cause: error }
-    )
+async function registered<T>(name: keyof typeof MODULES, chosenBy: string): Promise<T> {
+  const { adapter, library } = MODULES[name]
+  if (!registry.has(name)) {
+    try {
+      // A computed specifier: bundlers leave it alone, so unused backends stay out of bundles.
+      await import(/* @vite-ignore */ adapter)
+    } catch (error) {
+      const missing = library && String(error).includes(`'${library}'`)
+      throw new ConfigurationError(
+        missing
+          ? `${chosenBy}, so ${adapter} needs the ${library} package: run \`npm install ${library}\``
+          : `${chosenBy}, so the app needs ${adapter}: add \`import '${adapter}'\` to it (required on Workers and with JSR imports, where adapters cannot be loaded on demand)`,
+        { cause: error }
+      )
+    }
   }
-  const loaded = registry.get(name)
-  if (!loaded)
-    throw new ConfigurationError(`${specifier} was loaded but did not register its backend`)
-  return loaded
+  const backend = registry.get(name)
+  if (!backend)
+    throw new ConfigurationError(`${adapter} was loaded but did not register its backend`)
+  return backend as T
+}
+
+/** What adapters opened (connections, pools), closed by `closeAuth()`. */
+const opened = new Set<{ close(): Promise<void> }>()
+
+/**
+ * Records something an adapter opened (a connection it created from a URL), for `closeAuth()`.
+ * Clients the user passed in are never recorded: they are the user's to close.
+ *
+ * @example
+ * ```ts
+ * const client = new Redis(url, options)
+ * closedByCloseAuth({ close: () => client.quit().then(() => {}) })
+ * ```
+ */
+export function closedByCloseAuth(resource: { close(): Promise<void> }): void {
+  opened.add(resource)
+}
+
+/**
+ * Closes and forgets everything recorded by {@link closedByCloseAuth}.
+ *
+ * @example
+ * ```ts
+ * await closeOpened()
+ * ```
+ */
+export async function closeOpened(): Promise<void> {
+  const closing = [...opened]
+  opened.clear()
+  await Promise.allSettled(closing.map((resource) => resource.close()))
 }

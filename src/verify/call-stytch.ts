@@ -7,6 +7,8 @@ export interface CallPolicy {
   readonly timeoutMs: number
   /** Retries after the first attempt, for network errors, 429 and 5xx only. */
   readonly maxRetries: number
+  /** Asked before each retry (a free verification slot); `false` ends the call with its error. */
+  readonly mayRetry?: () => boolean
 }
 
 /** The shortest attempt worth making when the budget is split between attempts. */
@@ -46,7 +48,8 @@ export async function callStytch<T>(
       const retry =
         attempt < policy.maxRetries &&
         classifyStytchError(error).retryable &&
-        Date.now() + backoff < deadline
+        Date.now() + backoff < deadline &&
+        (policy.mayRetry?.() ?? true)
       if (!retry) throw error
       await new Promise((resolve) => setTimeout(resolve, backoff))
     }

@@ -1,5 +1,5 @@
 import type { AuthContext } from '../context/auth-context.ts'
-import type { TokenKind } from '../token/extract-token.ts'
+import type { TokenKind } from '../credential/extract-credential.ts'
 
 /** A verified session and the instant (epoch ms) after which it must be verified again. */
 export interface VerifiedSession {

@@ -1,7 +1,7 @@
 import type { B2BClient } from 'stytch'
 import { StytchApiError, TokenVerificationError } from '../errors/auth-error.ts'
 import type { Logger } from '../log/logger.ts'
-import type { TokenKind } from '../token/extract-token.ts'
+import type { TokenKind } from '../credential/extract-credential.ts'
 import { callStytch, type CallPolicy } from './call-stytch.ts'
 import { classifyStytchError, type StytchFailure } from './classify-stytch-error.ts'
 import { sessionFromResponse } from './session-from-response.ts'
@@ -46,12 +46,14 @@ const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,256}$/
 export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier {
   const { client, policy, logger, limit } = options
   const jwts = sessionJwtVerifier({ ...options, timeoutMs: policy.timeoutMs })
+  // A retry is a call to Stytch too: it takes a slot, or the call ends with its error.
+  const limited = limit ? { ...policy, mayRetry: () => limit.limiter.tryAcquire() } : policy
 
   const authenticate = async (body: Record<string, string>): Promise<VerifiedSession> => {
     await limit?.limiter.acquire(limit.maxWaitMs)
     let response: unknown
     try {
-      response = await callStytch(client, (c) => c.sessions.authenticate(body), policy)
+      response = await callStytch(client, (c) => c.sessions.authenticate(body), limited)
     } catch (error) {
       throw errorFor(classifyStytchError(error), logger)
     }

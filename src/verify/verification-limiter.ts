@@ -4,7 +4,7 @@ import { StytchApiError } from '../errors/auth-error.ts'
  * A token bucket in front of Stytch: at most `burst` verifications at once, refilled at
  * `perSecond`. A caller over the rate waits for its turn when that fits its time budget, and gets
  * a 503 otherwise, so a flood of new (or invented) tokens costs Stytch at most
- * `burst + perSecond × seconds` calls per process.
+ * `burst + perSecond × seconds` calls per process, retries included.
  *
  * @example
  * ```ts
@@ -26,12 +26,23 @@ export class VerificationLimiter {
 
   /** Takes a slot now or after waiting at most `maxWaitMs`; throws `StytchApiError` otherwise. */
   async acquire(maxWaitMs: number): Promise<void> {
-    const now = Date.now()
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#perMs)
-    this.#updatedAt = now
-    const waitMs = this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#perMs
+    const waitMs = this.#waitFor()
     if (waitMs > maxWaitMs) throw new StytchApiError({ retryAfterSeconds: waitMs / 1000 })
     this.#tokens -= 1
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs))
+  }
+
+  /** Takes a slot if one is free now (a retry: it gives up rather than wait). */
+  tryAcquire(): boolean {
+    if (this.#waitFor() > 0) return false
+    this.#tokens -= 1
+    return true
+  }
+
+  #waitFor(): number {
+    const now = Date.now()
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#perMs)
+    this.#updatedAt = now
+    return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#perMs
   }
 }

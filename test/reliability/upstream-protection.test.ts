@@ -69,9 +69,12 @@ describe('a flood of distinct invalid session tokens', () => {
   const RATE = 50
   const BURST = RATE * 2
   const FLOOD = 600
+  const FLOOD_TIMEOUT_MS = 5000
 
   it(`costs Stytch at most burst + rate × seconds calls (${RATE}/s here, burst ${BURST}); the rest wait at most min(timeoutMs, 2 s), then 503`, async () => {
-    const app = appWith('flood', { maxVerificationsPerSecond: RATE })
+    // Every call that reaches Stytch gets 5 s to answer (over 3× what the whole flood takes on a
+    // busy 2-core machine), so `401s = calls` holds however loaded the machine is.
+    const app = appWith('flood', { maxVerificationsPerSecond: RATE, timeoutMs: FLOOD_TIMEOUT_MS })
     const tokens = Array.from({ length: FLOOD }, inventedToken)
     const before = world.stytch.emulator.calls.authenticate
     const { statuses, seconds } = await flood(app, tokens)
@@ -84,7 +87,7 @@ describe('a flood of distinct invalid session tokens', () => {
     expect(new Set(statuses)).toEqual(new Set([401, 503]))
     expect(statuses.filter((status) => status === 401).length).toBe(calls)
     expect(seconds).toBeLessThan(
-      Math.min(STYTCH_TIMEOUT_MS, 2000) / 1000 + STYTCH_TIMEOUT_MS / 1000 + 0.5
+      Math.min(FLOOD_TIMEOUT_MS, 2000) / 1000 + FLOOD_TIMEOUT_MS / 1000 + 0.5
     )
 
     // Within the 10 s negative cache, the tokens Stytch rejected cost nothing the second time.
@@ -93,6 +96,23 @@ describe('a flood of distinct invalid session tokens', () => {
     const second = await flood(app, rejected)
     expect(second.statuses.every((status) => status === 401)).toBe(true)
     expect(world.stytch.emulator.calls.authenticate).toBe(again)
+  })
+
+  it('retries take slots too: with Stytch failing, a flood still costs at most burst + rate × seconds calls', async () => {
+    const app = appWith('flood-retries', { maxVerificationsPerSecond: RATE, maxRetries: 3 })
+    const rule = world.stytch.emulator.injectFault(
+      { kind: 'status', status: 500 },
+      { endpoint: 'authenticate' }
+    )
+    try {
+      const before = world.stytch.emulator.calls.authenticate
+      const { statuses, seconds } = await flood(app, Array.from({ length: 300 }, inventedToken))
+      const calls = world.stytch.emulator.calls.authenticate - before
+      expect(new Set(statuses)).toEqual(new Set([503]))
+      expect(calls).toBeLessThanOrEqual(Math.floor(BURST + RATE * seconds) + 1)
+    } finally {
+      rule.remove()
+    }
   })
 
   it('one invalid token sent 1000 times at once costs one Stytch call', async () => {
@@ -108,8 +128,10 @@ describe('a flood of distinct invalid session tokens', () => {
   })
 
   it('does not evict a valid session from process memory, even when it is ten times larger than the cache', async () => {
+    // The shared tier holds 100 entries, and the in-process tier keeps nothing past 1 ms: the
+    // session must survive in the small store.
     const cache = memoryCache({ maxEntries: 100 })
-    const app = appWith('no-eviction', { cache, maxVerificationsPerSecond: 100_000 })
+    const app = appWith('no-eviction', { cache, l1Ttl: 0.001, maxVerificationsPerSecond: 100_000 })
     const { sessionToken } = await world.session(ledger)
     expect((await app.request('/api/me', bearer(sessionToken))).status).toBe(200)
     // 50 at a time: each of these is a real Stytch call, and the emulator shares this process.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve-config.ts'
-import { ConfigurationError } from '../../src/errors/configuration-error.ts'
+import { ConfigurationError } from '../../src/errors/auth-error.ts'
 
 describe('resolveConfig', () => {
   it('has the documented defaults', () => {

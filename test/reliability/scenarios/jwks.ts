@@ -3,7 +3,7 @@
  * and JWTs naming a key that was never published.
  */
 import { vi, expect } from 'vitest'
-import { NEGATIVE_TTL_MS } from '../../../src/cache/session-cache.ts'
+import { REJECTION_TTL_MS } from '../../../src/runtime/auth-runtime.ts'
 import type { Fault } from '../../../src/testing/index.ts'
 import { attackerKey, claimsOf, signJwt } from '../forge.ts'
 import type { World } from '../world.ts'
@@ -92,7 +92,7 @@ const rotatedRecentlyFetched: Scenario = async (world, ledger) => {
     remove: async () => {
       vi.useFakeTimers({
         toFake: ['Date'],
-        now: Date.now() + Math.max(JWKS_COOLDOWN_MS, NEGATIVE_TTL_MS) + 1000,
+        now: Date.now() + Math.max(JWKS_COOLDOWN_MS, REJECTION_TTL_MS) + 1000,
         shouldAdvanceTime: true,
       })
     },

@@ -3,7 +3,7 @@ import {
   DEFAULT_EXTRACTION_RULES,
   extractAllTokens,
   extractToken,
-} from '../../src/token/extract-token.ts'
+} from '../../src/credential/extract-credential.ts'
 
 const TOKEN = 'mZAYn5aLEqKUlZ_Ad9U_fWr38GaAQ1oFAhT8ds245v7Q'
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZW1iZXIifQ.c2lnbmF0dXJl'

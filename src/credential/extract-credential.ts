@@ -1,15 +1,16 @@
 /**
  * @module
- * Finds the Stytch session token or session JWT a request carries, and rejects anything that is
- * not a well-formed one, before any cache or network is touched.
+ * The extract stage: finds the credential a request carries (`Authorization: Bearer`, or Stytch's
+ * session cookies) and rejects anything that is not a well-formed one, before any cache or network
+ * is touched. {@link simpleToken} is the hot path's version: a cheap scan whose result is only ever
+ * used as a cache key, so it need not validate what {@link extractToken} validated before.
  */
-import { parse as parseCookies } from 'hono/utils/cookie'
 import { MISSING_TOKEN_MESSAGE } from '../errors/auth-error.ts'
 
 /** Where a token may come from, in the order tried. */
 export type TokenSource = 'header' | 'cookie'
 
-/** What kind of credential a token is. */
+/** What a token looks like: an opaque session token, or a JWT (three base64url segments). */
 export type TokenKind = 'session_token' | 'session_jwt'
 
 /** A token found in a request. */
@@ -58,6 +59,50 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
+ * The token of a request in its plainest form, found with a scan and no validation, or
+ * `undefined`: `Authorization: Bearer <token>` as sent, or a Stytch cookie that appears exactly
+ * once. Only a cache key is made of it: a token found in the cache passed {@link extractToken}
+ * before, and anything else goes to the full path, which rejects what must be rejected.
+ *
+ * @example
+ * ```ts
+ * const token = simpleToken(c.req.raw.headers, rules) // 'mZAYn5aLEq…' or undefined
+ * ```
+ */
+export function simpleToken(headers: Headers, rules: ExtractionRules): string | undefined {
+  for (const source of rules.tokenFrom) {
+    if (source === 'header') {
+      const value = headers.get('authorization')
+      if (value !== null)
+        return value.length <= MAX_BYTES && value.startsWith('Bearer ') ? value.slice(7) : undefined
+    } else {
+      const cookie = headers.get('cookie')
+      if (cookie === null) continue
+      for (const name of [rules.cookieNames.session, rules.cookieNames.jwt]) {
+        const start = valueStart(cookie, name, 0)
+        if (start < 0) continue
+        if (valueStart(cookie, name, start) >= 0) return undefined
+        const end = cookie.indexOf(';', start)
+        return cookie.slice(start, end < 0 ? cookie.length : end)
+      }
+    }
+  }
+  return undefined
+}
+
+/** Where the value of cookie `name` starts in a `Cookie` header, searching from `from`; -1 if absent. */
+function valueStart(cookie: string, name: string, from: number): number {
+  for (let at = cookie.indexOf(name, from); at >= 0; at = cookie.indexOf(name, at + 1)) {
+    const end = at + name.length
+    if (cookie.charCodeAt(end) !== 61 /* = */) continue
+    let before = at - 1
+    while (before >= 0 && (cookie[before] === ' ' || cookie[before] === '\t')) before--
+    if (before < 0 || cookie[before] === ';') return end + 1
+  }
+  return -1
+}
+
+/**
  * Extracts the token from request headers without throwing: the caller decides whether a failure
  * is a 401 or, in optional mode, an anonymous request.
  *
@@ -74,18 +119,12 @@ export function extractToken(
 ): ExtractedToken | ExtractionFailure {
   for (const source of rules.tokenFrom) {
     const found =
-      source === 'header' ? fromHeader(headers) : fromCookies(headers, rules.cookieNames)
+      source === 'header'
+        ? fromHeader(headers)
+        : cookiesOf(headers, rules.cookieNames).find((cookie) => cookie !== undefined)
     if (found) return found
   }
   return { ok: false, missing: true, message: MISSING_TOKEN_MESSAGE }
-}
-
-function fromHeader(headers: Headers): ExtractedToken | ExtractionFailure | undefined {
-  const value = headers.get('authorization')
-  if (value === null) return undefined
-  // BEARER admits ASCII only, so a match's UTF-8 size is its length: no encoding on the hot path.
-  const token = value.length <= MAX_BYTES ? BEARER.exec(value)?.[1] : undefined
-  return token ? accepted(token) : diagnoseHeader(value)
 }
 
 /**
@@ -105,29 +144,8 @@ export function extractAllTokens(
   return found.filter((token): token is ExtractedToken => token?.ok === true)
 }
 
-function fromCookies(
-  headers: Headers,
-  names: CookieNames
-): ExtractedToken | ExtractionFailure | undefined {
-  return cookiesOf(headers, names).find((found) => found !== undefined)
-}
-
-function cookiesOf(
-  headers: Headers,
-  names: CookieNames
-): (ExtractedToken | ExtractionFailure | undefined)[] {
-  const cookie = headers.get('cookie')
-  if (cookie === null) return []
-  return [names.session, names.jwt].map((name) => {
-    const value = parseCookies(cookie, name)[name]
-    if (value === undefined) return undefined
-    const problem = problemWith(value)
-    return problem ? failed(`Invalid ${name} cookie: ${problem}`) : accepted(value)
-  })
-}
-
 /**
- * Whether a token is a session JWT (three base64url segments) or an opaque session token.
+ * Whether a token is a JWT (three base64url segments) or an opaque session token.
  *
  * @example
  * ```ts
@@ -136,6 +154,58 @@ function cookiesOf(
  */
 export function tokenKindOf(token: string): TokenKind {
   return JWT_SHAPE.test(token) ? 'session_jwt' : 'session_token'
+}
+
+function fromHeader(headers: Headers): ExtractedToken | ExtractionFailure | undefined {
+  const value = headers.get('authorization')
+  if (value === null) return undefined
+  // BEARER admits ASCII only, so a match's UTF-8 size is its length: no encoding needed.
+  const token = value.length <= MAX_BYTES ? BEARER.exec(value)?.[1] : undefined
+  return token ? accepted(token) : diagnoseHeader(value)
+}
+
+/** The session cookie and the JWT cookie, each accepted, rejected, or absent (`undefined`). */
+function cookiesOf(
+  headers: Headers,
+  names: CookieNames
+): (ExtractedToken | ExtractionFailure | undefined)[] {
+  const cookie = headers.get('cookie')
+  if (cookie === null) return []
+  return [names.session, names.jwt].map((name) => {
+    const values = cookieValues(cookie, name)
+    if (values.length === 0) return undefined
+    if (values.length > 1)
+      return failed(
+        `Duplicate ${name} cookie: another site on your domain may have set one; clear this site's cookies and sign in again`
+      )
+    const problem = problemWith(values[0] ?? '')
+    return problem ? failed(`Invalid ${name} cookie: ${problem}`) : accepted(values[0] ?? '')
+  })
+}
+
+/** Every value of cookie `name`, unquoted and percent-decoded (as browsers and Hono read them). */
+function cookieValues(cookie: string, name: string): string[] {
+  const values: string[] = []
+  for (
+    let start = valueStart(cookie, name, 0);
+    start >= 0;
+    start = valueStart(cookie, name, start)
+  ) {
+    const end = cookie.indexOf(';', start)
+    let value = cookie.slice(start, end < 0 ? cookie.length : end).trim()
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1)
+    values.push(value.includes('%') ? percentDecoded(value) : value)
+  }
+  return values
+}
+
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
 }
 
 function accepted(token: string): ExtractedToken {

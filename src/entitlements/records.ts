@@ -1,39 +1,47 @@
 /**
  * @module
- * Validation of organization, user and team documents. Each field is checked on its own: a
- * malformed field is reported and read as absent, so one bad value never crashes a request or
- * hides the rest of the document.
+ * The records the library keeps of an organization and a member, as valibot schemas (which also
+ * validate them on the way back from a shared cache), and how they are read from source documents:
+ * each field is checked on its own, so a malformed field is reported and read as absent, and one
+ * bad value never crashes a request or hides the rest of the document.
  */
 import * as v from 'valibot'
 import type { EntitlementSchema, SourceDocument } from './entitlement-source.ts'
 
-/** An organization's subscription, as the library uses it. */
-export interface OrganizationRecord {
-  /** The document's `_id` as 24 hex digits. */
-  readonly id: string
-  readonly subscriptionTier: string | null
-  readonly entitlements: readonly string[]
-  readonly subscriptionLimits: Readonly<Record<string, number>>
-}
-
-/** A user and their current team, as the library uses them. */
-export interface MemberRecord {
-  readonly userId: string
-  readonly team: {
-    readonly id: string
-    readonly name: string | null
-    readonly organizationId: string | null
-  } | null
-}
-
-/** Where a malformed field is reported. */
-export type ReportProblem = (problem: string) => void
-
 const HEX_ID = /^[0-9a-f]{24}$/i
-
+const Id = v.pipe(v.string(), v.regex(/^[0-9a-f]{24}$/))
 const Entitlements = v.array(v.string())
 const Limits = v.record(v.string(), v.pipe(v.number(), v.safeInteger()))
 const Text = v.string()
+
+/** An organization's subscription (`null`: the source has no such organization). */
+export const OrganizationRecordSchema = v.nullable(
+  v.object({
+    /** The document's `_id` as 24 hex digits. */
+    id: Id,
+    subscriptionTier: v.nullable(Text),
+    entitlements: Entitlements,
+    subscriptionLimits: Limits,
+  })
+)
+/** An organization's subscription, as the library uses it. */
+export type OrganizationRecord = NonNullable<v.InferOutput<typeof OrganizationRecordSchema>>
+
+/** A user and their current team (`null`: the source has no such user). */
+export const MemberRecordSchema = v.nullable(
+  v.object({
+    userId: Id,
+    team: v.nullable(v.object({ id: Id, name: v.nullable(Text), organizationId: v.nullable(Id) })),
+  })
+)
+/** A user and their current team, as the library uses them. */
+export type MemberRecord = NonNullable<v.InferOutput<typeof MemberRecordSchema>>
+
+/** A user document's `_id` (24 hex digits), cached by Stytch member id. */
+export const UserIdSchema = Id
+
+/** Where a malformed field is reported. */
+export type ReportProblem = (problem: string) => void
 
 /**
  * An ObjectId as 24 lowercase hex digits, from a driver `ObjectId`, an EJSON `{ $oid }` or a
