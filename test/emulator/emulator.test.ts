@@ -1,14 +1,17 @@
 import { StytchError } from 'stytch'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
+  endpoints,
   startStytchEmulator,
   stytchEmulator,
   type EmulatedSession,
   type FactorType,
   type RunningStytchEmulator,
 } from '../../src/testing/index.ts'
+import { basic } from './clients.ts'
 
 const marker = 'x-stytch-emulator'
+const noCalls = Object.fromEntries([...endpoints, 'total'].map((name) => [name, 0]))
 
 describe('calls', () => {
   it('counts every request that reached an endpoint, faulted or not, and no other', async () => {
@@ -29,10 +32,16 @@ describe('calls', () => {
       await fetch(`${running.url}/_emulator/calls`, { headers: basic(running) }).then((response) =>
         response.json()
       )
-      expect(running.emulator.calls).toEqual({ authenticate: 1, revoke: 2, jwks: 1, total: 5 })
+      expect(running.emulator.calls).toEqual({
+        ...noCalls,
+        authenticate: 1,
+        revoke: 2,
+        jwks: 1,
+        total: 5,
+      })
 
       running.emulator.resetCalls()
-      expect(running.emulator.calls).toEqual({ authenticate: 0, revoke: 0, jwks: 0, total: 0 })
+      expect(running.emulator.calls).toEqual(noCalls)
     } finally {
       await running.close()
     }
@@ -124,9 +133,8 @@ describe('the admin API over HTTP', () => {
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ status_code: 503 })
     expect(await (await admin('GET', '/calls')).json()).toEqual({
+      ...noCalls,
       authenticate: 1,
-      revoke: 0,
-      jwks: 0,
       total: 1,
     })
     expect((await admin('DELETE', '/faults')).status).toBe(204)
@@ -276,7 +284,3 @@ describe('wire shapes', () => {
     })
   })
 })
-
-function basic(running: RunningStytchEmulator): { authorization: string } {
-  return { authorization: `Basic ${btoa(`${running.projectId}:${running.secret}`)}` }
-}
