@@ -89,6 +89,7 @@ export async function startStytchEmulator(
   let listener: Listener | undefined = await listen(emulator, requestedPort, hostname)
   const port = listener.port
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`
+  if (emulator.baseUrl === undefined) emulator.setBaseUrl(url)
   let client: B2BClient | undefined
   const createClient = () =>
     new B2BClient({ project_id: emulator.projectId, secret: emulator.secret, env: `${url}/` })

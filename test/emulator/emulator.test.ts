@@ -1,14 +1,19 @@
 import { StytchError } from 'stytch'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
+  defaultPolicy,
+  endpoints,
   startStytchEmulator,
   stytchEmulator,
   type EmulatedSession,
   type FactorType,
+  type M2MClientCredentials,
   type RunningStytchEmulator,
 } from '../../src/testing/index.ts'
+import { basic } from './clients.ts'
 
 const marker = 'x-stytch-emulator'
+const noCalls = Object.fromEntries([...endpoints, 'total'].map((name) => [name, 0]))
 
 describe('calls', () => {
   it('counts every request that reached an endpoint, faulted or not, and no other', async () => {
@@ -29,10 +34,16 @@ describe('calls', () => {
       await fetch(`${running.url}/_emulator/calls`, { headers: basic(running) }).then((response) =>
         response.json()
       )
-      expect(running.emulator.calls).toEqual({ authenticate: 1, revoke: 2, jwks: 1, total: 5 })
+      expect(running.emulator.calls).toEqual({
+        ...noCalls,
+        authenticate: 1,
+        revoke: 2,
+        jwks: 1,
+        total: 5,
+      })
 
       running.emulator.resetCalls()
-      expect(running.emulator.calls).toEqual({ authenticate: 0, revoke: 0, jwks: 0, total: 0 })
+      expect(running.emulator.calls).toEqual(noCalls)
     } finally {
       await running.close()
     }
@@ -124,9 +135,8 @@ describe('the admin API over HTTP', () => {
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ status_code: 503 })
     expect(await (await admin('GET', '/calls')).json()).toEqual({
+      ...noCalls,
       authenticate: 1,
-      revoke: 0,
-      jwks: 0,
       total: 1,
     })
     expect((await admin('DELETE', '/faults')).status).toBe(204)
@@ -140,6 +150,94 @@ describe('the admin API over HTTP', () => {
     ).json()) as { keys: unknown[] }
     expect(jwks.keys).toHaveLength(2)
     expect((await admin('POST', '/keys/drop-previous')).status).toBe(204)
+  })
+
+  it('sets the policy and organization roles, and seeds custom roles', async () => {
+    const auditor = {
+      role_id: 'auditor',
+      description: '',
+      permissions: [{ resource_id: 'documents', actions: ['export'] }],
+    }
+    const policy = { ...defaultPolicy(), roles: [...defaultPolicy().roles, auditor] }
+    expect((await admin('PUT', '/policy', policy)).status).toBe(204)
+    expect((await running.client().rbac.policy()).policy).toEqual(policy)
+
+    const seeded = (await (
+      await admin('POST', '/seed', { organization: { customRoles: [auditor] } })
+    ).json()) as EmulatedSession
+    expect(seeded.organization.custom_roles).toEqual([auditor])
+    const organization_id = seeded.organization.organization_id
+    const renamed = { ...auditor, role_id: 'exporter' }
+    const put = await admin('PUT', `/organizations/${organization_id}/roles`, { roles: [renamed] })
+    expect(put.status).toBe(204)
+    const orgPolicy = await running.client().rbac.organizations.getOrgPolicy({ organization_id })
+    expect(orgPolicy.org_policy.roles).toEqual([renamed])
+    const unknown = await admin('PUT', '/organizations/organization-test-nope/roles', { roles: [] })
+    expect(unknown.status).toBe(404)
+    expect(await unknown.json()).toMatchObject({ error_type: 'organization_not_found' })
+    expect((await admin('PUT', '/policy', { roles: [] })).status).toBe(400)
+    running.emulator.setPolicy(defaultPolicy())
+  })
+
+  it('creates M2M clients and mints M2M and Connected Apps tokens', async () => {
+    const created = await admin('POST', '/m2m-clients', {
+      scopes: ['read:reports'],
+      customClaims: { tier: 'gold' },
+    })
+    const machine = (await created.json()) as M2MClientCredentials
+    const client = running.client()
+    const { access_token } = await client.m2m.token({
+      client_id: machine.clientId,
+      client_secret: machine.clientSecret,
+    })
+    expect((await client.m2m.authenticateToken({ access_token })).custom_claims).toEqual({
+      tier: 'gold',
+    })
+
+    const minted = await admin('POST', '/m2m-tokens', {
+      clientId: machine.clientId,
+      issuedAt: new Date(Date.now() - 7_200_000).toISOString(),
+    })
+    const { accessToken: expired } = (await minted.json()) as { accessToken: string }
+    const refused = await client.m2m
+      .authenticateToken({ access_token: expired })
+      .catch((e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'jwt_invalid' })
+
+    const { member, organization } = await running.emulator.seed()
+    const issued = await admin('POST', '/access-tokens', {
+      memberId: member.member_id,
+      scopes: ['read:documents'],
+      clientId: 'connected-app-test-mcp',
+    })
+    const { accessToken } = (await issued.json()) as { accessToken: string }
+    const claims = await client.idp.introspectTokenLocal(accessToken, {
+      authorization_check: {
+        organization_id: organization.organization_id,
+        resource_id: 'documents',
+        action: 'read',
+      },
+    })
+    expect(claims).toMatchObject({ subject: member.member_id, issuer: running.url })
+    const nobody = await admin('POST', '/access-tokens', { memberId: 'member-test-x', scopes: [] })
+    expect(nobody.status).toBe(404)
+    expect(await nobody.json()).toMatchObject({ error_type: 'member_not_found' })
+  })
+
+  it('injects faults on the new endpoints by name', async () => {
+    const injected = await admin('POST', '/faults', {
+      fault: { kind: 'status', status: 500 },
+      endpoint: 'orgPolicy',
+      times: 1,
+    })
+    expect(injected.status).toBe(200)
+    const { organization } = await running.emulator.seed()
+    const request = () =>
+      running
+        .client()
+        .rbac.organizations.getOrgPolicy({ organization_id: organization.organization_id })
+    expect(await request().catch((e: unknown) => e)).toMatchObject({ status_code: 500 })
+    expect((await request()).status_code).toBe(200)
   })
 
   it('asks for the project credentials and validates bodies', async () => {
@@ -276,7 +374,3 @@ describe('wire shapes', () => {
     })
   })
 })
-
-function basic(running: RunningStytchEmulator): { authorization: string } {
-  return { authorization: `Basic ${btoa(`${running.projectId}:${running.secret}`)}` }
-}

@@ -6,6 +6,7 @@ import {
   type EmulatedSession,
   type RunningStytchEmulator,
 } from '../../src/testing/index.ts'
+import { freshClient } from './clients.ts'
 import { failure } from './failure.ts'
 
 /** `fetchConfig` is protected in the SDK's types; the SDK spreads it into every `fetch` init. */
@@ -198,5 +199,99 @@ describe('in-process faults', () => {
     await sleep(50)
     emulator.releaseHungRequests()
     expect((await hung).status).toBe(200)
+  })
+})
+
+describe('faults on the RBAC, M2M and OAuth endpoints', () => {
+  let running: RunningStytchEmulator
+  beforeAll(async () => {
+    running = await startStytchEmulator()
+  })
+  afterEach(() => running.emulator.clearFaults())
+  afterAll(() => running.close())
+
+  it('each endpoint takes its own faults, and every request is counted', async () => {
+    const { member, organization } = await running.emulator.seed()
+    const machine = running.emulator.createM2MClient({ scopes: ['read:reports'] })
+    const token = await running.emulator.mintAccessToken({ memberId: member.member_id, scopes: [] })
+    const headers = { authorization: `Basic ${btoa(`${running.projectId}:${running.secret}`)}` }
+    const oauth2 = `${running.url}/v1/public/${running.projectId}/oauth2`
+    const requests = {
+      policy: () => fetch(`${running.url}/v1/b2b/rbac/policy`, { headers }),
+      orgPolicy: () =>
+        fetch(`${running.url}/v1/b2b/rbac/organizations/${organization.organization_id}`, {
+          headers,
+        }),
+      token: () =>
+        fetch(`${oauth2}/token`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: machine.clientId,
+            client_secret: machine.clientSecret,
+          }),
+        }),
+      introspect: () =>
+        fetch(`${oauth2}/introspect`, {
+          method: 'POST',
+          body: new URLSearchParams({ token, client_id: 'connected-app-test-x' }),
+        }),
+      metadata: () => fetch(`${running.url}/.well-known/oauth-authorization-server`),
+    }
+    running.emulator.resetCalls()
+    for (const target of Object.keys(requests) as Array<keyof typeof requests>) {
+      running.emulator.injectFault(
+        { kind: 'status', status: 503, retryAfter: 1 },
+        { endpoint: target, times: 1 }
+      )
+      for (const [endpoint, request] of Object.entries(requests)) {
+        const response = await request()
+        expect([endpoint, response.status]).toEqual([endpoint, endpoint === target ? 503 : 200])
+        const body = (await response.json()) as Record<string, unknown>
+        if (endpoint === target) expect(body).toMatchObject({ error_type: 'server_unavailable' })
+      }
+    }
+    expect(running.emulator.calls).toEqual({
+      authenticate: 0,
+      revoke: 0,
+      jwks: 0,
+      policy: 5,
+      orgPolicy: 5,
+      token: 5,
+      introspect: 5,
+      metadata: 5,
+      total: 25,
+    })
+  })
+
+  it('a failing policy endpoint fails the SDK’s local authorization check, until it heals', async () => {
+    const { sessionJwt, organization } = await running.emulator.seed()
+    running.emulator.injectFault({ kind: 'status', status: 503 }, { endpoint: 'policy' })
+    const authorization_check = {
+      organization_id: organization.organization_id,
+      resource_id: 'documents',
+      action: 'read',
+    }
+    const client = freshClient(running)
+    const error = await failure(
+      client.sessions.authenticateJwtLocal({ session_jwt: sessionJwt, authorization_check }),
+      StytchError
+    )
+    expect(error.status_code).toBe(503)
+    running.emulator.clearFaults()
+    const local = await client.sessions.authenticateJwtLocal({
+      session_jwt: sessionJwt,
+      authorization_check,
+    })
+    expect(local.organization_id).toBe(organization.organization_id)
+  })
+
+  it('a token-endpoint fault reaches m2m.token as a Stytch error', async () => {
+    const machine = running.emulator.createM2MClient({ scopes: ['read:reports'] })
+    running.emulator.injectFault({ kind: 'status', status: 429 }, { endpoint: 'token', times: 1 })
+    const request = { client_id: machine.clientId, client_secret: machine.clientSecret }
+    const error = await failure(running.client().m2m.token(request), StytchError)
+    expect(error).toMatchObject({ status_code: 429, error_type: 'too_many_requests' })
+    expect((await running.client().m2m.token(request)).token_type).toBe('bearer')
   })
 })

@@ -24,6 +24,11 @@ const result = {
 }
 result.token = result.token.member_session_id === id
 result.local = result.local.member_session_id === id
+const machine = running.emulator.createM2MClient({ scopes: ['read:reports'] })
+const { access_token } = await client.m2m.token({ client_id: machine.clientId, client_secret: machine.clientSecret })
+result.m2m = (await client.m2m.authenticateToken({ access_token })).client_id === machine.clientId
+const authorization_check = { organization_id: session.organization_id, resource_id: 'documents', action: 'read' }
+result.rbac = (await client.sessions.authenticate({ session_token: sessionToken, authorization_check })).verdict.authorized
 running.emulator.injectFault({ kind: 'status', status: 429 }, { times: 1 })
 result.status = await failed(client.sessions.authenticate({ session_token: sessionToken }))
 running.emulator.injectFault({ kind: 'reset' }, { times: 1 })
@@ -58,6 +63,8 @@ describe.each(Object.entries(runtimes))('startStytchEmulator on %s', (runtime, a
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual({
       token: true,
       local: true,
+      m2m: true,
+      rbac: true,
       status: 'StytchError',
       reset: 'RequestError',
       paused: 'RequestError',

@@ -1,19 +1,9 @@
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
-import { B2BClient, ClientError, StytchError } from 'stytch'
+import { ClientError, StytchError, type B2BClient } from 'stytch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
+import { freshClient } from './clients.ts'
 import { failure } from './failure.ts'
-
-/** A fresh client, so that jose's JWKS cache starts empty. */
-function freshClient(running: RunningStytchEmulator, secret = running.secret): B2BClient {
-  const warn = console.warn
-  console.warn = () => {}
-  try {
-    return new B2BClient({ project_id: running.projectId, secret, env: `${running.url}/` })
-  } finally {
-    console.warn = warn
-  }
-}
 
 describe('the real B2BClient against the served emulator', () => {
   let running: RunningStytchEmulator

@@ -4,7 +4,7 @@ import type { AuthenticationFactor } from 'stytch'
 import * as v from 'valibot'
 import type { StytchEmulator } from './emulator.ts'
 import { stytchError } from './errors.ts'
-import type { EmulatorEnv } from './faults.ts'
+import { endpoints, type EmulatorEnv } from './faults.ts'
 import { factorTypes } from './wire.ts'
 
 const date = v.pipe(
@@ -31,10 +31,56 @@ const sessionFields = {
 
 const CreateSession = v.object({ memberId: v.string(), ...sessionFields })
 
+const permissions = v.array(v.object({ resource_id: v.string(), actions: v.array(v.string()) }))
+
+const Role = v.object({ role_id: v.string(), description: v.string(), permissions })
+
+const Policy = v.object({
+  roles: v.array(Role),
+  resources: v.array(
+    v.object({ resource_id: v.string(), description: v.string(), actions: v.array(v.string()) })
+  ),
+  scopes: v.array(v.object({ scope: v.string(), description: v.string(), permissions })),
+})
+
+const OrganizationRoles = v.object({ roles: v.array(Role) })
+
+const CreateM2MClient = v.object({
+  scopes: v.array(v.string()),
+  customClaims: v.optional(v.record(v.string(), v.unknown())),
+  clientId: v.optional(v.string()),
+  clientSecret: v.optional(v.string()),
+})
+
+const mintFields = {
+  expiresInSeconds: v.optional(v.number()),
+  issuedAt: v.optional(date),
+  customClaims: v.optional(v.record(v.string(), v.unknown())),
+  issuer: v.optional(v.string()),
+  audience: v.optional(v.union([v.string(), v.array(v.string())])),
+}
+
+const MintM2MToken = v.object({
+  clientId: v.string(),
+  scopes: v.optional(v.array(v.string())),
+  ...mintFields,
+})
+
+const MintAccessToken = v.object({
+  memberId: v.string(),
+  scopes: v.array(v.string()),
+  clientId: v.optional(v.string()),
+  ...mintFields,
+})
+
 const Seed = v.object({
   ...sessionFields,
   organization: v.optional(
-    v.object({ name: v.optional(v.string()), slug: v.optional(v.string()) })
+    v.object({
+      name: v.optional(v.string()),
+      slug: v.optional(v.string()),
+      customRoles: v.optional(v.array(Role)),
+    })
   ),
   member: v.optional(
     v.object({
@@ -59,7 +105,7 @@ const InjectFault = v.object({
     v.object({ kind: v.literal('non-json'), status: v.optional(v.number()) }),
     v.object({ kind: v.picklist(['truncated-json', 'wrong-shape', 'hang', 'reset']) }),
   ]),
-  endpoint: v.optional(v.picklist(['authenticate', 'revoke', 'jwks', 'any'])),
+  endpoint: v.optional(v.picklist([...endpoints, 'any'])),
   times: v.optional(v.number()),
 })
 
@@ -85,7 +131,7 @@ function doneIf(found: boolean): Response {
  *
  * | route | does |
  * |---|---|
- * | `POST /seed` | `emulator.seed(body)` → the seeded session |
+ * | `POST /seed` | `emulator.seed(body)` → the seeded session (`organization.customRoles` too) |
  * | `POST /sessions` | `emulator.createSession(body)` → the session, or 404 `member_not_found` |
  * | `POST /sessions/:id/revoke`, `/expire` | 204, or 404 `session_not_found` |
  * | `POST /sessions/:id/jwt` | `{ sessionJwt }` minted with `{ issuedAt?, lifetimeSeconds? }` |
@@ -93,6 +139,11 @@ function doneIf(found: boolean): Response {
  * | `DELETE /faults` | `emulator.clearFaults()` |
  * | `GET /calls`, `POST /calls/reset` | the request counts, or set them to zero |
  * | `POST /keys/rotate`, `/keys/drop-previous` | key rotation |
+ * | `PUT /policy` | `emulator.setPolicy(body)` (a whole `Policy`) |
+ * | `PUT /organizations/:id/roles` | `emulator.setOrganizationRoles(id, body.roles)`; 404 `organization_not_found` |
+ * | `POST /m2m-clients` | `emulator.createM2MClient(body)` → `{ clientId, clientSecret, scopes }` |
+ * | `POST /m2m-tokens` | `emulator.mintM2MToken(body)` → `{ accessToken }` |
+ * | `POST /access-tokens` | `emulator.mintAccessToken(body)` → `{ accessToken }`; 404 `member_not_found` |
  *
  * @example
  * await fetch(`${url}/_emulator/faults`, {
@@ -137,5 +188,31 @@ export function adminRoutes(emulator: StytchEmulator, credentials: MiddlewareHan
     .post('/keys/drop-previous', () => {
       emulator.dropPreviousKey()
       return noContent()
+    })
+    .put('/policy', json(Policy), (c) => {
+      emulator.setPolicy(c.req.valid('json'))
+      return noContent()
+    })
+    .put('/organizations/:id/roles', json(OrganizationRoles), (c) => {
+      try {
+        emulator.setOrganizationRoles(c.req.param('id'), c.req.valid('json').roles)
+      } catch {
+        return stytchError(404, 'organization_not_found')
+      }
+      return noContent()
+    })
+    .post('/m2m-clients', json(CreateM2MClient), (c) =>
+      c.json(emulator.createM2MClient(c.req.valid('json')))
+    )
+    .post('/m2m-tokens', json(MintM2MToken), async (c) =>
+      c.json({ accessToken: await emulator.mintM2MToken(c.req.valid('json')) })
+    )
+    .post('/access-tokens', json(MintAccessToken), async (c) => {
+      const options = c.req.valid('json')
+      const issuer = options.issuer ?? emulator.baseUrl ?? new URL(c.req.url).origin
+      const accessToken = await emulator
+        .mintAccessToken({ ...options, issuer })
+        .catch(() => undefined)
+      return accessToken ? c.json({ accessToken }) : stytchError(404, 'member_not_found')
     })
 }

@@ -2,10 +2,16 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type {
   AuthenticationFactor,
+  AuthorizationCheck,
+  B2BRBACOrganizationsGetOrgPolicyResponse,
+  B2BRBACPolicyResponse,
   B2BSessionsAuthenticateResponse,
+  CustomRole,
   Member,
   MemberSession,
   Organization,
+  Policy,
+  TokenResponse,
 } from 'stytch'
 import { adminRoutes } from './admin.ts'
 import { requireProjectCredentials } from './auth.ts'
@@ -20,14 +26,28 @@ import {
   type FaultRule,
 } from './faults.ts'
 import { newRequestId, newSessionToken, testId } from './ids.ts'
-import { readSessionJwt, signSessionJwt } from './jwt.ts'
+import {
+  readAccessToken,
+  readSessionJwt,
+  signAccessToken,
+  signM2MToken,
+  signSessionJwt,
+} from './jwt.ts'
 import { KeyRing, type SigningKey } from './keys.ts'
+import {
+  authorizationServerMetadata,
+  basicClientCredentials,
+  oauthError,
+  oauthParameters,
+} from './oauth.ts'
+import { authorize, defaultPolicy } from './rbac.ts'
 import { EmulatorStore, mergeClaims, type SessionLocator, type SessionRecord } from './store.ts'
 import {
   factorWire,
   memberSessionWire,
   memberWire,
   organizationWire,
+  rfc3339,
   type FactorType,
 } from './wire.ts'
 
@@ -48,6 +68,11 @@ export interface StytchEmulatorOptions {
   now?: () => number
   /** Run even when `NODE_ENV` is `production` (default `false`). */
   allowProduction?: boolean
+  /**
+   * The URL the emulator is reachable at, without a trailing slash: the `iss` of Connected Apps
+   * access tokens, as a project domain is in Stytch. `startStytchEmulator()` sets it.
+   */
+  baseUrl?: string
 }
 
 /**
@@ -75,7 +100,7 @@ export interface CreateSessionOptions {
  * await emulator.seed({ member: { roles: ['stytch_admin'] }, factors: ['password', 'totp'] })
  */
 export interface SeedOptions extends Omit<CreateSessionOptions, 'memberId'> {
-  organization?: { name?: string; slug?: string }
+  organization?: CreateOrganizationOptions
   member?: { email?: string; name?: string; roles?: string[] }
 }
 
@@ -94,27 +119,121 @@ export interface EmulatedSession {
 }
 
 /**
- * How many requests reached each API endpoint, faulted or not; `total` counts every `/v1` request.
+ * An organization to create: name (default `'Acme'`), slug (default derived from the name) and its
+ * custom roles, which `GET /v1/b2b/rbac/organizations/:id` serves and the Organization's
+ * `custom_roles` shows.
  *
  * @example
- * expect(emulator.calls).toEqual({ authenticate: 1, revoke: 0, jwks: 1, total: 2 })
+ * emulator.createOrganization({ name: 'Initech', customRoles: [{ role_id: 'auditor',
+ *   description: 'Reads everything', permissions: [{ resource_id: 'documents', actions: ['read'] }] }] })
  */
-export interface EmulatorCalls {
-  authenticate: number
-  revoke: number
-  jwks: number
+export interface CreateOrganizationOptions {
+  name?: string
+  slug?: string
+  customRoles?: CustomRole[]
+}
+
+/**
+ * How many requests reached each API endpoint (named as in {@link Endpoint}), faulted or not;
+ * `total` counts every request under `/v1/` and `/.well-known/`, unknown paths included.
+ *
+ * @example
+ * expect(emulator.calls).toMatchObject({ authenticate: 1, policy: 1, token: 0, total: 2 })
+ */
+export interface EmulatorCalls extends Record<Endpoint, number> {
   total: number
+}
+
+/**
+ * An M2M client to register. `clientId` defaults to `m2m-client-test-<uuid>`, `clientSecret` to 44
+ * random base64url characters; `customClaims` go into every access token issued to the client.
+ *
+ * @example
+ * emulator.createM2MClient({ scopes: ['read:reports', 'write:reports'], customClaims: { tier: 'gold' } })
+ */
+export interface CreateM2MClientOptions {
+  scopes: string[]
+  customClaims?: Record<string, unknown>
+  clientId?: string
+  clientSecret?: string
+}
+
+/**
+ * A registered M2M client's credentials, as `client.m2m.token({ client_id, client_secret })` takes them.
+ *
+ * @example
+ * const { clientId, clientSecret } = emulator.createM2MClient({ scopes: ['read:reports'] })
+ */
+export interface M2MClientCredentials {
+  clientId: string
+  clientSecret: string
+  scopes: string[]
+}
+
+/**
+ * Claims of a token minted directly, bypassing the token endpoint; set them to forge tokens in
+ * attack tests. `issuedAt` (default now) sets `iat` and `nbf`; `exp` is `issuedAt +
+ * expiresInSeconds` (default 3600; negative for an expired token); `issuer` and `audience` replace
+ * the claims a verifier checks.
+ *
+ * @example
+ * const expired: MintTokenOptions = { issuedAt: new Date(Date.now() - 7_200_000) }
+ */
+export interface MintTokenOptions {
+  expiresInSeconds?: number
+  issuedAt?: Date
+  customClaims?: Record<string, unknown>
+  issuer?: string
+  audience?: string | string[]
+}
+
+/**
+ * An M2M access token to mint for `clientId`, which need not be registered. `scopes` and
+ * `customClaims` default to the registered client's (none for an unknown client); the given
+ * scopes need not be the client's allowed ones.
+ *
+ * @example
+ * await emulator.mintM2MToken({ clientId, scopes: ['admin:*'], expiresInSeconds: -60 })
+ */
+export interface MintM2MTokenOptions extends MintTokenOptions {
+  clientId: string
+  scopes?: string[]
+}
+
+/**
+ * A Connected Apps access token to mint for an existing member, as if the member had consented
+ * to `scopes` for the Connected App `clientId` (default: the emulator's own app id). `issuer`
+ * defaults to the emulator's base URL when it is known, else `stytch.com/<projectId>`.
+ *
+ * @example
+ * await emulator.mintAccessToken({ memberId, scopes: ['openid', 'read:documents'] })
+ */
+export interface MintAccessTokenOptions extends MintTokenOptions {
+  memberId: string
+  scopes: string[]
+  clientId?: string
+}
+
+interface M2MClientRecord {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly scopes: readonly string[]
+  readonly customClaims: Record<string, unknown>
 }
 
 const defaultProjectId = 'project-test-00000000-0000-4000-8000-000000000000'
 const defaultSecret = 'secret-test-emulator-00000000000000000000'
 const maxSessionMinutes = 527_040
+/** Stytch's lifetime for M2M access tokens, and the default of Connected Apps ones. */
+const accessTokenSeconds = 3600
 
 /**
- * A local Stytch B2B API for development and tests: a Hono app that serves
- * `/v1/b2b/sessions/authenticate`, `/revoke` and `/jwks/:project_id` with Stytch's wire format,
- * so the real `stytch` SDK can talk to it. It can inject faults, and has an admin API under
- * `/_emulator/` for tests in another process. Every response carries `x-stytch-emulator: ayz-auth`.
+ * A local Stytch B2B API for development and tests: a Hono app that serves, with Stytch's wire
+ * format, `/v1/b2b/sessions/authenticate` (with `authorization_check`), `/revoke` and
+ * `/jwks/:project_id`, the RBAC policy endpoints, the M2M token endpoint, Connected Apps token
+ * introspection and authorization-server metadata, so the real `stytch` SDK can talk to it. It can
+ * inject faults, and has an admin API under `/_emulator/` for tests in another process. Every
+ * response carries `x-stytch-emulator: ayz-auth`.
  *
  * @example
  * const emulator = new StytchEmulator()
@@ -132,7 +251,11 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
   readonly #store: EmulatorStore
   readonly #keys = new KeyRing()
   readonly #faults = new FaultRules()
-  readonly #calls: EmulatorCalls = { authenticate: 0, revoke: 0, jwks: 0, total: 0 }
+  readonly #calls: EmulatorCalls = zeroCalls()
+  readonly #m2mClients = new Map<string, M2MClientRecord>()
+  readonly #connectedAppId = testId('connected-app')
+  #policy: Policy = defaultPolicy()
+  #baseUrl: string | undefined
 
   constructor(options: StytchEmulatorOptions = {}) {
     refuseProduction(options.allowProduction ?? false)
@@ -141,6 +264,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
     this.secret = options.secret ?? defaultSecret
     this.#now = options.now ?? Date.now
     this.#store = new EmulatorStore(this.#now)
+    if (options.baseUrl !== undefined) this.setBaseUrl(options.baseUrl)
     const credentials = requireProjectCredentials(this.projectId, this.secret)
 
     this.use(async (c, next) => {
@@ -148,10 +272,35 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
       c.res.headers.set('x-stytch-emulator', 'ayz-auth')
     })
     this.route('/_emulator', adminRoutes(this, credentials))
-    this.use('/v1/*', this.#gate(options.latencyMs ?? 0))
+    const gate = this.#gate(options.latencyMs ?? 0)
+    this.use('/v1/*', gate)
+    this.use('/.well-known/*', gate)
     this.post('/v1/b2b/sessions/authenticate', credentials, (c) => this.#authenticate(c))
     this.post('/v1/b2b/sessions/revoke', credentials, (c) => this.#revoke(c))
     this.get('/v1/b2b/sessions/jwks/:projectId', (c) => this.#jwks(c.req.param('projectId')))
+    this.get('/v1/b2b/rbac/policy', credentials, (c) =>
+      c.json({
+        request_id: newRequestId(),
+        status_code: 200,
+        policy: this.policy,
+      } satisfies B2BRBACPolicyResponse)
+    )
+    this.get('/v1/b2b/rbac/organizations/:organizationId', credentials, (c) =>
+      this.#orgPolicy(c.req.param('organizationId'))
+    )
+    this.post('/v1/public/:projectId/oauth2/token', (c) => this.#token(c))
+    this.post('/v1/public/:projectId/oauth2/introspect', (c) => this.#introspect(c))
+    for (const document of ['oauth-authorization-server', 'openid-configuration']) {
+      this.get(`/.well-known/${document}`, (c) =>
+        c.json(
+          authorizationServerMetadata(
+            new URL(c.req.url).origin,
+            this.projectId,
+            this.#policy.scopes.map(({ scope }) => scope)
+          )
+        )
+      )
+    }
     this.notFound(() => stytchError(404, 'route_not_found'))
     this.onError((error) => {
       if (error instanceof ConnectionReset) throw error
@@ -162,11 +311,106 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
     })
   }
 
-  /** Creates an organization (name default `'Acme'`, slug derived from the name). */
-  createOrganization({ name = 'Acme', slug }: { name?: string; slug?: string } = {}): Organization {
+  /** Creates an organization (name default `'Acme'`, slug derived from the name, no custom roles). */
+  createOrganization({
+    name = 'Acme',
+    slug,
+    customRoles = [],
+  }: CreateOrganizationOptions = {}): Organization {
     const organization = organizationWire({ name, slug: slug ?? slugify(name), at: this.#now() })
+    organization.custom_roles = structuredClone(customRoles)
     this.#store.organizations.set(organization.organization_id, organization)
     return structuredClone(organization)
+  }
+
+  /**
+   * Replaces an organization's custom roles: its org policy and its `custom_roles`, at once for
+   * every later request. Throws for an unknown organization.
+   */
+  setOrganizationRoles(organizationId: string, roles: CustomRole[]): void {
+    const organization = this.#store.organizations.get(organizationId)
+    if (!organization) throw new Error(`No organization ${organizationId}`)
+    organization.custom_roles = structuredClone(roles)
+    organization.updated_at = rfc3339(this.#now())
+  }
+
+  /** A copy of the project's RBAC policy, as `GET /v1/b2b/rbac/policy` serves it. */
+  get policy(): Policy {
+    return structuredClone(this.#policy)
+  }
+
+  /**
+   * Replaces the project's RBAC policy (roles, resources, Connected Apps scopes), at once for every
+   * later request. The emulator starts with {@link defaultPolicy}.
+   */
+  setPolicy(policy: Policy): void {
+    this.#policy = structuredClone(policy)
+  }
+
+  /** The URL the emulator is reachable at, if known: the `iss` of Connected Apps tokens. */
+  get baseUrl(): string | undefined {
+    return this.#baseUrl
+  }
+
+  /** Tells the emulator the URL it is reachable at (a trailing slash is dropped). */
+  setBaseUrl(url: string): void {
+    this.#baseUrl = url.replace(/\/+$/, '')
+  }
+
+  /** Registers an M2M client that may ask `POST /v1/public/:project_id/oauth2/token` for `scopes`. */
+  createM2MClient(options: CreateM2MClientOptions): M2MClientCredentials {
+    const client: M2MClientRecord = {
+      clientId: options.clientId ?? testId('m2m-client'),
+      clientSecret: options.clientSecret ?? newSessionToken(),
+      scopes: [...options.scopes],
+      customClaims: mergeClaims({}, options.customClaims ?? {}),
+    }
+    this.#m2mClients.set(client.clientId, client)
+    return {
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      scopes: [...client.scopes],
+    }
+  }
+
+  /** Signs an M2M access token directly, with the current key (see {@link MintM2MTokenOptions}). */
+  async mintM2MToken(options: MintM2MTokenOptions): Promise<string> {
+    const client = this.#m2mClients.get(options.clientId)
+    return signM2MToken(
+      await this.#keys.current(),
+      this.projectId,
+      {
+        clientId: options.clientId,
+        scopes: options.scopes ?? client?.scopes ?? [],
+        customClaims: mergeClaims({}, options.customClaims ?? client?.customClaims ?? {}),
+      },
+      this.#times(options)
+    )
+  }
+
+  /**
+   * Signs a Connected Apps access token for an existing member (see {@link MintAccessTokenOptions});
+   * throws for an unknown member.
+   */
+  async mintAccessToken(options: MintAccessTokenOptions): Promise<string> {
+    const member = this.#store.members.get(options.memberId)
+    const organization = member && this.#store.organizations.get(member.organization_id)
+    if (!member || !organization) throw new Error(`No member ${options.memberId}`)
+    return signAccessToken(
+      await this.#keys.current(),
+      this.projectId,
+      {
+        memberId: member.member_id,
+        organization: {
+          organization_id: organization.organization_id,
+          slug: organization.organization_slug,
+        },
+        clientId: options.clientId ?? this.#connectedAppId,
+        scopes: options.scopes,
+        customClaims: mergeClaims({}, options.customClaims ?? {}),
+      },
+      this.#times({ ...options, issuer: options.issuer ?? this.#baseUrl })
+    )
   }
 
   /** Creates an active member of an existing organization; `stytch_member` is always a role. */
@@ -222,6 +466,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
   async seed(options: SeedOptions = {}): Promise<EmulatedSession> {
     const { organization: org = {}, member: person = {}, ...session } = options
     const { organization_id } = this.createOrganization({
+      ...org,
       name: org.name ?? 'Acme',
       slug: org.slug ?? 'acme',
     })
@@ -298,7 +543,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
 
   /** Sets every request count back to zero. */
   resetCalls(): void {
-    Object.assign(this.#calls, { authenticate: 0, revoke: 0, jwks: 0, total: 0 })
+    Object.assign(this.#calls, zeroCalls())
   }
 
   #gate(latencyMs: number): MiddlewareHandler<EmulatorEnv> {
@@ -327,8 +572,17 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
     if (customClaims !== undefined && !isRecord(customClaims)) {
       return stytchError(400, 'bad_request', { message: 'Expected session_custom_claims object.' })
     }
+    const check = body.authorization_check ?? undefined
+    if (check !== undefined && !isAuthorizationCheck(check)) {
+      return stytchError(400, 'bad_request', {
+        message: 'Expected authorization_check {organization_id, resource_id, action}.',
+      })
+    }
     const session = await this.#liveSession(locator)
     if (session instanceof Response) return session
+    // Inferred: a refused check leaves the session untouched (Stytch does not say).
+    const outcome = check && this.#authorize(session, check)
+    if (outcome && 'refused' in outcome) return stytchError(403, outcome.refused)
     this.#store.authenticate(session, { durationMinutes, customClaims })
     const current = await this.#present(session)
     return c.json({
@@ -339,7 +593,103 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
       session_jwt: current.sessionJwt,
       member: current.member,
       organization: current.organization,
+      ...(outcome && { verdict: outcome.verdict }),
     } satisfies B2BSessionsAuthenticateResponse)
+  }
+
+  /** The verdict on a check for a session, with the project's roles and its organization's. */
+  #authorize(session: SessionRecord, check: AuthorizationCheck) {
+    return authorize({
+      check,
+      sessionOrganizationId: session.organization.organization_id,
+      sessionRoles: session.member.roles.map((role) => role.role_id),
+      policyRoles: [...this.#policy.roles, ...session.organization.custom_roles],
+    })
+  }
+
+  #orgPolicy(organizationId: string): Response {
+    const organization = this.#store.organizations.get(organizationId)
+    if (!organization) return stytchError(404, 'organization_not_found')
+    return Response.json({
+      request_id: newRequestId(),
+      status_code: 200,
+      org_policy: { roles: structuredClone(organization.custom_roles) },
+    } satisfies B2BRBACOrganizationsGetOrgPolicyResponse)
+  }
+
+  /**
+   * The client credentials grant (RFC 6749 §4.4), as `client.m2m.token()` uses it: the client's
+   * id and secret in the body (or `client_secret_basic`), `scope` a space-separated subset of the
+   * client's scopes (default all of them). Errors are OAuth 2.0 bodies (see {@link oauthError}).
+   */
+  async #token(c: Context<EmulatorEnv>): Promise<Response> {
+    if (c.req.param('projectId') !== this.projectId) return stytchError(404, 'project_not_found')
+    const form = await oauthParameters(c.req.raw)
+    if (!form) return oauthError('invalid_request', 'Expected a form-encoded or JSON body.')
+    if (!form.grant_type) return oauthError('invalid_request', 'grant_type is required.')
+    if (form.grant_type !== 'client_credentials') return oauthError('unsupported_grant_type')
+    const basic = basicClientCredentials(c.req.header('authorization'))
+    const clientId = form.client_id ?? basic?.clientId
+    const clientSecret = form.client_secret ?? basic?.clientSecret
+    if (!clientId || !clientSecret) {
+      return oauthError('invalid_request', 'client_id and client_secret are required.')
+    }
+    const client = this.#m2mClients.get(clientId)
+    if (client?.clientSecret !== clientSecret) return oauthError('invalid_client')
+    const requested = [...new Set((form.scope ?? '').split(/\s+/).filter(Boolean))]
+    const disallowed = requested.filter((scope) => !client.scopes.includes(scope))
+    if (disallowed.length > 0) {
+      return oauthError('invalid_scope', `Not allowed for this client: ${disallowed.join(' ')}`)
+    }
+    const accessToken = await signM2MToken(
+      await this.#keys.current(),
+      this.projectId,
+      {
+        clientId,
+        scopes: requested.length > 0 ? requested : client.scopes,
+        customClaims: client.customClaims,
+      },
+      this.#times({})
+    )
+    const response = {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: accessTokenSeconds,
+    } satisfies TokenResponse
+    return c.json({ status_code: 200, request_id: newRequestId(), ...response }, 200, {
+      'cache-control': 'no-store',
+    })
+  }
+
+  /**
+   * Token introspection (RFC 7662) of Connected Apps access tokens, as
+   * `client.idp.introspectTokenNetwork()` asks for it: `{active: true, …claims, token_type}` or
+   * `{active: false}`. Inferred: the calling client is not authenticated (its `client_id` is
+   * required, its secret is not checked).
+   */
+  async #introspect(c: Context<EmulatorEnv>): Promise<Response> {
+    if (c.req.param('projectId') !== this.projectId) return stytchError(404, 'project_not_found')
+    const form = await oauthParameters(c.req.raw)
+    if (!form?.token || !form.client_id) {
+      return oauthError('invalid_request', 'token and client_id are required.')
+    }
+    const claims = await readAccessToken(form.token, this.#keys, this.projectId, this.#now())
+    const status = { status_code: 200, request_id: newRequestId() }
+    return c.json(
+      claims
+        ? { ...status, ...claims, active: true, token_type: 'access_token' }
+        : { ...status, active: false }
+    )
+  }
+
+  /** `iat`/`nbf`, lifetime, issuer and audience of a token minted now or as asked. */
+  #times(options: MintTokenOptions) {
+    return {
+      issuedAt: Math.floor((options.issuedAt?.getTime() ?? this.#now()) / 1000),
+      lifetimeSeconds: options.expiresInSeconds ?? accessTokenSeconds,
+      issuer: options.issuer,
+      audience: options.audience,
+    }
   }
 
   async #revoke(c: Context<EmulatorEnv>): Promise<Response> {
@@ -441,7 +791,36 @@ function refuseProduction(allowProduction: boolean): void {
 function endpointOf(path: string): Endpoint | undefined {
   if (path === '/v1/b2b/sessions/authenticate') return 'authenticate'
   if (path === '/v1/b2b/sessions/revoke') return 'revoke'
-  return path.startsWith('/v1/b2b/sessions/jwks/') ? 'jwks' : undefined
+  if (path.startsWith('/v1/b2b/sessions/jwks/')) return 'jwks'
+  if (path === '/v1/b2b/rbac/policy') return 'policy'
+  if (path.startsWith('/v1/b2b/rbac/organizations/')) return 'orgPolicy'
+  const oauth2 = /^\/v1\/public\/[^/]+\/oauth2\/(token|introspect)$/.exec(path)?.[1]
+  if (oauth2 === 'token' || oauth2 === 'introspect') return oauth2
+  const metadata = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']
+  return metadata.includes(path) ? 'metadata' : undefined
+}
+
+function zeroCalls(): EmulatorCalls {
+  return {
+    authenticate: 0,
+    revoke: 0,
+    jwks: 0,
+    policy: 0,
+    orgPolicy: 0,
+    token: 0,
+    introspect: 0,
+    metadata: 0,
+    total: 0,
+  }
+}
+
+function isAuthorizationCheck(value: unknown): value is AuthorizationCheck {
+  return (
+    isRecord(value) &&
+    typeof value.organization_id === 'string' &&
+    typeof value.resource_id === 'string' &&
+    typeof value.action === 'string'
+  )
 }
 
 async function jsonObject(request: Request): Promise<Record<string, unknown> | undefined> {

@@ -27,12 +27,37 @@ export type Fault =
   | { kind: 'reset' }
 
 /**
- * The emulated API endpoints.
+ * Every emulated endpoint, by the name that {@link Endpoint}, fault rules and `emulator.calls` use:
+ *
+ * - `authenticate`, `revoke`: `POST /v1/b2b/sessions/authenticate`, `/revoke`
+ * - `jwks`: `GET /v1/b2b/sessions/jwks/:project_id`
+ * - `policy`: `GET /v1/b2b/rbac/policy`
+ * - `orgPolicy`: `GET /v1/b2b/rbac/organizations/:organization_id`
+ * - `token`: `POST /v1/public/:project_id/oauth2/token` (M2M client credentials)
+ * - `introspect`: `POST /v1/public/:project_id/oauth2/introspect`
+ * - `metadata`: `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`
  *
  * @example
- * const endpoint: Endpoint = 'authenticate'
+ * endpoints.includes('policy') // true
  */
-export type Endpoint = 'authenticate' | 'revoke' | 'jwks'
+export const endpoints = [
+  'authenticate',
+  'revoke',
+  'jwks',
+  'policy',
+  'orgPolicy',
+  'token',
+  'introspect',
+  'metadata',
+] as const
+
+/**
+ * The name of an emulated API endpoint (see {@link endpoints}).
+ *
+ * @example
+ * const endpoint: Endpoint = 'orgPolicy'
+ */
+export type Endpoint = (typeof endpoints)[number]
 
 /**
  * Where and how often a fault applies: one endpoint or `'any'` (the default), `times` requests
