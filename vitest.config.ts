@@ -1,10 +1,23 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+
+const FIXTURES = 'test/fixtures/**'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     unstubEnvs: true,
+    // The fixtures' self-tests apart from the library's tests: `vitest run --project fixtures`.
+    projects: [
+      { extends: true, test: { name: 'fixtures', include: [`${FIXTURES}/*.test.ts`] } },
+      {
+        extends: true,
+        test: {
+          name: 'library',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, FIXTURES],
+        },
+      },
+    ],
   },
 })
