@@ -56,11 +56,19 @@ async function measure(rung: Rung, kind: Kind): Promise<{ rps: number; cpu: numb
     return reply.micros
   }
   try {
-    await load.run({ url, tokens, connections: 50, threads: 2, durationSeconds: 2 })
+    await load.run({
+      url,
+      tokens,
+      carrier: 'bearer',
+      connections: 50,
+      threads: 2,
+      durationSeconds: 2,
+    })
     const before = await cpu()
     const result = await load.run({
       url,
       tokens,
+      carrier: 'bearer',
       connections: 50,
       threads: 2,
       durationSeconds: seconds,

@@ -5,6 +5,7 @@
  */
 import { once } from 'node:events'
 import { get } from 'node:http'
+import { tokenHeaders, type Carrier } from '../carriers.ts'
 import { forkTs, stopChild } from '../children.ts'
 import type { ExactClientApi } from '../clients/exact-api.ts'
 import type { Counters, FixtureApi, FixtureInfo } from '../fixtures/api.ts'
@@ -84,14 +85,18 @@ export async function startServer(app: AppSpec, fixtures: FixtureInfo): Promise<
  *
  * @example
  * ```ts
- * const { status, body } = await request(url, token)
+ * const { status, body } = await request(url, token, 'session-cookie')
  * ```
  */
-export function request(url: string, token?: string): Promise<{ status: number; body: unknown }> {
+export function request(
+  url: string,
+  token?: string,
+  carrier: Carrier = 'bearer'
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = get(
       url,
-      { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      { agent: false, headers: token ? tokenHeaders(carrier, token) : {} },
       (res) => {
         let text = ''
         res.setEncoding('utf8')
@@ -119,16 +124,17 @@ export function request(url: string, token?: string): Promise<{ status: number; 
  *
  * @example
  * ```ts
- * await sanityCheck(server.url, token, (body) => body.member !== null, 'l1')
+ * await sanityCheck(server.url, token, 'bearer', (body) => body.member !== null, 'l1')
  * ```
  */
 export async function sanityCheck(
   url: string,
   token: string,
+  carrier: Carrier,
   expect: (body: MeBody) => boolean,
   id: string
 ): Promise<void> {
-  const { status, body } = await request(url, token)
+  const { status, body } = await request(url, token, carrier)
   if (status !== 200 || typeof body !== 'object' || body === null || !expect(body as MeBody)) {
     throw new Error(`${id}: unexpected answer before loading: ${status} ${JSON.stringify(body)}`)
   }
