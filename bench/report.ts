@@ -4,6 +4,7 @@
  * baseline of the same round, call counts summed over measured windows, and each target of issue 7
  * marked met or not met with the number it was judged on.
  */
+import { tokenHeader } from './carriers.ts'
 import type { HeapResult } from './heap/api.ts'
 import type { MachineInfo } from './machine.ts'
 import type { Settings } from './options.ts'
@@ -409,7 +410,8 @@ export function renderMarkdown(record: RunRecord): string {
       `${settings.rounds} round${settings.rounds > 1 ? 's, the scenario order reversed every other round; medians across rounds, the range of the per-round ratio in brackets' : ''}.`,
     `- Dependencies, each in a process of its own: Stytch is the ayz-auth emulator with ${settings.stytchLatencyMs} ms latency per call; Redis a real redis-server ${machine.redis}; Upstash the REST test server in front of it; MongoDB the wire-protocol test server.`,
     `- The cache-hit scenarios rotate over ${int(settings.hotTokens)} sessions (or session JWTs), each verified once while priming. Stytch calls, Mongo queries and L2 reads are counted by the emulator, the MongoDB server, redis-server and the Upstash server over the measured windows only.`,
-    `- × baseline: throughput over that of the same app without auth receiving the same requests (the JWT rows: the JWT-sized baseline), in the same round. Server CPU µs/req: CPU time of the server process (all its threads) per request; × baseline by CPU is the baseline's over the scenario's, which is steadier than throughput when other processes compete for the cores.`,
+    `- Requests carry the token in \`Authorization: Bearer\`, or where the scenario says so in a browser-like \`Cookie\` header (\`${tokenHeader('session-cookie', '<token>')[1]}\`, or \`stytch_session_jwt=<jwt>\` in its place).`,
+    `- × baseline: throughput over that of the same app without auth receiving the same requests (the JWT rows: the JWT-sized baseline; the cookie rows: the baseline receiving the same \`Cookie\` header), in the same round. Server CPU µs/req: CPU time of the server process (all its threads) per request; × baseline by CPU is the baseline's over the scenario's, which is steadier than throughput when other processes compete for the cores.`,
   ]
   if (record.load.size > 0) parts.push('', loadTable(record))
   const probes = probeTable(record)
