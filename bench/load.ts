@@ -7,11 +7,11 @@
  */
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { accessSync, constants, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { tokenHeader, type Carrier } from './carriers.ts'
-import { forkTs, runDir, spawnTracked, stopChild } from './children.ts'
+import { findProgram, forkTs, runDir, spawnTracked, stopChild } from './children.ts'
 import type { AutocannonApi, LoadOptions, LoadResult } from './clients/load-api.ts'
 import { RpcClient } from './rpc.ts'
 
@@ -29,7 +29,7 @@ export interface LoadGenerator {
 export type LoadGeneratorChoice = 'auto' | 'wrk' | 'autocannon'
 
 /**
- * The load generator for this run.
+ * The load generator for this run, on CPU `cpu` when given (pinned mode).
  *
  * @example
  * ```ts
@@ -39,31 +39,19 @@ export type LoadGeneratorChoice = 'auto' | 'wrk' | 'autocannon'
  * })
  * ```
  */
-export async function createLoadGenerator(choice: LoadGeneratorChoice): Promise<LoadGenerator> {
-  const wrk = choice === 'autocannon' ? undefined : findWrk()
-  if (wrk) return wrkGenerator(wrk)
+export async function createLoadGenerator(
+  choice: LoadGeneratorChoice,
+  cpu?: number
+): Promise<LoadGenerator> {
+  const wrk = choice === 'autocannon' ? undefined : findProgram('wrk')
+  if (wrk) return wrkGenerator(wrk, cpu)
   if (choice === 'wrk') {
     throw new Error('wrk was asked for but is not installed (apt-get install wrk)')
   }
-  return autocannonGenerator(choice === 'autocannon' ? 'chosen with --load' : 'wrk not installed')
-}
-
-function findWrk(): string | undefined {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
-    '/usr/bin',
-    '/usr/local/bin',
-  ]
-  for (const dir of dirs) {
-    const candidate = join(dir, 'wrk')
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      continue
-    }
-  }
-  return undefined
+  return autocannonGenerator(
+    choice === 'autocannon' ? 'chosen with --load' : 'wrk not installed',
+    cpu
+  )
 }
 
 const MARKER = '@@bench@@'
@@ -121,7 +109,7 @@ end
 `
 }
 
-function wrkGenerator(binary: string): LoadGenerator {
+function wrkGenerator(binary: string, cpu: number | undefined): LoadGenerator {
   const version =
     /wrk\s+(\S+)/.exec(spawnSync(binary, ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown'
   const scripts = new Map<readonly string[], Map<string, string>>()
@@ -155,7 +143,7 @@ function wrkGenerator(binary: string): LoadGenerator {
         '--',
         String(options.threads),
       ]
-      const child = spawnTracked(binary, args)
+      const child = spawnTracked(binary, args, cpu)
       const [stdout, stderr] = await Promise.all([
         collect(child, 'stdout'),
         collect(child, 'stderr'),
@@ -205,8 +193,12 @@ function collect(child: ChildProcess, stream: 'stdout' | 'stderr'): Promise<stri
   return once(source, 'end').then(() => text)
 }
 
-async function autocannonGenerator(why: string): Promise<LoadGenerator> {
-  const child = forkTs(new URL('./clients/autocannon.ts', import.meta.url))
+async function autocannonGenerator(why: string, cpu: number | undefined): Promise<LoadGenerator> {
+  const child = forkTs(
+    new URL('./clients/autocannon.ts', import.meta.url),
+    [],
+    cpu === undefined ? {} : { cpu }
+  )
   await once(child, 'message')
   const rpc = new RpcClient<AutocannonApi>(child)
   const { version } = createRequire(import.meta.url)('autocannon/package.json') as {

@@ -8,6 +8,7 @@ import { tokenHeader } from './carriers.ts'
 import type { HeapResult } from './heap/api.ts'
 import type { MachineInfo } from './machine.ts'
 import type { Settings } from './options.ts'
+import type { Placement } from './pinning.ts'
 import { baselineOf, SCENARIOS, type ColdScenario, type LoadScenario } from './scenarios/catalog.ts'
 import type { ColdSample, ExactSample } from './scenarios/cold-scenario.ts'
 import type { LoadSample } from './scenarios/load-scenario.ts'
@@ -17,6 +18,8 @@ import { median, sum } from './stats.ts'
 export interface RunRecord {
   readonly settings: Settings
   readonly machine: MachineInfo
+  /** Pinned or not, on which CPUs, and why. */
+  readonly placement: Placement
   readonly loadGenerator: string
   /** wrk threads, or `undefined` for a one-process generator (autocannon). */
   readonly loadThreads: number | undefined
@@ -386,6 +389,34 @@ function failureNotes(record: RunRecord): string[] {
   return notes
 }
 
+/** The command that reproduces the run's mode and placement. */
+function commandOf(record: RunRecord): string {
+  const { settings, placement } = record
+  const flags = settings.mode === 'quick' ? ['--quick'] : []
+  const defaultPinned = settings.mode === 'full'
+  if (placement.pinning && settings.cores) flags.push(`--cores ${settings.cores.join(',')}`)
+  else if (placement.pinning && !defaultPinned) flags.push('--pin')
+  else if (!placement.pinning && defaultPinned && settings.pin === 'off') flags.push('--no-pin')
+  return `npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}`
+}
+
+/** Which process ran on which CPU. */
+function placementText(record: RunRecord): string {
+  const { pinning, reason } = record.placement
+  if (!pinning) {
+    return `- Placement: not pinned (${reason}): every process may run on any of the ${record.machine.cpus} CPUs, the server under test competing with the load generator and the dependencies.`
+  }
+  const busy = median(
+    (record.load.get('baseline') ?? []).map((s) => (s.cpuMicrosPerRequest * s.rps) / 1e6)
+  )
+  return (
+    `- Placement: pinned (${reason}), with \`taskset -c\`: the server under test alone on CPU ${pinning.server}; the load generator, the dependencies (Stytch emulator, redis-server, Upstash and MongoDB servers), the exact-count client and the orchestrator on CPU ${pinning.load}.` +
+    (Number.isFinite(busy)
+      ? ` The server's CPU was ${Math.round(busy * 100)}% busy under the baseline's load (near 100%: the server, not the load generator or other work on the machine, sets the pace).`
+      : '')
+  )
+}
+
 /**
  * The run as markdown: settings and machine, the tables, the targets.
  *
@@ -397,7 +428,7 @@ function failureNotes(record: RunRecord): string[] {
 export function renderMarkdown(record: RunRecord): string {
   const { settings, machine } = record
   const date = record.startedAt.toISOString().replace('T', ' ').slice(0, 16)
-  const command = `npm run bench${settings.mode === 'quick' ? ' -- --quick' : ''}`
+  const command = commandOf(record)
   const parts = [
     `## Benchmarks`,
     '',
@@ -406,7 +437,8 @@ export function renderMarkdown(record: RunRecord): string {
       `load average ${record.loadAverage.start.toFixed(2)} at the start, ${record.loadAverage.end.toFixed(2)} at the end (other work on the machine adds noise).`,
     '',
     `- Measured: the built package, ${record.build}, imported as users import it (\`ayz-auth\`, \`ayz-auth/ioredis\`, …).`,
-    `- Load: ${record.loadGenerator}${record.loadThreads ? `, ${record.loadThreads} threads` : ''}, ${settings.connections} keep-alive connections. Each scenario runs in a fresh server process (Hono on \`@hono/node-server\`): priming, ${settings.warmupSeconds} s warm-up, ${settings.durationSeconds} s measured. ` +
+    placementText(record),
+    `- Load: ${record.loadGenerator}${record.loadThreads ? `, ${record.loadThreads} thread${record.loadThreads > 1 ? 's' : ''}` : ''}, ${settings.connections} keep-alive connections. Each scenario runs in a fresh server process (Hono on \`@hono/node-server\`): priming, ${settings.warmupSeconds} s warm-up, ${settings.durationSeconds} s measured. ` +
       `${settings.rounds} round${settings.rounds > 1 ? 's, the scenario order reversed every other round; medians across rounds, the range of the per-round ratio in brackets' : ''}.`,
     `- Dependencies, each in a process of its own: Stytch is the ayz-auth emulator with ${settings.stytchLatencyMs} ms latency per call; Redis a real redis-server ${machine.redis}; Upstash the REST test server in front of it; MongoDB the wire-protocol test server.`,
     `- The cache-hit scenarios rotate over ${int(settings.hotTokens)} sessions (or session JWTs), each verified once while priming. Stytch calls, Mongo queries and L2 reads are counted by the emulator, the MongoDB server, redis-server and the Upstash server over the measured windows only.`,

@@ -11,6 +11,7 @@ import type { ExactClientApi } from '../clients/exact-api.ts'
 import type { Counters, FixtureApi, FixtureInfo } from '../fixtures/api.ts'
 import type { LoadGenerator } from '../load.ts'
 import type { Settings } from '../options.ts'
+import type { Pinning } from '../pinning.ts'
 import type { RpcClient } from '../rpc.ts'
 import { HEALTH_PATH, PROTECTED_PATH } from '../server/common.ts'
 import type { AppSpec, MeBody, ServerSpec } from '../server/spec.ts'
@@ -23,6 +24,8 @@ export interface RunContext {
   readonly info: FixtureInfo
   readonly client: RpcClient<ExactClientApi>
   readonly load: LoadGenerator
+  /** Pinned mode's CPUs; `undefined` when every process may run anywhere. */
+  readonly pinning: Pinning | undefined
   readonly tokens: Readonly<Record<TokenSet, readonly string[]>>
   /** Progress output (stderr). */
   readonly log: (line: string) => void
@@ -41,27 +44,40 @@ export interface RunningServer {
 export const SETTLE_MS = 250
 
 /**
- * Starts `app` in a new server-under-test process and waits until it answers `/health`.
+ * Starts `app` in a new server-under-test process and waits until it answers `/health`. With
+ * `cpu` (pinned mode), the process runs on that CPU alone, which it confirms when ready.
  *
  * @example
  * ```ts
- * const server = await startServer({ kind: 'baseline' }, context.info)
+ * const server = await startServer({ kind: 'baseline' }, context.info, context.pinning?.server)
  * ```
  */
-export async function startServer(app: AppSpec, fixtures: FixtureInfo): Promise<RunningServer> {
+export async function startServer(
+  app: AppSpec,
+  fixtures: FixtureInfo,
+  cpu?: number
+): Promise<RunningServer> {
   const spec: ServerSpec = { app, fixtures }
-  const child = forkTs(new URL('../server/process.ts', import.meta.url), [JSON.stringify(spec)])
+  const child = forkTs(
+    new URL('../server/process.ts', import.meta.url),
+    [JSON.stringify(spec)],
+    cpu === undefined ? {} : { cpu }
+  )
   const exited = once(child, 'exit').then(([code, signal]) => {
     throw new Error(`server under test exited early (${String(signal ?? code)})`)
   })
-  const ready = new Promise<number>((resolve) => {
+  const ready = new Promise<{ port: number; cpus: unknown }>((resolve) => {
     child.on('message', (message: unknown) => {
-      const port = (message as { ready?: unknown } | null)?.ready
-      if (typeof port === 'number') resolve(port)
+      const reply = message as { ready?: unknown; cpus?: unknown } | null
+      if (typeof reply?.ready === 'number') resolve({ port: reply.ready, cpus: reply.cpus })
     })
   })
-  const port = await Promise.race([ready, exited])
+  const { port, cpus } = await Promise.race([ready, exited])
   exited.catch(() => {})
+  if (cpu !== undefined && cpus !== undefined && cpus !== String(cpu)) {
+    await stopChild(child)
+    throw new Error(`server under test was to run on CPU ${cpu}, runs on ${String(cpus)}`)
+  }
   const origin = `http://127.0.0.1:${port}`
   await request(`${origin}${HEALTH_PATH}`)
   let asked = 0

@@ -50,7 +50,7 @@ export async function runLoadScenario(
   const { carrier } = scenario
   const connections = scenario.probe ? 1 : settings.connections
   const threads = scenario.probe ? 1 : settings.threads
-  const server = await startServer(scenario.app, info)
+  const server = await startServer(scenario.app, info, context.pinning?.server)
   try {
     if (scenario.prime) {
       // A second pass re-sends every token: cached ones are fast hits, a token whose verification
