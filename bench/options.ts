@@ -1,7 +1,7 @@
 /**
  * @module
- * Command-line settings of `npm run bench`: full mode (≥ 3 alternating rounds, under 10 minutes on
- * 2 cores) or `--quick` (one short round, under 2 minutes), and overrides for experiments.
+ * Command-line settings of `npm run bench`: full mode (≥ 3 alternating rounds, about 9 minutes on
+ * 2 cores) or `--quick` (one short round, about 2 minutes), and overrides for experiments.
  */
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -57,7 +57,7 @@ export interface Settings {
 
 const USAGE = `npm run bench [-- options]
 
-  --quick              one short round (under 2 minutes); default: full (3 rounds, under 10 minutes)
+  --quick              one short round (about 2 minutes); default: full (3 rounds, about 9 minutes)
   --rounds N           rounds (scenarios alternate order each round)
   --duration S         seconds per loaded measurement
   --warmup S           seconds of warm-up load before each measurement
