@@ -61,7 +61,7 @@ log(
 )
 log(
   pinning
-    ? `pinned (${placement.reason}): server under test on CPU ${pinning.server}; wrk (${settings.threads} thread), fixtures, client and orchestrator on CPU ${pinning.load}`
+    ? `pinned (${placement.reason}): server under test on CPU ${pinning.server}; load generator, fixtures, client and orchestrator on CPU ${pinning.load}`
     : `not pinned (${placement.reason}): every process on any CPU`
 )
 
