@@ -50,15 +50,3 @@ export function tokenHeaders(carrier: Carrier, token: string): Record<string, st
   const [name, value] = tokenHeader(carrier, token)
   return { [name.toLowerCase()]: value }
 }
-
-/**
- * How a carrier reads in the report.
- *
- * @example
- * ```ts
- * carrierText('jwt-cookie') // 'the stytch_session_jwt cookie'
- * ```
- */
-export function carrierText(carrier: Carrier): string {
-  return carrier === 'bearer' ? 'Authorization: Bearer' : `the ${COOKIE_NAMES[carrier]} cookie`
-}
