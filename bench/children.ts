@@ -7,9 +7,17 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root: children run there so `tsx` and `ayz-auth` resolve. */
@@ -90,25 +98,41 @@ function track(child: ChildProcess): ChildProcess {
   return child
 }
 
+/** Where and how a child runs. */
+export interface ChildOptions {
+  /** Flags for `node` itself (e.g. `--expose-gc`). */
+  readonly nodeFlags?: readonly string[]
+  /**
+   * The one CPU the child (every thread, and every process it starts) may run on, set with
+   * `taskset -c` before `node` starts; anywhere this process may run when absent.
+   */
+  readonly cpu?: number
+}
+
 /**
  * Forks a TypeScript module of the harness (through `tsx`) with an IPC channel; stdout and stderr
  * go to this process's. The library's configuration variables (`STYTCH_*`, `REDIS_URL`, …) are
- * left out of its environment: every scenario configures the library by options alone.
+ * left out of its environment: every scenario configures the library by options alone. With
+ * `cpu`, `taskset -c` starts `node` (it keeps the IPC channel: taskset execs in place).
  *
  * @example
  * ```ts
- * const child = forkTs(new URL('./fixtures/process.ts', import.meta.url), ['50'])
+ * const child = forkTs(new URL('./fixtures/process.ts', import.meta.url), ['50'], { cpu: 0 })
  * ```
  */
 export function forkTs(
   module: URL,
   args: readonly string[] = [],
-  nodeFlags: readonly string[] = []
+  options: ChildOptions = {}
 ): ChildProcess {
+  const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx']
+  const pinned = options.cpu === undefined ? undefined : taskset(options.cpu, process.execPath)
   return track(
     fork(fileURLToPath(module), [...args], {
       cwd: ROOT,
-      execArgv: [...nodeFlags, '--import', 'tsx'],
+      ...(pinned
+        ? { execPath: pinned.command, execArgv: [...pinned.args, ...nodeArgs] }
+        : { execArgv: nodeArgs }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...cleanEnv(), ...childEnvironment },
     })
@@ -116,15 +140,54 @@ export function forkTs(
 }
 
 /**
- * Spawns a program (the load generator) with piped output.
+ * Spawns a program (the load generator) with piped output, on one CPU when `cpu` is given.
  *
  * @example
  * ```ts
- * const wrk = spawnTracked('/usr/bin/wrk', ['-c50', url])
+ * const wrk = spawnTracked('/usr/bin/wrk', ['-c50', url], 0)
  * ```
  */
-export function spawnTracked(command: string, args: readonly string[]): ChildProcess {
-  return track(spawn(command, [...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
+export function spawnTracked(command: string, args: readonly string[], cpu?: number): ChildProcess {
+  const pinned = cpu === undefined ? { command, args: [] } : taskset(cpu, command)
+  return track(
+    spawn(pinned.command, [...pinned.args, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+  )
+}
+
+/** `taskset -c <cpu> <command>`: the program to run and its first arguments. */
+function taskset(cpu: number, command: string): { command: string; args: string[] } {
+  const binary = findProgram('taskset')
+  if (!binary) throw new Error('taskset is not installed (util-linux): cannot pin to a CPU')
+  return { command: binary, args: ['-c', String(cpu), command] }
+}
+
+/**
+ * The absolute path of an executable on `PATH` (or in `/usr/bin`, `/usr/local/bin`), if any.
+ *
+ * @example
+ * ```ts
+ * findProgram('wrk') // '/usr/bin/wrk'
+ * ```
+ */
+export function findProgram(name: string): string | undefined {
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+    '/usr/bin',
+    '/usr/local/bin',
+  ]
+  for (const dir of dirs) {
+    const candidate = join(dir, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      continue
+    }
+  }
+  return undefined
 }
 
 /**

@@ -2,15 +2,16 @@
  * @module
  * The duration-based load generator: wrk (C, light on a 2-core machine) when installed, else
  * autocannon in its own process. Both keep `connections` keep-alive connections busy for a fixed
- * time, rotating `Authorization: Bearer` over the given tokens, and report throughput and latency
- * percentiles.
+ * time, rotating over the given tokens (each carried as the run asks: `Authorization: Bearer` or a
+ * `Cookie` header, see `carriers.ts`), and report throughput and latency percentiles.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { accessSync, constants, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { delimiter, join } from 'node:path'
-import { forkTs, runDir, spawnTracked, stopChild } from './children.ts'
+import { join } from 'node:path'
+import { tokenHeader, type Carrier } from './carriers.ts'
+import { findProgram, forkTs, runDir, spawnTracked, stopChild } from './children.ts'
 import type { AutocannonApi, LoadOptions, LoadResult } from './clients/load-api.ts'
 import { RpcClient } from './rpc.ts'
 
@@ -28,46 +29,36 @@ export interface LoadGenerator {
 export type LoadGeneratorChoice = 'auto' | 'wrk' | 'autocannon'
 
 /**
- * The load generator for this run.
+ * The load generator for this run, on CPU `cpu` when given (pinned mode).
  *
  * @example
  * ```ts
  * const load = await createLoadGenerator('auto')
- * const result = await load.run({ url, tokens, connections: 50, threads: 2, durationSeconds: 10 })
+ * const result = await load.run({
+ *   url, tokens, carrier: 'bearer', connections: 50, threads: 2, durationSeconds: 10,
+ * })
  * ```
  */
-export async function createLoadGenerator(choice: LoadGeneratorChoice): Promise<LoadGenerator> {
-  const wrk = choice === 'autocannon' ? undefined : findWrk()
-  if (wrk) return wrkGenerator(wrk)
+export async function createLoadGenerator(
+  choice: LoadGeneratorChoice,
+  cpu?: number
+): Promise<LoadGenerator> {
+  const wrk = choice === 'autocannon' ? undefined : findProgram('wrk')
+  if (wrk) return wrkGenerator(wrk, cpu)
   if (choice === 'wrk') {
     throw new Error('wrk was asked for but is not installed (apt-get install wrk)')
   }
-  return autocannonGenerator(choice === 'autocannon' ? 'chosen with --load' : 'wrk not installed')
-}
-
-function findWrk(): string | undefined {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
-    '/usr/bin',
-    '/usr/local/bin',
-  ]
-  for (const dir of dirs) {
-    const candidate = join(dir, 'wrk')
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      continue
-    }
-  }
-  return undefined
+  return autocannonGenerator(
+    choice === 'autocannon' ? 'chosen with --load' : 'wrk not installed',
+    cpu
+  )
 }
 
 const MARKER = '@@bench@@'
 
-/** A Lua string literal for a token (tokens are base64url or JWTs; anything else is escaped). */
+/** A Lua string literal (tokens, header values: kept as they are unless they need escaping). */
 function luaString(value: string): string {
-  if (/^[A-Za-z0-9_.~+/=-]*$/.test(value)) return `"${value}"`
+  if (/^[A-Za-z0-9_.~+/=;: -]*$/.test(value)) return `"${value}"`
   // Every UTF-8 byte as a decimal escape (`\ddd`), which Lua reads back byte for byte.
   return `"${[...Buffer.from(value, 'utf8')].map((byte) => `\\${String(byte).padStart(3, '0')}`).join('')}"`
 }
@@ -77,11 +68,15 @@ function luaString(value: string): string {
  * lookup. Each thread rotates over its own share of the tokens (thread t of n takes every n-th,
  * from the t-th): were the threads to share tokens, one would fall into step with the other and
  * ride on its cache entries and in-flight loads. `done` prints the numbers as one marked line
- * (latencies in µs, as wrk records them). Script argument: the thread count.
+ * (latencies in µs, as wrk records them). Each token's header value is built here, once (see
+ * `carriers.ts`). Script argument: the thread count.
  */
-function wrkScript(path: string, tokens: readonly string[]): string {
-  return `local tokens = {
-${tokens.map(luaString).join(',\n')}
+function wrkScript(path: string, tokens: readonly string[], carrier: Carrier): string {
+  const headers = tokens.map((token) => tokenHeader(carrier, token))
+  const name = headers[0]?.[0] ?? 'Authorization'
+  return `local header = ${luaString(name)}
+local values = {
+${headers.map(([, value]) => luaString(value)).join(',\n')}
 }
 local next_thread = 0
 function setup(thread)
@@ -94,9 +89,9 @@ local index = 0
 function init(args)
   local threads = tonumber(args[1]) or 1
   local offset = thread_offset or 0
-  for i, token in ipairs(tokens) do
-    if (i - 1) % threads == offset % threads or #tokens < threads then
-      requests[#requests + 1] = wrk.format("GET", ${luaString(path)}, { ["Authorization"] = "Bearer " .. token })
+  for i, value in ipairs(values) do
+    if (i - 1) % threads == offset % threads or #values < threads then
+      requests[#requests + 1] = wrk.format("GET", ${luaString(path)}, { [header] = value })
     end
   end
   count = #requests
@@ -114,19 +109,20 @@ end
 `
 }
 
-function wrkGenerator(binary: string): LoadGenerator {
+function wrkGenerator(binary: string, cpu: number | undefined): LoadGenerator {
   const version =
     /wrk\s+(\S+)/.exec(spawnSync(binary, ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown'
   const scripts = new Map<readonly string[], Map<string, string>>()
   let written = 0
-  const scriptFor = (path: string, tokens: readonly string[]): string => {
-    const byPath = scripts.get(tokens) ?? new Map<string, string>()
-    scripts.set(tokens, byPath)
-    let file = byPath.get(path)
+  const scriptFor = (path: string, tokens: readonly string[], carrier: Carrier): string => {
+    const byRequest = scripts.get(tokens) ?? new Map<string, string>()
+    scripts.set(tokens, byRequest)
+    const key = `${carrier} ${path}`
+    let file = byRequest.get(key)
     if (!file) {
       file = join(runDir(), `load-${++written}.lua`)
-      writeFileSync(file, wrkScript(path, tokens))
-      byPath.set(path, file)
+      writeFileSync(file, wrkScript(path, tokens, carrier))
+      byRequest.set(key, file)
     }
     return file
   }
@@ -142,12 +138,12 @@ function wrkGenerator(binary: string): LoadGenerator {
         '--timeout',
         '10s',
         '-s',
-        scriptFor(pathname, options.tokens),
+        scriptFor(pathname, options.tokens, options.carrier),
         options.url,
         '--',
         String(options.threads),
       ]
-      const child = spawnTracked(binary, args)
+      const child = spawnTracked(binary, args, cpu)
       const [stdout, stderr] = await Promise.all([
         collect(child, 'stdout'),
         collect(child, 'stderr'),
@@ -197,8 +193,12 @@ function collect(child: ChildProcess, stream: 'stdout' | 'stderr'): Promise<stri
   return once(source, 'end').then(() => text)
 }
 
-async function autocannonGenerator(why: string): Promise<LoadGenerator> {
-  const child = forkTs(new URL('./clients/autocannon.ts', import.meta.url))
+async function autocannonGenerator(why: string, cpu: number | undefined): Promise<LoadGenerator> {
+  const child = forkTs(
+    new URL('./clients/autocannon.ts', import.meta.url),
+    [],
+    cpu === undefined ? {} : { cpu }
+  )
   await once(child, 'message')
   const rpc = new RpcClient<AutocannonApi>(child)
   const { version } = createRequire(import.meta.url)('autocannon/package.json') as {

@@ -1,12 +1,13 @@
 /**
  * @module
- * Command-line settings of `npm run bench`: full mode (≥ 3 alternating rounds, under 10 minutes on
- * 2 cores) or `--quick` (one short round, under 2 minutes), and overrides for experiments.
+ * Command-line settings of `npm run bench`: full mode (≥ 3 alternating rounds, about 9 minutes on
+ * 2 cores) or `--quick` (one short round, about 2 minutes), and overrides for experiments.
  */
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROOT } from './children.ts'
 import type { LoadGeneratorChoice } from './load.ts'
+import type { PinChoice } from './pinning.ts'
 
 /** Everything a run is parameterized by. */
 export interface Settings {
@@ -21,8 +22,12 @@ export interface Settings {
   readonly probeSeconds: number
   /** Connections of the loaded scenarios (and concurrency of the cold ones). */
   readonly connections: number
-  /** wrk threads. */
+  /** wrk threads (1 in pinned mode: the load has one CPU). */
   readonly threads: number
+  /** Pinned mode: `--pin`, `--no-pin`, or `auto` (pinned in full mode on 2 CPUs or more). */
+  readonly pin: PinChoice
+  /** `--cores S,L`: the server's CPU and the load's (implies `--pin`). */
+  readonly cores: readonly [server: number, load: number] | undefined
   /** Distinct sessions (and JWTs) the cache-hit scenarios rotate over. */
   readonly hotTokens: number
   /** New tokens sent once each in a cold measurement (per round and server). */
@@ -52,13 +57,17 @@ export interface Settings {
 
 const USAGE = `npm run bench [-- options]
 
-  --quick              one short round (under 2 minutes); default: full (3 rounds, under 10 minutes)
+  --quick              one short round (about 2 minutes); default: full (3 rounds, about 9 minutes)
   --rounds N           rounds (scenarios alternate order each round)
   --duration S         seconds per loaded measurement
   --warmup S           seconds of warm-up load before each measurement
   --connections C      connections / concurrency (default 50)
   --latency MS         Stytch emulator latency (default 50)
   --load wrk|autocannon  force a load generator (default: wrk when installed)
+  --pin                pinned mode: the server under test on one CPU, wrk and the dependencies
+                       on another (taskset); the default in full mode on 2 CPUs or more
+  --no-pin             every process on any CPU (the default in quick mode)
+  --cores S,L          pinned mode on these CPUs: S for the server, L for the rest
   --only a,b,...       run only these scenario ids (see bench/scenarios/catalog.ts; "heap" for memory)
   --out FILE           results file (default bench/results.md, quick: bench/results-quick.md)
   --readme             also write the table into README.md between the bench markers
@@ -86,6 +95,9 @@ export function parseSettings(argv: readonly string[]): Settings {
       only: { type: 'string' },
       out: { type: 'string' },
       readme: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      cores: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -104,6 +116,11 @@ export function parseSettings(argv: readonly string[]): Settings {
   const load = values.load
   if (load !== 'auto' && load !== 'wrk' && load !== 'autocannon')
     throw new Error(`--load must be wrk or autocannon, got ${load}`)
+  if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin contradict each other')
+  const cores = values.cores?.split(',').map((cpu) => Number(cpu.trim()))
+  if (cores && (cores.length !== 2 || !cores.every((cpu) => Number.isInteger(cpu) && cpu >= 0)))
+    throw new Error(`--cores must be two CPU numbers, server first (e.g. 1,0), got ${values.cores}`)
+  if (cores && values['no-pin']) throw new Error('--cores and --no-pin contradict each other')
   return {
     mode: quick ? 'quick' : 'full',
     rounds: Math.round(number(values.rounds, quick ? 1 : 3, 'rounds')),
@@ -112,6 +129,8 @@ export function parseSettings(argv: readonly string[]): Settings {
     probeSeconds: quick ? 2 : 3,
     connections: Math.round(number(values.connections, 50, 'connections')),
     threads: 2,
+    pin: values.pin || cores ? 'on' : values['no-pin'] ? 'off' : 'auto',
+    cores: cores ? [cores[0] ?? 0, cores[1] ?? 0] : undefined,
     hotTokens: 1000,
     coldTokens: quick ? 200 : 500,
     coldConcurrency: 10,

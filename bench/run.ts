@@ -1,10 +1,12 @@
 /**
  * @module
- * `npm run bench`: every scenario of issue 7 in one run and one process tree (this orchestrator;
- * the fixture process with redis-server; the exact-count client; a fresh server-under-test process
- * per scenario and round; wrk), then the table on stdout, in `bench/results.md` with the raw
- * samples in `bench/results.json` (quick: `bench/results-quick.*`) and, with `--readme`, in
- * README.md between the bench markers.
+ * `npm run bench`: every scenario of the catalog in one run and one process tree (this
+ * orchestrator; the fixture process with redis-server; the exact-count client; a fresh
+ * server-under-test process per scenario and round; wrk), then the table on stdout, in
+ * `bench/results.md` with the raw samples in `bench/results.json` (quick: `bench/results-quick.*`)
+ * and, with `--readme`, in README.md between the bench markers. Pinned (`--pin`, the default of a
+ * full run on 2 CPUs or more), the server under test has a CPU to itself and every other process
+ * shares another.
  */
 import { once } from 'node:events'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -15,7 +17,9 @@ import type { FixtureApi } from './fixtures/api.ts'
 import { createLoadGenerator } from './load.ts'
 import { buildInfo, loadAverage, machineInfo } from './machine.ts'
 import { parseSettings } from './options.ts'
-import { renderJson, renderMarkdown, type RunRecord } from './report.ts'
+import { choosePlacement, pinThisProcess } from './pinning.ts'
+import type { RunRecord } from './record.ts'
+import { renderJson, renderMarkdown } from './report.ts'
 import { RpcClient } from './rpc.ts'
 import { SCENARIOS, type Scenario } from './scenarios/catalog.ts'
 import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
@@ -28,7 +32,15 @@ import { snapshotBuild } from './snapshot.ts'
 const JWT_LIFETIME_SECONDS = 3600
 
 installCleanup()
-const settings = parseSettings(process.argv.slice(2))
+const parsed = parseSettings(process.argv.slice(2))
+// Read before pinning: the CPUs the run may use, not the one this process is confined to.
+const machine = machineInfo()
+const placement = choosePlacement(parsed.pin, parsed.mode, parsed.cores)
+const { pinning } = placement
+// Pinned, wrk has one CPU: one thread, not two taking turns on it.
+const settings = pinning ? { ...parsed, threads: 1 } : parsed
+// Everything this process starts from now on runs on the load's CPU unless placed elsewhere.
+if (pinning) pinThisProcess(pinning.load)
 const startedAt = new Date()
 const clock = performance.now()
 const log = (line: string): void => {
@@ -42,17 +54,25 @@ const selected = (id: string): boolean => settings.only.length === 0 || settings
 const steps = SCENARIOS.filter((scenario) => selected(scenario.id))
 setChildEnvironment({ TSX_TSCONFIG_PATH: await snapshotBuild() })
 const build = buildInfo()
-const load = await createLoadGenerator(settings.load)
-const machine = machineInfo()
+const load = await createLoadGenerator(settings.load, pinning?.load)
 const loadAtStart = loadAverage()
 log(
   `${settings.mode} mode: ${settings.rounds} round(s), ${steps.length} scenario(s); load generator: ${load.description}; ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}; measuring ${build}`
 )
+log(
+  pinning
+    ? `pinned (${placement.reason}): server under test on CPU ${pinning.server}; load generator, fixtures, client and orchestrator on CPU ${pinning.load}`
+    : `not pinned (${placement.reason}): every process on any CPU`
+)
 
-const fixtureProcess = forkTs(new URL('./fixtures/process.ts', import.meta.url), [
-  String(settings.stytchLatencyMs),
-])
-const clientProcess = forkTs(new URL('./clients/exact.ts', import.meta.url))
+// Pinned, the fixtures (and the redis-server they start) and the client share the load's CPU.
+const onLoadCpu = pinning ? { cpu: pinning.load } : {}
+const fixtureProcess = forkTs(
+  new URL('./fixtures/process.ts', import.meta.url),
+  [String(settings.stytchLatencyMs)],
+  onLoadCpu
+)
+const clientProcess = forkTs(new URL('./clients/exact.ts', import.meta.url), [], onLoadCpu)
 await Promise.all([once(fixtureProcess, 'message'), once(clientProcess, 'message')])
 const fixtures = new RpcClient<FixtureApi>(fixtureProcess)
 const info = await fixtures.call('info')
@@ -67,6 +87,7 @@ const context: RunContext = {
   info,
   client: new RpcClient<ExactClientApi>(clientProcess),
   load,
+  pinning,
   tokens: {
     sessions: needs('sessions') ? await fixtures.call('sessionTokens', settings.hotTokens) : [],
     jwts: needs('jwts')
@@ -88,7 +109,7 @@ async function runStep(step: Scenario, round: number): Promise<void> {
     const sample = await runLoadScenario(step, context)
     push(loadSamples, step.id, sample)
     log(
-      `${prefix}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req, ` +
+      `${prefix}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (server ${Math.round((sample.cpuMicrosPerRequest * sample.rps) / 1e4)}% of a CPU), ` +
         `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
         (sample.failures ? `, ${sample.failures} FAILURES` : '')
     )
@@ -135,6 +156,7 @@ await stopAll()
 const record: RunRecord = {
   settings,
   machine,
+  placement,
   loadGenerator: load.description,
   loadThreads: load.threaded ? settings.threads : undefined,
   build,

@@ -4,6 +4,7 @@
  * tokens per request like the wrk script does.
  */
 import autocannon from 'autocannon'
+import { tokenHeaders } from '../carriers.ts'
 import { serveRpc } from '../rpc.ts'
 import type { AutocannonApi } from './load-api.ts'
 
@@ -22,7 +23,10 @@ const api: AutocannonApi = {
           path: pathname,
           setupRequest: (request) => {
             const token = options.tokens[next++ % options.tokens.length] ?? ''
-            return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+            return {
+              ...request,
+              headers: { ...request.headers, ...tokenHeaders(options.carrier, token) },
+            }
           },
         },
       ],

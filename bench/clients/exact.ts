@@ -6,6 +6,7 @@
  */
 import { Agent, request, type IncomingMessage } from 'node:http'
 import { connect, type Socket } from 'node:net'
+import { tokenHeaders, type Carrier } from '../carriers.ts'
 import { HEALTH_PATH } from '../server/common.ts'
 import { serveRpc } from '../rpc.ts'
 import { percentile } from '../stats.ts'
@@ -47,7 +48,7 @@ function finish(response: Promise<IncomingMessage>): Promise<string> {
 
 function get(
   url: string,
-  options: { agent?: Agent; token?: string; socket?: Socket }
+  options: { agent?: Agent; token?: string; carrier?: Carrier; socket?: Socket }
 ): Promise<string> {
   return finish(
     new Promise<IncomingMessage>((resolve, reject) => {
@@ -55,7 +56,7 @@ function get(
       const req = request(url, {
         ...(options.agent ? { agent: options.agent } : {}),
         ...(socket ? { createConnection: () => socket } : {}),
-        headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+        headers: options.token ? tokenHeaders(options.carrier ?? 'bearer', options.token) : {},
       })
       req.once('response', resolve)
       req.once('error', reject)
@@ -73,7 +74,7 @@ function connected(port: number, host: string): Promise<Socket> {
 }
 
 const api: ExactClientApi = {
-  async burst(url, tokens, concurrency) {
+  async burst(url, tokens, concurrency, carrier = 'bearer') {
     const health = new URL(HEALTH_PATH, url).href
     // One agent per worker, one socket per agent: exactly `concurrency` keep-alive connections.
     const agents = Array.from(
@@ -89,7 +90,7 @@ const api: ExactClientApi = {
       agents.map(async (agent) => {
         for (let index = next++; index < tokens.length; index = next++) {
           const sent = performance.now()
-          const status = await get(url, { agent, token: tokens[index] ?? '' })
+          const status = await get(url, { agent, token: tokens[index] ?? '', carrier })
           latencies.push(performance.now() - sent)
           statuses.set(status, (statuses.get(status) ?? 0) + 1)
         }

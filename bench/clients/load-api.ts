@@ -2,12 +2,15 @@
  * @module
  * What a duration-based load run is given and what it measures, whichever generator runs it.
  */
+import type { Carrier } from '../carriers.ts'
 
 /** A fixed-concurrency, fixed-duration load on one URL, rotating over tokens. */
 export interface LoadOptions {
   readonly url: string
-  /** Sent as `Authorization: Bearer <token>`, in rotation (each connection starts at its own offset). */
+  /** Sent in rotation (each connection starts at its own offset), each as `carrier` puts it. */
   readonly tokens: readonly string[]
+  /** Where each request carries its token. */
+  readonly carrier: Carrier
   readonly connections: number
   readonly threads: number
   readonly durationSeconds: number

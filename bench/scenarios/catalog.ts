@@ -4,6 +4,7 @@
  * Loaded scenarios run under the load generator for a fixed time; probes are the same with one
  * connection (latency without queueing); cold scenarios send each new token once, then stampede.
  */
+import type { Carrier } from '../carriers.ts'
 import type { AppSpec, MeBody } from '../server/spec.ts'
 
 /** Which pre-made tokens a loaded scenario rotates over. */
@@ -16,6 +17,8 @@ export interface LoadScenario {
   readonly label: string
   readonly app: AppSpec
   readonly tokens: TokenSet
+  /** Where each request carries its token (and its baseline receives the very same requests). */
+  readonly carrier: Carrier
   /** Send every token once before warming up, so each is verified and cached (ayz-auth apps). */
   readonly prime: boolean
   /** One connection instead of the run's concurrency: latency with no queueing. */
@@ -49,11 +52,39 @@ const ours = (
 })
 
 /**
- * The baseline a loaded scenario's ratio is taken against: the same app without auth, receiving
- * the same requests (a session JWT makes a request about 1 KB longer than a session token does).
+ * The baseline a loaded scenario's ratio is taken against: the app without auth (`kind:
+ * 'baseline'`) receiving the same requests, i.e. the same tokens carried the same way (a session
+ * JWT makes a request about 1.7 KB longer than a session token does; a browser's `Cookie` header
+ * carries other cookies too). A scenario with a new kind of request needs its baseline in
+ * {@link SCENARIOS}; `baseline` (session tokens, Bearer) when there is none.
+ *
+ * @example
+ * ```ts
+ * baselineOf(scenarioById('jwt-cookie')) // 'baseline-jwt-cookie'
+ * ```
  */
 export function baselineOf(scenario: LoadScenario): string {
-  return scenario.tokens === 'jwts' ? 'baseline-jwt' : 'baseline'
+  const baseline = SCENARIOS.find(
+    (s): s is LoadScenario =>
+      s.type === 'load' &&
+      s.app.kind === 'baseline' &&
+      !s.probe &&
+      s.tokens === scenario.tokens &&
+      s.carrier === scenario.carrier
+  )
+  return baseline?.id ?? 'baseline'
+}
+
+/**
+ * The scenario with id `id`.
+ *
+ * @example
+ * ```ts
+ * scenarioById('l1').label // 'ours: session token, L1 hit'
+ * ```
+ */
+export function scenarioById(id: string): Scenario | undefined {
+  return SCENARIOS.find((scenario) => scenario.id === id)
 }
 
 /** Every scenario, in forward order. */
@@ -64,6 +95,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'baseline: no auth',
     app: { kind: 'baseline' },
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: false,
     probe: false,
     expect: (body) => body.member === 'anonymous',
@@ -74,6 +106,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'baseline + one empty async middleware',
     app: { kind: 'baseline-middleware' },
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: false,
     probe: false,
     expect: (body) => body.member === 'anonymous',
@@ -84,6 +117,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'naive: sessions.authenticate per request',
     app: { kind: 'naive' },
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: false,
     probe: false,
     expect: member,
@@ -94,6 +128,29 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'baseline: no auth, JWT-sized request',
     app: { kind: 'baseline' },
     tokens: 'jwts',
+    carrier: 'bearer',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
+    id: 'baseline-cookie',
+    label: 'baseline: no auth, stytch_session cookie request',
+    app: { kind: 'baseline' },
+    tokens: 'sessions',
+    carrier: 'session-cookie',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
+    id: 'baseline-jwt-cookie',
+    label: 'baseline: no auth, stytch_session_jwt cookie request',
+    app: { kind: 'baseline' },
+    tokens: 'jwts',
+    carrier: 'jwt-cookie',
     prime: false,
     probe: false,
     expect: (body) => body.member === 'anonymous',
@@ -104,6 +161,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'per-request JWT (jose + cached JWKS)',
     app: { kind: 'jwt-per-request' },
     tokens: 'jwts',
+    carrier: 'bearer',
     prime: false,
     probe: false,
     expect: member,
@@ -114,6 +172,18 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'ours: session token, L1 hit',
     app: ours('memory'),
     tokens: 'sessions',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l1-cookie',
+    label: 'ours: session token in the stytch_session cookie, L1 hit',
+    app: ours('memory'),
+    tokens: 'sessions',
+    carrier: 'session-cookie',
     prime: true,
     probe: false,
     expect: member,
@@ -124,6 +194,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'ours: L2 Redis hit, L1 off',
     app: ours('redis'),
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: true,
     probe: false,
     expect: member,
@@ -134,6 +205,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'ours: Upstash hit, L1 off',
     app: ours('upstash'),
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: true,
     probe: false,
     expect: member,
@@ -144,6 +216,18 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'ours: session JWT',
     app: ours('memory'),
     tokens: 'jwts',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'jwt-cookie',
+    label: 'ours: session JWT in the stytch_session_jwt cookie',
+    app: ours('memory'),
+    tokens: 'jwts',
+    carrier: 'jwt-cookie',
     prime: true,
     probe: false,
     expect: member,
@@ -154,6 +238,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'ours: + entitlements (fresh team)',
     app: ours('memory', 'load'),
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: true,
     probe: false,
     expect: memberWithTeam,
@@ -164,6 +249,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: "ours: + requireEntitlement('foresight')",
     app: ours('memory', 'require'),
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: true,
     probe: false,
     expect: memberWithTeam,
@@ -174,6 +260,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'baseline, 1 connection',
     app: { kind: 'baseline' },
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: false,
     probe: true,
     expect: (body) => body.member === 'anonymous',
@@ -184,6 +271,7 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'ours: L1 hit, 1 connection',
     app: ours('memory'),
     tokens: 'sessions',
+    carrier: 'bearer',
     prime: true,
     probe: true,
     expect: member,

@@ -52,7 +52,7 @@ export async function runColdScenario(
     settings.coldWarmupTokens + settings.coldTokens
   )
   const stampedeToken = fresh[fresh.length - 1] ?? ''
-  const server = await startServer(scenario.app, info)
+  const server = await startServer(scenario.app, info, context.pinning?.server)
   try {
     await client.call('burst', server.url, warm, settings.coldConcurrency)
     await sleep(SETTLE_MS)

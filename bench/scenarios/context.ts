@@ -5,11 +5,13 @@
  */
 import { once } from 'node:events'
 import { get } from 'node:http'
+import { tokenHeaders, type Carrier } from '../carriers.ts'
 import { forkTs, stopChild } from '../children.ts'
 import type { ExactClientApi } from '../clients/exact-api.ts'
 import type { Counters, FixtureApi, FixtureInfo } from '../fixtures/api.ts'
 import type { LoadGenerator } from '../load.ts'
 import type { Settings } from '../options.ts'
+import type { Pinning } from '../pinning.ts'
 import type { RpcClient } from '../rpc.ts'
 import { HEALTH_PATH, PROTECTED_PATH } from '../server/common.ts'
 import type { AppSpec, MeBody, ServerSpec } from '../server/spec.ts'
@@ -22,6 +24,8 @@ export interface RunContext {
   readonly info: FixtureInfo
   readonly client: RpcClient<ExactClientApi>
   readonly load: LoadGenerator
+  /** Pinned mode's CPUs; `undefined` when every process may run anywhere. */
+  readonly pinning: Pinning | undefined
   readonly tokens: Readonly<Record<TokenSet, readonly string[]>>
   /** Progress output (stderr). */
   readonly log: (line: string) => void
@@ -40,27 +44,40 @@ export interface RunningServer {
 export const SETTLE_MS = 250
 
 /**
- * Starts `app` in a new server-under-test process and waits until it answers `/health`.
+ * Starts `app` in a new server-under-test process and waits until it answers `/health`. With
+ * `cpu` (pinned mode), the process runs on that CPU alone, which it confirms when ready.
  *
  * @example
  * ```ts
- * const server = await startServer({ kind: 'baseline' }, context.info)
+ * const server = await startServer({ kind: 'baseline' }, context.info, context.pinning?.server)
  * ```
  */
-export async function startServer(app: AppSpec, fixtures: FixtureInfo): Promise<RunningServer> {
+export async function startServer(
+  app: AppSpec,
+  fixtures: FixtureInfo,
+  cpu?: number
+): Promise<RunningServer> {
   const spec: ServerSpec = { app, fixtures }
-  const child = forkTs(new URL('../server/process.ts', import.meta.url), [JSON.stringify(spec)])
+  const child = forkTs(
+    new URL('../server/process.ts', import.meta.url),
+    [JSON.stringify(spec)],
+    cpu === undefined ? {} : { cpu }
+  )
   const exited = once(child, 'exit').then(([code, signal]) => {
     throw new Error(`server under test exited early (${String(signal ?? code)})`)
   })
-  const ready = new Promise<number>((resolve) => {
+  const ready = new Promise<{ port: number; cpus: unknown }>((resolve) => {
     child.on('message', (message: unknown) => {
-      const port = (message as { ready?: unknown } | null)?.ready
-      if (typeof port === 'number') resolve(port)
+      const reply = message as { ready?: unknown; cpus?: unknown } | null
+      if (typeof reply?.ready === 'number') resolve({ port: reply.ready, cpus: reply.cpus })
     })
   })
-  const port = await Promise.race([ready, exited])
+  const { port, cpus } = await Promise.race([ready, exited])
   exited.catch(() => {})
+  if (cpu !== undefined && cpus !== undefined && cpus !== String(cpu)) {
+    await stopChild(child)
+    throw new Error(`server under test was to run on CPU ${cpu}, runs on ${String(cpus)}`)
+  }
   const origin = `http://127.0.0.1:${port}`
   await request(`${origin}${HEALTH_PATH}`)
   let asked = 0
@@ -84,14 +101,18 @@ export async function startServer(app: AppSpec, fixtures: FixtureInfo): Promise<
  *
  * @example
  * ```ts
- * const { status, body } = await request(url, token)
+ * const { status, body } = await request(url, token, 'session-cookie')
  * ```
  */
-export function request(url: string, token?: string): Promise<{ status: number; body: unknown }> {
+export function request(
+  url: string,
+  token?: string,
+  carrier: Carrier = 'bearer'
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = get(
       url,
-      { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      { agent: false, headers: token ? tokenHeaders(carrier, token) : {} },
       (res) => {
         let text = ''
         res.setEncoding('utf8')
@@ -119,16 +140,17 @@ export function request(url: string, token?: string): Promise<{ status: number; 
  *
  * @example
  * ```ts
- * await sanityCheck(server.url, token, (body) => body.member !== null, 'l1')
+ * await sanityCheck(server.url, token, 'bearer', (body) => body.member !== null, 'l1')
  * ```
  */
 export async function sanityCheck(
   url: string,
   token: string,
+  carrier: Carrier,
   expect: (body: MeBody) => boolean,
   id: string
 ): Promise<void> {
-  const { status, body } = await request(url, token)
+  const { status, body } = await request(url, token, carrier)
   if (status !== 200 || typeof body !== 'object' || body === null || !expect(body as MeBody)) {
     throw new Error(`${id}: unexpected answer before loading: ${status} ${JSON.stringify(body)}`)
   }

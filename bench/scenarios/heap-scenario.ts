@@ -15,11 +15,9 @@ import type { HeapResult } from '../heap/api.ts'
  * ```
  */
 export async function runHeapScenario(tokens: number): Promise<HeapResult> {
-  const child = forkTs(
-    new URL('../heap/process.ts', import.meta.url),
-    [String(tokens)],
-    ['--expose-gc']
-  )
+  const child = forkTs(new URL('../heap/process.ts', import.meta.url), [String(tokens)], {
+    nodeFlags: ['--expose-gc'],
+  })
   try {
     const exited = once(child, 'exit').then(([code, signal]) => {
       throw new Error(`memory measurement exited without a result (${String(signal ?? code)})`)

@@ -47,28 +47,30 @@ export async function runLoadScenario(
 ): Promise<LoadSample> {
   const { settings, fixtures, client, load, info } = context
   const tokens = context.tokens[scenario.tokens]
+  const { carrier } = scenario
   const connections = scenario.probe ? 1 : settings.connections
   const threads = scenario.probe ? 1 : settings.threads
-  const server = await startServer(scenario.app, info)
+  const server = await startServer(scenario.app, info, context.pinning?.server)
   try {
     if (scenario.prime) {
       // A second pass re-sends every token: cached ones are fast hits, a token whose verification
       // failed (a transient 503 under load) gets verified; it must then be all 200s.
       for (let pass = 1; ; pass++) {
-        const primed = await client.call('burst', server.url, tokens, settings.connections)
+        const primed = await client.call('burst', server.url, tokens, settings.connections, carrier)
         if (primed.statuses['200'] === tokens.length) break
         const answer = `${scenario.id}: priming pass ${pass} answered ${JSON.stringify(primed.statuses)}`
         if (pass === 2) throw new Error(answer)
         context.log(`${answer}; sending every token again`)
       }
     }
-    await sanityCheck(server.url, tokens[0] ?? '', scenario.expect, scenario.id)
+    await sanityCheck(server.url, tokens[0] ?? '', carrier, scenario.expect, scenario.id)
     const warmupSeconds = scenario.probe
       ? Math.min(1, settings.warmupSeconds)
       : settings.warmupSeconds
     await load.run({
       url: server.url,
       tokens,
+      carrier,
       connections,
       threads,
       durationSeconds: warmupSeconds,
@@ -80,6 +82,7 @@ export async function runLoadScenario(
     const result = await load.run({
       url: server.url,
       tokens,
+      carrier,
       connections,
       threads,
       durationSeconds,

@@ -1,7 +1,8 @@
 /**
  * @module
  * A server-under-test process: one app (see {@link ServerSpec}) on `@hono/node-server`, on a free
- * loopback port, reported to the orchestrator as `{ ready: port }`; it answers `{ cpu: id }` with
+ * loopback port, reported to the orchestrator as `{ ready: port, cpus }` (the CPUs it may run on,
+ * to confirm pinned mode's placement); it answers `{ cpu: id }` with
  * its CPU time so far. It exits when the orchestrator stops it or goes away.
  *
  * Argument: the {@link ServerSpec} as JSON.
@@ -11,6 +12,7 @@ import { baselineApp } from './baseline.ts'
 import type { BenchApp } from './common.ts'
 import { jwtPerRequestApp } from './jwt-per-request.ts'
 import { naiveApp } from './naive.ts'
+import { affinityList } from '../pinning.ts'
 import { oursApp } from './ours.ts'
 import type { ServerSpec } from './spec.ts'
 
@@ -33,7 +35,7 @@ async function appOf({ app, fixtures }: ServerSpec): Promise<BenchApp> {
 
 const app = await appOf(spec)
 serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (address) =>
-  process.send?.({ ready: address.port })
+  process.send?.({ ready: address.port, cpus: affinityList() })
 )
 // CPU time of this process (every thread: main, GC helpers, libuv pool), read around a measurement.
 process.on('message', (message: unknown) => {

@@ -1,0 +1,332 @@
+/**
+ * @module
+ * The targets the report judges, one row each in {@link TARGETS}. A row compares scenarios of the
+ * catalog (`scenarios/catalog.ts`) measured in the same run: a throughput ratio (`ratio`), the
+ * difference of two scenarios' ratios to their own baselines (`difference`), or anything else
+ * (`custom`). A row without a goal is reported, not judged. Adding a target is adding a row here;
+ * adding the scenario it needs is adding an entry to the catalog.
+ */
+import type { ExactSample } from './scenarios/cold-scenario.ts'
+import {
+  baselineIdOf,
+  differences,
+  differenceText,
+  int,
+  L1_BOUND,
+  ms,
+  ratios,
+  ratioText,
+  signed,
+  type RunRecord,
+} from './record.ts'
+import { median } from './stats.ts'
+
+/** Throughput of a scenario over a reference's, per round; judged on the median. */
+export interface RatioTarget {
+  readonly kind: 'ratio'
+  /** The row's name. */
+  readonly target: string
+  /** The scenario measured (an id of the catalog). */
+  readonly scenario: string
+  /** The scenario it is divided by; default: its matching baseline (same requests, no auth). */
+  readonly reference?: string
+  /** Met when the median ratio is at least this; absent: the row is reported, not judged. */
+  readonly atLeast?: number
+  /** What `atLeast` is of, in the goal column (default: `its baseline` or the reference's id). */
+  readonly referenceText?: string
+  /** More context after the measured value (e.g. related ratios). */
+  readonly note?: (record: RunRecord) => string
+}
+
+/**
+ * `scenario × its baseline − reference × its baseline`, per round, in × baseline units (each
+ * against the baseline receiving the same requests); judged on the median.
+ */
+export interface DifferenceTarget {
+  readonly kind: 'difference'
+  readonly target: string
+  readonly scenario: string
+  readonly reference: string
+  /** Short names of the two in the goal and measured columns (default: their ids). */
+  readonly names?: readonly [scenario: string, reference: string]
+  /**
+   * Met when the scenario is at most this far below the reference (median difference ≥ −within;
+   * being faster is never a miss); absent: reported, not judged.
+   */
+  readonly within?: number
+}
+
+/** Anything else (latency, Stytch call counts, memory): the row computes its own verdict. */
+export interface CustomTarget {
+  readonly kind: 'custom'
+  readonly target: string | ((record: RunRecord) => string)
+  readonly goal: string
+  /** The measured text and the verdict; `met: undefined` when the run did not measure it. */
+  readonly evaluate: (record: RunRecord) => { measured: string; met: boolean | undefined }
+}
+
+/** One row of the targets table. */
+export type TargetSpec = RatioTarget | DifferenceTarget | CustomTarget
+
+/** How the run did against a target. */
+export type TargetStatus = 'met' | 'not met' | 'reported' | 'not measured'
+
+/** A row of the targets table. */
+export interface TargetOutcome {
+  readonly target: string
+  readonly goal: string
+  readonly measured: string
+  readonly status: TargetStatus
+}
+
+const NOT_MEASURED = 'not measured'
+
+/** `+0.004 ms on 1 connection …`: p50 added by an L1 hit over the baseline. */
+function addedLatency(record: RunRecord): { measured: string; met: boolean | undefined } {
+  const addedP50 = (id: string, baseId: string): number[] => {
+    const bases = record.load.get(baseId) ?? []
+    return (record.load.get(id) ?? []).flatMap((sample, round) => {
+      const base = bases[round]
+      return base ? [sample.p50Ms - base.p50Ms] : []
+    })
+  }
+  const added = addedP50('probe-l1', 'probe-baseline')
+  const loaded = addedP50('l1', 'baseline')
+  if (added.length === 0) return { measured: NOT_MEASURED, met: undefined }
+  const perRound =
+    added.length > 1 ? ` (per round: ${added.map((value) => signed(value, 3)).join(', ')})` : ''
+  const queued = loaded.length
+    ? ` (${signed(median(loaded), 2)} ms at ${record.settings.connections} connections, queueing included)`
+    : ''
+  return {
+    measured: `${signed(median(added), 3)} ms on 1 connection${perRound}${queued}`,
+    met: median(added) <= 0.05,
+  }
+}
+
+/** `; answers other than 200: 1× 503`, or nothing when every request got a 200. */
+function otherAnswers(samples: readonly ExactSample[]): string {
+  const others = new Map<string, number>()
+  for (const { result } of samples) {
+    for (const [status, count] of Object.entries(result.statuses)) {
+      if (status !== '200') others.set(status, (others.get(status) ?? 0) + count)
+    }
+  }
+  return others.size
+    ? `; answers other than 200: ${[...others].map(([status, count]) => `${int(count)}× ${status}`).join(', ')}`
+    : ''
+}
+
+const heapAt = (record: RunRecord, tokens: number): number | undefined =>
+  record.heap?.checkpoints.find((checkpoint) => checkpoint.tokens === tokens)?.heapUsedBytes
+
+/**
+ * Every target of the report, in the order of its table. To add one, add a row (and, if it
+ * compares a new scenario, that scenario to `scenarios/catalog.ts`, with its baseline when it
+ * sends a new kind of request).
+ */
+export const TARGETS: readonly TargetSpec[] = [
+  {
+    kind: 'ratio',
+    target: 'Session token (Bearer), L1 hit: throughput',
+    scenario: 'l1',
+    atLeast: 0.75,
+    referenceText: 'bare (no auth)',
+    note: (record) => {
+      const floor = ratios(record, 'baseline-middleware', 'baseline')
+      if (floor.length === 0) return ''
+      const byCpu = ratios(record, 'baseline-middleware', 'baseline', 'cpu')
+      const over = ratios(record, 'l1', 'baseline-middleware')
+      return ` (an empty async middleware alone: ${ratioText(floor)}, by CPU ${ratioText(byCpu)}; L1 hit vs that: ${ratioText(over)})`
+    },
+  },
+  {
+    kind: 'custom',
+    target: 'Session token (Bearer), L1 hit: added p50 latency',
+    goal: '≤ 0.05 ms',
+    evaluate: addedLatency,
+  },
+  {
+    kind: 'difference',
+    target: 'Session token in the stytch_session cookie, L1 hit, vs Bearer',
+    scenario: 'l1-cookie',
+    reference: 'l1',
+    names: ['cookie', 'Bearer'],
+    within: 0.05,
+  },
+  {
+    kind: 'ratio',
+    target: 'Session JWT (Bearer): throughput',
+    scenario: 'jwt',
+    atLeast: 0.7,
+    referenceText: 'its baseline (JWT-sized requests)',
+    note: (record) => {
+      const plain = ratios(record, 'jwt', 'baseline')
+      return plain.length ? ` (${median(plain).toFixed(2)}× the session-token baseline)` : ''
+    },
+  },
+  {
+    kind: 'ratio',
+    target: 'Session JWT in the stytch_session_jwt cookie: throughput',
+    scenario: 'jwt-cookie',
+    atLeast: 0.7,
+    referenceText: 'its baseline (same Cookie header)',
+  },
+  {
+    kind: 'difference',
+    target: 'Session JWT in the stytch_session_jwt cookie vs Bearer',
+    scenario: 'jwt-cookie',
+    reference: 'jwt',
+    names: ['cookie', 'Bearer'],
+  },
+  {
+    kind: 'ratio',
+    target: 'Session JWT (ours) vs per-request JWT',
+    scenario: 'jwt',
+    reference: 'jwt-per-request',
+    referenceText: 'the per-request JWT peer',
+  },
+  { kind: 'ratio', target: 'L2 Redis hit (L1 off): throughput', scenario: 'l2-redis' },
+  {
+    kind: 'custom',
+    target: 'Cold: Stytch calls per distinct new token',
+    goal: 'exactly 1',
+    evaluate: (record) => {
+      const cold = record.cold.get('cold') ?? []
+      const n = record.settings.coldTokens
+      if (cold.length === 0) return { measured: NOT_MEASURED, met: undefined }
+      return {
+        measured: `${cold.map((s) => `${int(s.distinct.calls.stytchTotal)}/${int(n)}`).join(', ')} calls/tokens per round${otherAnswers(cold.map((s) => s.distinct))}`,
+        met: cold.every(
+          (s) => s.distinct.calls.stytchTotal === n && s.distinct.result.statuses['200'] === n
+        ),
+      }
+    },
+  },
+  {
+    kind: 'custom',
+    target: (record) =>
+      `Cold: stampede of ${int(record.settings.stampede)} concurrent requests for one new token`,
+    goal: '1 Stytch call',
+    evaluate: (record) => {
+      const cold = record.cold.get('cold') ?? []
+      if (cold.length === 0) return { measured: NOT_MEASURED, met: undefined }
+      return {
+        measured: `${cold.map((s) => int(s.stampede.calls.stytchTotal)).join(', ')} call(s) per round`,
+        met: cold.every(
+          (s) =>
+            s.stampede.calls.stytchTotal === 1 &&
+            s.stampede.result.statuses['200'] === record.settings.stampede
+        ),
+      }
+    },
+  },
+  {
+    kind: 'custom',
+    target: "Cold: added p50 latency over Stytch's",
+    goal: '≤ 1 ms',
+    evaluate: (record) => {
+      const cold = record.cold.get('cold') ?? []
+      const naive = record.cold.get('cold-naive') ?? []
+      const added = cold.flatMap((sample, round) => {
+        const other = naive[round]
+        return other ? [sample.distinct.result.p50Ms - other.distinct.result.p50Ms] : []
+      })
+      if (added.length === 0) return { measured: NOT_MEASURED, met: undefined }
+      const p50 = (samples: typeof cold): string =>
+        ms(median(samples.map((s) => s.distinct.result.p50Ms)))
+      return {
+        measured: `${signed(median(added), 2)} ms vs naive's p50 (ours ${p50(cold)} ms, naive ${p50(naive)} ms; emulator latency ${record.settings.stytchLatencyMs} ms)`,
+        met: median(added) <= 1,
+      }
+    },
+  },
+  {
+    kind: 'custom',
+    target: (record) =>
+      record.heap
+        ? `Memory: ${int(record.settings.heapTokens)} distinct tokens, default L1 bound (${int(L1_BOUND)})`
+        : 'Memory: distinct tokens, default L1 bound',
+    goal: 'no growth beyond the bound',
+    evaluate: (record) => {
+      const atStart = record.heap?.checkpoints[0]?.heapUsedBytes
+      const atBound = heapAt(record, L1_BOUND)
+      const atEnd = heapAt(record, record.settings.heapTokens)
+      if (!record.heap || atStart === undefined || atBound === undefined || atEnd === undefined)
+        return { measured: NOT_MEASURED, met: undefined }
+      const growth = atEnd - atBound
+      const perBound = atBound - atStart
+      return {
+        measured: `${signed(perBound / 2 ** 20, 1)} MiB filling ${int(L1_BOUND)} entries, then ${signed(growth / 2 ** 20, 1)} MiB from ${int(L1_BOUND)} to ${int(record.settings.heapTokens)} tokens`,
+        // Bounded: the last 90% of tokens add less than 10% of what filling the cache took, plus 1 MiB of GC noise.
+        met: growth <= perBound * 0.1 + 2 ** 20 && record.heap.failures === 0,
+      }
+    },
+  },
+]
+
+const statusOf = (measured: boolean, judged: boolean, met: boolean): TargetStatus =>
+  !measured ? 'not measured' : !judged ? 'reported' : met ? 'met' : 'not met'
+
+function evaluateRatio(spec: RatioTarget, record: RunRecord): TargetOutcome {
+  const reference = spec.reference ?? baselineIdOf(spec.scenario)
+  const values = ratios(record, spec.scenario, reference)
+  const byCpu = ratios(record, spec.scenario, reference, 'cpu')
+  const of = spec.referenceText ?? (spec.reference ? spec.reference : 'its baseline')
+  return {
+    target: spec.target,
+    goal: spec.atLeast === undefined ? `reported (× ${of})` : `≥ ${spec.atLeast.toFixed(2)}× ${of}`,
+    measured: values.length
+      ? `${ratioText(values)}${spec.note?.(record) ?? ''}; by server CPU per request ${ratioText(byCpu)}`
+      : NOT_MEASURED,
+    status: statusOf(
+      values.length > 0,
+      spec.atLeast !== undefined,
+      median(values) >= (spec.atLeast ?? 0)
+    ),
+  }
+}
+
+function evaluateDifference(spec: DifferenceTarget, record: RunRecord): TargetOutcome {
+  const values = differences(record, spec.scenario, spec.reference)
+  const byCpu = differences(record, spec.scenario, spec.reference, 'cpu')
+  const own = (id: string): string => ratioText(ratios(record, id, baselineIdOf(id)))
+  const [a, b] = spec.names ?? [spec.scenario, spec.reference]
+  return {
+    target: spec.target,
+    goal:
+      spec.within === undefined
+        ? `reported (${a} − ${b}, × baseline)`
+        : `within ${spec.within.toFixed(2)}× of ${b} (${a} − ${b} ≥ −${spec.within.toFixed(2)}× baseline)`,
+    measured: values.length
+      ? `${differenceText(values)} (${a} ${own(spec.scenario)}, ${b} ${own(spec.reference)}, each × its baseline); by server CPU per request ${differenceText(byCpu)}`
+      : NOT_MEASURED,
+    status: statusOf(
+      values.length > 0,
+      spec.within !== undefined,
+      median(values) >= -(spec.within ?? 0)
+    ),
+  }
+}
+
+/**
+ * Every row of {@link TARGETS}, judged on this run's medians.
+ *
+ * @example
+ * ```ts
+ * for (const { target, status } of evaluateTargets(record)) console.log(target, status)
+ * ```
+ */
+export function evaluateTargets(record: RunRecord): TargetOutcome[] {
+  return TARGETS.map((spec): TargetOutcome => {
+    if (spec.kind === 'ratio') return evaluateRatio(spec, record)
+    if (spec.kind === 'difference') return evaluateDifference(spec, record)
+    const { measured, met } = spec.evaluate(record)
+    return {
+      target: typeof spec.target === 'string' ? spec.target : spec.target(record),
+      goal: spec.goal,
+      measured,
+      status: statusOf(met !== undefined, true, met === true),
+    }
+  })
+}
