@@ -15,11 +15,15 @@
 export { stytchAuth } from './middleware/stytch-auth.ts'
 export {
   guard,
+  hasPermission,
   requireAllEntitlements,
   requireAnyEntitlement,
   requireClaims,
   requireEntitlement,
   requireFactors,
+  requireOrganization,
+  requirePermission,
+  type OrganizationOf,
 } from './middleware/guards.ts'
 export { revokeSession } from './middleware/revoke-session.ts'
 export { closeAuth } from './runtime/auth-runtime.ts'
@@ -60,7 +64,9 @@ export {
   MissingClaimsError,
   MissingEntitlementError,
   MissingFactorsError,
+  MissingPermissionError,
   StytchApiError,
+  TenancyMismatchError,
   TokenExtractionError,
   TokenVerificationError,
   type AuthErrorBody,

@@ -29,6 +29,8 @@ export interface ResolvedConfig {
   readonly ttlSeconds: number
   readonly l1TtlSeconds: number
   readonly teamTtlSeconds: number
+  readonly policyTtlSeconds: number
+  readonly policyMaxStaleSeconds: number
   readonly prefix: string
   readonly logLevel: LogLevel
   readonly logSensitiveData: boolean
@@ -128,6 +130,8 @@ const VARIABLES = {
   STYTCH_CACHE_TTL: { schema: numeric(positive), option: 'ttl' },
   STYTCH_CACHE_L1_TTL: { schema: numeric(positive), option: 'l1Ttl' },
   STYTCH_CACHE_PREFIX: { schema: prefix, option: 'prefix' },
+  STYTCH_POLICY_TTL: { schema: numeric(positive), option: 'policyTtl' },
+  STYTCH_POLICY_MAX_STALE: { schema: numeric(positive), option: 'policyMaxStale' },
   STYTCH_LOG_LEVEL: { schema: logLevel, option: 'logLevel' },
   STYTCH_LOG_SENSITIVE_DATA: { schema: flag, option: 'logSensitiveData' },
   STYTCH_REQUEST_TIMEOUT: { schema: numeric(positive), option: 'timeoutMs' },
@@ -160,6 +164,8 @@ const OPTIONS = v.object({
   ttl: v.optional(positive),
   l1Ttl: v.optional(positive),
   teamTtl: v.optional(v.pipe(v.number('must be a number'), v.minValue(0, 'must be ≥ 0'))),
+  policyTtl: v.optional(positive),
+  policyMaxStale: v.optional(positive),
   prefix: v.optional(prefix),
   logLevel: v.optional(logLevel),
   logSensitiveData: v.optional(v.boolean()),
@@ -251,6 +257,8 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
     ttlSeconds: options.ttl ?? env.STYTCH_CACHE_TTL ?? 300,
     l1TtlSeconds: options.l1Ttl ?? env.STYTCH_CACHE_L1_TTL ?? 10,
     teamTtlSeconds: options.teamTtl ?? 0,
+    policyTtlSeconds: options.policyTtl ?? env.STYTCH_POLICY_TTL ?? 300,
+    policyMaxStaleSeconds: options.policyMaxStale ?? env.STYTCH_POLICY_MAX_STALE ?? 3600,
     prefix: options.prefix ?? env.STYTCH_CACHE_PREFIX ?? 'ayz_auth',
     logLevel: normalizeLevel(options.logLevel) ?? env.STYTCH_LOG_LEVEL ?? 'INFO',
     logSensitiveData: options.logSensitiveData ?? env.STYTCH_LOG_SENSITIVE_DATA ?? false,

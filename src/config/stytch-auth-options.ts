@@ -55,6 +55,10 @@ export interface StytchAuthOptions {
   readonly ttl?: number
   /** Seconds an entry lives in the in-process tier in front of Redis/Upstash. Env `STYTCH_CACHE_L1_TTL`, default 10. */
   readonly l1Ttl?: number
+  /** Seconds an RBAC policy is used before it is refreshed in the background. Env `STYTCH_POLICY_TTL`, default 300. */
+  readonly policyTtl?: number
+  /** Seconds a policy may be served while Stytch is unreachable. Env `STYTCH_POLICY_MAX_STALE`, default 3600. */
+  readonly policyMaxStale?: number
   /** Seconds a team lookup is cached; 0 (default) reads it fresh on every request. */
   readonly teamTtl?: number
   /** Cache key prefix. Env `STYTCH_CACHE_PREFIX`, default `ayz_auth`. */

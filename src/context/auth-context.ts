@@ -18,6 +18,8 @@ export const SessionFieldsSchema = v.object({
   memberId: Id,
   sessionId: Id,
   organizationId: Id,
+  /** The organization's slug, when Stytch sent it (both its responses and its JWTs do). */
+  organizationSlug: v.nullable(v.string()),
   sessionStartedAt: Instant,
   sessionExpiresAt: Instant,
   sessionLastAccessedAt: Instant,
@@ -28,6 +30,8 @@ export const SessionFieldsSchema = v.object({
   sessionCustomClaims: v.record(v.string(), v.unknown()),
   /** Stytch factor `type`s of the session, e.g. `['magic_link', 'totp']`. */
   authenticationFactors: v.array(v.string()),
+  /** The member's RBAC role ids, implicit assignments included (e.g. `['stytch_member', 'editor']`). */
+  roles: v.array(v.string()),
   /** The Stytch response (or, for a JWT, the verified claims as a `member_session`) without tokens. */
   rawSession: v.record(v.string(), v.unknown()),
 })

@@ -173,6 +173,43 @@ export class MissingClaimsError extends AuthError {
 }
 
 /**
+ * 403: the member's roles (or the token's scopes) do not grant the permission a route requires.
+ *
+ * @example
+ * ```ts
+ * throw new MissingPermissionError('documents', 'delete') // required_permission: { resource_id: 'documents', action: 'delete' }
+ * ```
+ */
+export class MissingPermissionError extends AuthError {
+  constructor(resourceId: string, action: string) {
+    super(403, {
+      error: 'insufficient_permissions',
+      message: `Missing permission: '${action}' on '${resourceId}'`,
+      type: 'authorization',
+      required_permission: { resource_id: resourceId, action },
+    })
+  }
+}
+
+/**
+ * 403: the request names an organization (by id or slug) that is not the session's.
+ *
+ * @example
+ * ```ts
+ * throw new TenancyMismatchError()
+ * ```
+ */
+export class TenancyMismatchError extends AuthError {
+  constructor() {
+    super(403, {
+      error: 'tenancy_mismatch',
+      message: "This organization is not the session's organization",
+      type: 'authorization',
+    })
+  }
+}
+
+/**
  * 403: the session lacks authentication factors a route requires.
  *
  * @example

@@ -6,6 +6,9 @@
  * never disagree. {@link closeAuth} closes what the runtimes opened.
  */
 import type { Context } from 'hono'
+import type { B2BClient } from 'stytch'
+import { CachedPolicySchema, type Policy } from '../authorization/policy.ts'
+import { PolicyStore } from '../authorization/policy-store.ts'
 import type * as v from 'valibot'
 import type { CacheStore } from '../cache/cache-store.ts'
 import { CircuitBreaker } from '../cache/circuit-breaker.ts'
@@ -22,7 +25,7 @@ import {
   OrganizationRecordSchema,
   UserIdSchema,
 } from '../entitlements/records.ts'
-import { ConfigurationError, TokenVerificationError } from '../errors/auth-error.ts'
+import { ConfigurationError, StytchApiError, TokenVerificationError } from '../errors/auth-error.ts'
 import { leveledLogger, type Logger } from '../log/logger.ts'
 import type { SessionVerifier } from '../verify/session-verifier.ts'
 import { stytchVerifier } from '../verify/stytch-verifier.ts'
@@ -41,10 +44,14 @@ export interface AuthRuntime {
   readonly sessionTtlMs: number
   /** Absent when no entitlement source is configured. */
   readonly entitlements: EntitlementLoader | undefined
+  /** RBAC policies; absent when no Stytch client can be built (a custom `verifier` without credentials). */
+  readonly policies: PolicyStore | undefined
 }
 
 /** Longest a request waits for a verification slot when Stytch calls are rate limited. */
 const MAX_LIMITER_WAIT_MS = 2000
+/** How long a failed policy load is answered 503 from memory before Stytch is asked again. */
+const POLICY_RETRY_MS = 5_000
 /** How long a token Stytch rejected (or that was revoked) is answered 401 without asking again. */
 export const REJECTION_TTL_MS = 10_000
 /** Entries of each in-process tier, and of the rejected tokens (kept apart so a flood cannot evict sessions). */
@@ -112,8 +119,11 @@ async function buildRuntime(
   const projectId = config.projectId ?? details?.projectId
   const secret = config.secret ?? details?.secret
   const baseUrl = config.baseUrl ?? details?.baseUrl ?? STYTCH_HOSTS[config.stytchEnv]
-  const verifier =
-    options.verifier ?? defaultVerifier(options, config, { projectId, secret, baseUrl }, logger)
+  const call = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries }
+  const client =
+    options.client ??
+    (projectId && secret ? createStytchClient({ projectId, secret, baseUrl }) : undefined)
+  const verifier = options.verifier ?? defaultVerifier(config, client, projectId, baseUrl, logger)
 
   const store = await sharedStore(options, config)
   const shared: SharedTier | undefined = store && {
@@ -163,6 +173,23 @@ async function buildRuntime(
         : {}),
       logger,
     })
+  const policies =
+    client &&
+    new PolicyStore({
+      client,
+      call,
+      policies: tier('policy', CachedPolicySchema, {
+        encode: (policy: Policy) => policy.data,
+        rejections: {
+          local: localTier(`${project}|policy-failures`),
+          ttlMs: POLICY_RETRY_MS,
+          remember: (error: unknown) => error instanceof StytchApiError,
+        },
+      }),
+      ttlMs: config.policyTtlSeconds * 1000,
+      maxStaleMs: config.policyMaxStaleSeconds * 1000,
+      logger,
+    })
   return {
     config,
     logger,
@@ -170,33 +197,29 @@ async function buildRuntime(
     sessions,
     sessionTtlMs: config.cache === 'none' ? 0 : config.ttlSeconds * 1000,
     entitlements,
+    policies,
   }
 }
 
 function defaultVerifier(
-  options: StytchAuthOptions,
   config: ResolvedConfig,
-  project: { projectId: string | undefined; secret: string | undefined; baseUrl: string },
+  client: B2BClient | undefined,
+  projectId: string | undefined,
+  baseUrl: string,
   logger: Logger
 ): SessionVerifier {
-  const projectId = required(
-    project.projectId,
-    'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
-  )
-  const client =
-    options.client ??
-    createStytchClient({
-      projectId,
-      secret: required(
-        project.secret,
-        'STYTCH_SECRET is not set: set it or pass `secret` to stytchAuth()'
-      ),
-      baseUrl: project.baseUrl,
-    })
   return stytchVerifier({
-    client,
-    projectId,
-    baseUrl: project.baseUrl,
+    client: required(
+      client,
+      projectId
+        ? 'STYTCH_SECRET is not set: set it or pass `secret` to stytchAuth()'
+        : 'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
+    ),
+    projectId: required(
+      projectId,
+      'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
+    ),
+    baseUrl,
     policy: { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries },
     logger,
     limit: {

@@ -19,6 +19,8 @@ export const MemberSessionSchema = v.looseObject({
   expires_at: Instant,
   authentication_factors: v.array(Factor),
   custom_claims: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+  organization_slug: v.optional(v.nullable(v.string())),
+  roles: v.optional(v.nullable(v.array(v.string()))),
 })
 
 const AuthenticateResponse = v.looseObject({
@@ -30,7 +32,12 @@ const AuthenticateResponse = v.looseObject({
       name: v.optional(v.nullable(v.string())),
     })
   ),
-  organization: v.optional(v.looseObject({ organization_id: v.optional(v.string()) })),
+  organization: v.optional(
+    v.looseObject({
+      organization_id: v.optional(v.string()),
+      organization_slug: v.optional(v.string()),
+    })
+  ),
 })
 
 /** Fields of a Stytch response that are credentials and never leave the verifier. */
@@ -57,6 +64,7 @@ export function sessionFromResponse(
     memberId: member?.member_id || session.member_id,
     sessionId: session.member_session_id,
     organizationId: organization?.organization_id || session.organization_id,
+    organizationSlug: organization?.organization_slug || session.organization_slug || null,
     sessionStartedAt: session.started_at,
     sessionExpiresAt: session.expires_at,
     sessionLastAccessedAt: session.last_accessed_at,
@@ -65,6 +73,7 @@ export function sessionFromResponse(
     memberName: member?.name || null,
     sessionCustomClaims: session.custom_claims ?? {},
     authenticationFactors: session.authentication_factors.map((factor) => factor.type),
+    roles: session.roles ?? [],
     rawSession: withoutTokens(response as Record<string, unknown>),
   })
   return { auth, validUntil: session.expires_at.getTime() }

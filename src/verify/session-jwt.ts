@@ -127,6 +127,7 @@ function sessionFromClaims(payload: JWTPayload): VerifiedSession | undefined {
     memberId: claims.sub,
     sessionId: session.id,
     organizationId: organization.organization_id,
+    organizationSlug: organization.slug ?? null,
     sessionStartedAt: session.started_at,
     sessionExpiresAt: session.expires_at,
     sessionLastAccessedAt: session.last_accessed_at,
@@ -135,6 +136,7 @@ function sessionFromClaims(payload: JWTPayload): VerifiedSession | undefined {
     memberName: null,
     sessionCustomClaims: customClaims,
     authenticationFactors: session.authentication_factors.map((factor) => factor.type),
+    roles: session.roles ?? [],
     rawSession: {
       member_session: {
         member_session_id: session.id,

@@ -6,11 +6,12 @@ import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import '../../adapters/ioredis.ts'
 import '../../adapters/upstash.ts'
-import { revokeSession, stytchAuth, type AuthEnv } from '../../src/index.ts'
+import { requirePermission, revokeSession, stytchAuth, type AuthEnv } from '../../src/index.ts'
 
 const app = new Hono<AuthEnv>()
 app.use('/api/*', stytchAuth())
 app.get('/api/me', (c) => c.json({ member: c.var.auth.memberId }))
+app.get('/api/documents', requirePermission('documents', 'read'), (c) => c.text('documents'))
 app.post('/api/logout', async (c) => {
   await revokeSession(c)
   return c.body(null, 204)

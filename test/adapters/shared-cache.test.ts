@@ -54,6 +54,16 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
       await Promise.all([a?.stop(), b?.stop()])
     })
 
+    it('the second instance reads the RBAC policy the first fetched from Redis: no policy call', async () => {
+      const first = await stytch.emulator.seed()
+      expect((await fetch(`${a.url}/api/documents`, bearer(first.sessionToken))).status).toBe(200)
+      const before = { ...stytch.emulator.calls }
+      expect((await fetch(`${b.url}/api/documents`, bearer(first.sessionToken))).status).toBe(200)
+      expect(stytch.emulator.calls.policy).toBe(before.policy)
+      expect(stytch.emulator.calls.orgPolicy).toBe(before.orgPolicy)
+      expect(stytch.emulator.calls.authenticate).toBe(before.authenticate)
+    })
+
     it("the second instance's first request for a token the first verified makes no Stytch call", async () => {
       const { sessionToken, member } = await stytch.emulator.seed()
       expect(await (await fetch(`${a.url}/api/me`, bearer(sessionToken))).json()).toEqual({

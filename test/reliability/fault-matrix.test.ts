@@ -97,7 +97,11 @@ async function expectOutcome(
   const { request, status, type } = expected
   const token = arranged.credentials[request]
   if (token === undefined) throw new Error(`the scenario gave no credential for "${request}"`)
-  const path = request.startsWith('entitlement guard') ? '/api/entitled' : '/api/me'
+  const path = request.startsWith('entitlement guard')
+    ? '/api/entitled'
+    : request.startsWith('permission guard')
+      ? '/api/permitted'
+      : '/api/me'
   const started = performance.now()
   const res = await arranged.app.request(path, bearer(token))
   const body: unknown = await res.json()

@@ -6,11 +6,13 @@
  */
 
 /** A dependency of the library. */
-export type Dependency = 'Stytch API' | 'JWKS' | 'Redis' | 'Upstash' | 'MongoDB' | 'Data API'
+export type Dependency =
+  'Stytch API' | 'JWKS' | 'RBAC policy' | 'Redis' | 'Upstash' | 'MongoDB' | 'Data API'
 
 /**
  * A request a row sends. Each goes to `GET /api/me` (`stytchAuth()` alone) except the entitlement
- * guards, which go to `GET /api/entitled` (`requireEntitlement('foresight')`).
+ * guards, which go to `GET /api/entitled` (`requireEntitlement('foresight')`), and the permission
+ * guards, which go to `GET /api/permitted` (`requirePermission('documents', 'read')`).
  */
 export type ProbeRequest =
   | 'session token'
@@ -23,6 +25,8 @@ export type ProbeRequest =
   | 'JWT with an unknown kid'
   | 'entitlement guard'
   | 'entitlement guard, organization cached'
+  | 'permission guard'
+  | 'permission guard, policy cached'
 
 /** The error `type` of a JSON error body. */
 export type ErrorType = 'stytch_api' | 'entitlements' | 'token_verification'
@@ -64,6 +68,9 @@ const entitlementsDown: Expectation = {
 
 const STYTCH_503 =
   'Retried with backoff (network errors, 429, 5xx) inside the `timeoutMs` budget, then 503 with `Retry-After`. Nothing is remembered about the failure: the same token is accepted as soon as Stytch answers.'
+
+const POLICY_503 =
+  'With no policy cached, a permission check cannot be decided: 503, never a 403 that would deny a member what their role grants. Authentication is unaffected. A failed load is answered from memory for 5 s, then Stytch is asked again.'
 
 /** Every row, in the order of the README's table. */
 export const FAULT_MATRIX = [
@@ -260,6 +267,53 @@ export const FAULT_MATRIX = [
     bound: 'local',
     behaviour:
       'Rejected locally without a call to `/sessions/authenticate`; the key set is refetched at most once per 5 s.',
+  },
+  {
+    id: 'policy-unreachable',
+    dependency: 'RBAC policy',
+    fault: 'unreachable (connection reset), nothing cached',
+    during: [ok('session token'), stytchDown('permission guard')],
+    after: [ok('permission guard')],
+    bound: 'stytch',
+    behaviour: POLICY_503,
+  },
+  {
+    id: 'policy-500',
+    dependency: 'RBAC policy',
+    fault: '500, nothing cached',
+    during: [ok('session token'), stytchDown('permission guard')],
+    after: [ok('permission guard')],
+    bound: 'stytch',
+    behaviour: POLICY_503,
+  },
+  {
+    id: 'policy-hung',
+    dependency: 'RBAC policy',
+    fault: 'hung, nothing cached',
+    during: [ok('session token'), stytchDown('permission guard')],
+    after: [ok('permission guard')],
+    bound: 'stytch',
+    behaviour: 'The policy request is aborted at `timeoutMs`, then as above.',
+  },
+  {
+    id: 'policy-wrong-shape',
+    dependency: 'RBAC policy',
+    fault: 'valid JSON of the wrong shape (200, no `policy`)',
+    during: [ok('session token'), stytchDown('permission guard')],
+    after: [ok('permission guard')],
+    bound: 'stytch',
+    behaviour:
+      'The body is validated: an unusable policy is a 503 and an ERROR log, never a policy.',
+  },
+  {
+    id: 'policy-stale',
+    dependency: 'RBAC policy',
+    fault: 'unreachable, policy cached and past `policyTtl`',
+    during: [ok('permission guard, policy cached')],
+    after: [ok('permission guard, policy cached')],
+    bound: 'local',
+    behaviour:
+      'The cached policy keeps deciding (200 or 403) without waiting, for up to `policyMaxStale` (default 1 h), with one WARN; the background refresh is retried every 5 s and the new policy is used once Stytch answers.',
   },
   {
     id: 'redis-down-at-start',

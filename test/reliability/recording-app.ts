@@ -5,6 +5,7 @@
 import { Hono } from 'hono'
 import {
   requireEntitlement,
+  requirePermission,
   stytchAuth,
   type AuthEnv,
   type OptionalAuthEnv,
@@ -16,8 +17,8 @@ import type { HandlerLedger } from './ledger.ts'
 export const GUARDED_ENTITLEMENT = 'foresight'
 
 /**
- * A public route, protected routes (`/api/me`, `/api/entitled` behind `requireEntitlement`) and an
- * optional route (`/optional/me`), all recording what their handlers see.
+ * A public route, protected routes (`/api/me`, `/api/entitled` behind `requireEntitlement`,
+ * `/api/permitted` behind `requirePermission`) and an optional route (`/optional/me`), all recording what their handlers see.
  *
  * @example
  * ```ts
@@ -37,6 +38,10 @@ export function recordingApp(options: StytchAuthOptions, ledger: HandlerLedger):
   })
   protectedRoutes.get('/entitled', requireEntitlement(GUARDED_ENTITLEMENT), (c) => {
     ledger.record(c, '/api/entitled')
+    return c.json(c.var.auth)
+  })
+  protectedRoutes.get('/permitted', requirePermission('documents', 'read'), (c) => {
+    ledger.record(c, '/api/permitted')
     return c.json(c.var.auth)
   })
   app.route('/api', protectedRoutes)

@@ -5,6 +5,7 @@ import type { FaultRowId } from '../fault-matrix.ts'
 import { CACHE_SCENARIOS } from './cache.ts'
 import { ENTITLEMENT_SCENARIOS } from './entitlements.ts'
 import { JWKS_SCENARIOS } from './jwks.ts'
+import { POLICY_SCENARIOS } from './policy.ts'
 import type { Scenario } from './scenario.ts'
 import { STYTCH_SCENARIOS } from './stytch.ts'
 
@@ -15,6 +16,7 @@ export type { Arranged, Scenario } from './scenario.ts'
 export const SCENARIOS: Readonly<Record<FaultRowId, Scenario>> = {
   ...STYTCH_SCENARIOS,
   ...JWKS_SCENARIOS,
+  ...POLICY_SCENARIOS,
   ...CACHE_SCENARIOS,
   ...ENTITLEMENT_SCENARIOS,
 }

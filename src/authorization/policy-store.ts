@@ -1,0 +1,155 @@
+/**
+ * @module
+ * The RBAC policies of a project, kept fresh without making requests wait: the project policy and
+ * each organization's custom roles, cached like sessions (in process and in the shared tier,
+ * sealed, one load however many requests race), refreshed in the background as they near
+ * `policyTtl`, and served stale while Stytch is unreachable, up to `policyMaxStale`.
+ */
+import type { B2BClient } from 'stytch'
+import * as v from 'valibot'
+import type { TieredCache } from '../cache/tiered-cache.ts'
+import { StytchApiError } from '../errors/auth-error.ts'
+import type { Logger } from '../log/logger.ts'
+import { callStytch, type CallPolicy } from '../verify/call-stytch.ts'
+import { Policy, PolicyWireSchema } from './policy.ts'
+
+/** What a {@link PolicyStore} is built from. */
+export interface PolicyStoreOptions {
+  readonly client: B2BClient
+  readonly call: CallPolicy
+  /** Policies by id: `project`, or `org:{organization_id}`; entries live `maxStaleMs`. */
+  readonly policies: TieredCache<Policy>
+  /** Age at which a policy is refreshed (a request seeing it older starts a refresh). */
+  readonly ttlMs: number
+  /** Age past which a policy is no longer served, even when Stytch cannot be reached. */
+  readonly maxStaleMs: number
+  readonly logger: Logger
+}
+
+/** Share of the TTL after which a request starts a background refresh. */
+const REFRESH_AT = 0.9
+/** Shortest wait before a failed refresh is tried again. */
+const RETRY_AFTER_MS = 5_000
+
+/**
+ * The project policy and the organizations' custom roles, for local permission checks.
+ *
+ * @example
+ * ```ts
+ * const allowed =
+ *   policies.decide(auth.organizationId, auth.roles, 'documents', 'read') ??
+ *   (await policies.load(auth.organizationId)).some((policy) => policy.grants(auth.roles, 'documents', 'read'))
+ * ```
+ */
+export class PolicyStore {
+  readonly #options: PolicyStoreOptions
+  readonly #refreshing = new Map<string, Promise<void>>()
+  readonly #retryAt = new Map<string, number>()
+  readonly #failing = new Set<string>()
+  /** Whether the stale policy of this outage was reported (once per outage, not per request). */
+  #warnedStale = false
+
+  constructor(options: PolicyStoreOptions) {
+    this.#options = options
+  }
+
+  /**
+   * Whether the member's roles grant the permission, from policies in process memory (no
+   * waiting), or `undefined` when they are not loaded yet. Starts a background refresh when due.
+   */
+  decide(
+    organizationId: string,
+    roles: readonly string[],
+    resourceId: string,
+    action: string
+  ): boolean | undefined {
+    const project = this.#peek('project')
+    const organization = this.#peek(`org:${organizationId}`)
+    if (!project || !organization) return undefined
+    return (
+      project.grants(roles, resourceId, action) || organization.grants(roles, resourceId, action)
+    )
+  }
+
+  /** The project policy, if in process memory (OAuth scopes are decided by it alone). */
+  peekProject(): Policy | undefined {
+    return this.#peek('project')
+  }
+
+  /**
+   * The project policy and the organization's custom roles, loading what is missing. Rejects
+   * with `StytchApiError` (503) when Stytch cannot be asked and nothing is cached.
+   */
+  load(organizationId: string): Promise<[project: Policy, organization: Policy]> {
+    return Promise.all([this.#load('project'), this.#load(`org:${organizationId}`)])
+  }
+
+  #peek(id: string): Policy | undefined {
+    const policy = this.#options.policies.peek(id)
+    if (policy) this.#refreshIfDue(id, policy)
+    return policy
+  }
+
+  async #load(id: string): Promise<Policy> {
+    const policy = await this.#options.policies.getOrLoad(id, async () => ({
+      value: await this.#fetch(id),
+      ttlMs: this.#options.maxStaleMs,
+    }))
+    this.#refreshIfDue(id, policy)
+    return policy
+  }
+
+  #refreshIfDue(id: string, policy: Policy): void {
+    const { ttlMs, policies, maxStaleMs, logger } = this.#options
+    const now = Date.now()
+    const age = now - policy.fetchedAt
+    if (age < ttlMs * REFRESH_AT) return
+    if (age >= ttlMs && this.#failing.has(id) && !this.#warnedStale) {
+      this.#warnedStale = true
+      logger.warn(
+        `serving a stale RBAC policy (${id}, ${Math.round(age / 1000)} s old) while Stytch is unreachable, for up to ${maxStaleMs / 1000} s`
+      )
+    }
+    if (this.#refreshing.has(id) || now < (this.#retryAt.get(id) ?? 0)) return
+    const refresh = this.#fetch(id)
+      .then(async (fresh) => {
+        this.#failing.delete(id)
+        if (this.#failing.size === 0) this.#warnedStale = false
+        await policies.set(id, fresh, maxStaleMs)
+      })
+      .catch(() => {
+        this.#failing.add(id)
+        this.#retryAt.set(id, Date.now() + RETRY_AFTER_MS)
+      })
+      .finally(() => this.#refreshing.delete(id))
+    this.#refreshing.set(id, refresh)
+  }
+
+  async #fetch(id: string): Promise<Policy> {
+    const { client, call, logger } = this.#options
+    let response: unknown
+    try {
+      response = await callStytch(
+        client,
+        (stytch) =>
+          id === 'project'
+            ? stytch.rbac.policy()
+            : stytch.rbac.organizations.getOrgPolicy({ organization_id: id.slice(4) }),
+        call
+      )
+    } catch (error) {
+      logger.warn('Stytch unavailable: the RBAC policy could not be read', {
+        policy: id,
+        error: error instanceof Error ? error.message : String(error),
+      })
+      throw new StytchApiError()
+    }
+    const body = response as { policy?: unknown; org_policy?: unknown } | null
+    const parsed = v.safeParse(PolicyWireSchema, id === 'project' ? body?.policy : body?.org_policy)
+    if (!parsed.success) {
+      logger.error(`Stytch answered the RBAC policy (${id}) with an unexpected body shape`)
+      throw new StytchApiError()
+    }
+    return new Policy({ fetchedAt: Date.now(), ...parsed.output })
+  }
+}
