@@ -53,6 +53,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ayz-auth demo</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1d1d1f; }
   h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
@@ -66,6 +67,7 @@ const PAGE = `<!doctype html>
   pre { background: #f6f6f6; padding: 0.75rem; overflow: auto; max-height: 18rem; }
   .allowed { color: #11703a; }
   .forbidden { color: #a4161a; }
+  .badge { font-size: 0.75rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }
 </style>
 </head>
 <body>
@@ -129,7 +131,7 @@ async function renderMember(me) {
     const allowed = response.ok
     results.append(
       el('tr', { className: allowed ? 'allowed' : 'forbidden' },
-        el('th', {}, (allowed ? '✅ ' : '⛔ ') + feature.name),
+        el('th', {}, feature.name, el('br'), el('span', { className: 'badge' }, allowed ? 'allowed' : 'forbidden')),
         el('td', {}, el('code', {}, 'GET ' + feature.path + ' → ' + response.status), ' ',
           body.message ?? '', el('br'), el('small', {}, el('code', {}, feature.guard))))
     )
