@@ -4,7 +4,8 @@
  * script starts it here, in Node, seeds the demo members, and runs `wrangler dev` on
  * `examples/workers/src/demo.ts` with `--var` bindings pointing at it. Once the Worker answers a
  * request with a demo session, it prints the same banner as `npm start`. `PORT` sets wrangler's
- * port (default: wrangler's, 8787); other arguments go to `wrangler dev`.
+ * port (default: wrangler's, 8787); other arguments go to `wrangler dev` (`--inspector-port 9229`
+ * for a debugger: by default the inspector takes any free port).
  */
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -42,6 +43,10 @@ const child = spawn(
     '--ip',
     '127.0.0.1',
     ...(process.env.PORT ? ['--port', process.env.PORT] : []),
+    // A free inspector port unless one is given: two dev servers never race for 9229.
+    ...(process.argv.some((arg) => arg.startsWith('--inspector-port'))
+      ? []
+      : ['--inspector-port', '0']),
     '--show-interactive-dev-session=false',
     ...Object.entries(bindings).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ...process.argv.slice(2),
