@@ -1,13 +1,51 @@
 /**
- * The ayz-auth example on Bun: `bun run examples/bun/server.ts`, configured by the environment
- * (`STYTCH_PROJECT_ID`, `STYTCH_SECRET`, and optionally the cache and entitlement variables). Bun
- * serves the default export; the cache adapter a setting selects (`STYTCH_CACHE=upstash`) loads from
+ * The ayz-auth example on Bun: `npm run start:bun` (that is `bun run examples/bun/server.ts` after
+ * building `dist/`), on port `PORT` (default 3000). With no `STYTCH_PROJECT_ID` set it starts the
+ * Stytch emulator in this process, with the same demo members, page and curl commands as
+ * `npm start`; with your Stytch project's settings (`process.env`, or a `.env` Bun loads itself) it
+ * serves the API alone. Adapters a setting selects (`STYTCH_CACHE=upstash`) load from
  * `node_modules` on first use.
  */
+import { Hono } from 'hono'
 import { createApp } from '../shared/app.ts'
+import { demoPage } from '../shared/demo-page.ts'
+import { demoRefusal, startDemoStytch, type Demo } from '../shared/demo-stytch.ts'
+import { demoBanner, exit, isAddressInUse, portInUse, selfCheck } from '../shared/startup.ts'
 
-export default {
-  port: Number(process.env.PORT ?? 3000),
-  hostname: '127.0.0.1',
-  fetch: createApp().fetch,
+/** The part of Bun's API this file uses (the project's types are Node's). */
+declare const Bun: {
+  serve(options: {
+    port: number
+    hostname: string
+    fetch: (request: Request) => Response | Promise<Response>
+  }): { readonly port: number }
 }
+
+const port = Number(process.env.PORT ?? 3000)
+let demo: Demo | undefined
+if (!process.env.STYTCH_PROJECT_ID) {
+  const refusal = demoRefusal()
+  if (refusal) exit(refusal)
+  demo = await startDemoStytch()
+}
+
+const app = new Hono()
+if (demo) app.route('/', demoPage(demo))
+app.route('/', createApp(demo?.auth))
+
+const problem = await selfCheck(
+  (path, init) => app.request(path, init),
+  demo?.members.ada.sessionToken
+)
+if (problem) exit(`The example did not start. ${problem}`)
+
+let server: { readonly port: number }
+try {
+  server = Bun.serve({ port, hostname: '127.0.0.1', fetch: app.fetch })
+} catch (error) {
+  if (isAddressInUse(error)) exit(portInUse(port, 'npm run start:bun'))
+  throw error
+}
+const base = `http://127.0.0.1:${server.port}`
+console.log(`ayz-auth example (Bun) listening on ${base}`)
+if (demo) console.log(demoBanner(base, demo, { page: true }))

@@ -1,11 +1,55 @@
 /**
- * The ayz-auth example on Deno: `deno serve --allow-net --allow-env server.ts` in this folder, with
- * `ayz-auth` and `hono` from npm through `deno.json` (or `jsr:@ayz/auth` from JSR, see the README).
- * Configured by the environment (`STYTCH_PROJECT_ID`, `STYTCH_SECRET`, …). The HTTP backends are
- * imported so `STYTCH_CACHE=upstash` and `STYTCH_DATA_API_URL` select them, as on Deno Deploy.
+ * The ayz-auth example on Deno: `npm run start:deno`, that is, after building `dist/`, in this
+ * folder `deno run --allow-net --allow-env server.ts` (port `PORT`, default 8000). `deno.json` maps
+ * `ayz-auth` to this repository's build and the other packages to its `node_modules`, so the
+ * example runs from the repository as it is (in your app, map `ayz-auth` to `npm:ayz-auth` or
+ * `jsr:@ayz/auth`: see the README). With no `STYTCH_PROJECT_ID` set it starts the Stytch emulator
+ * in this process, with the same demo members, page and curl commands as `npm start`; with your
+ * Stytch project's settings it serves the API alone. The HTTP backends are imported so
+ * `UPSTASH_REDIS_REST_URL` and `STYTCH_DATA_API_URL` select them, as on Deno Deploy.
  */
 import 'ayz-auth/upstash'
 import 'ayz-auth/data-api'
+import { Hono } from 'hono'
 import { createApp } from '../shared/app.ts'
+import { demoPage } from '../shared/demo-page.ts'
+import { demoRefusal, startDemoStytch, type Demo } from '../shared/demo-stytch.ts'
+import { demoBanner, exit, isAddressInUse, portInUse, selfCheck } from '../shared/startup.ts'
 
-export default { fetch: createApp().fetch }
+/** The part of Deno's API this file uses (the project's types are Node's). */
+declare const Deno: {
+  serve(
+    options: { port: number; hostname: string; onListen(address: { port: number }): void },
+    handler: (request: Request) => Response | Promise<Response>
+  ): unknown
+}
+
+const port = Number(process.env.PORT ?? 8000)
+let demo: Demo | undefined
+if (!process.env.STYTCH_PROJECT_ID) {
+  const refusal = demoRefusal()
+  if (refusal) exit(refusal)
+  demo = await startDemoStytch()
+}
+
+const app = new Hono()
+if (demo) app.route('/', demoPage(demo))
+app.route('/', createApp(demo?.auth))
+
+const problem = await selfCheck(
+  (path, init) => app.request(path, init),
+  demo?.members.ada.sessionToken
+)
+if (problem) exit(`The example did not start. ${problem}`)
+
+const onListen = ({ port }: { port: number }) => {
+  const base = `http://127.0.0.1:${port}`
+  console.log(`ayz-auth example (Deno) listening on ${base}`)
+  if (demo) console.log(demoBanner(base, demo, { page: true }))
+}
+try {
+  Deno.serve({ port, hostname: '127.0.0.1', onListen }, app.fetch)
+} catch (error) {
+  if (isAddressInUse(error)) exit(portInUse(port, 'npm run start:deno'))
+  throw error
+}

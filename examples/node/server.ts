@@ -1,39 +1,41 @@
 /**
- * The ayz-auth example on Node: `npm start`. With no Stytch credentials configured it runs against
- * the built-in Stytch emulator and prints ready-to-paste curl commands.
+ * The ayz-auth example on Node: `npm start` (port `PORT`, default 3000). With no
+ * `STYTCH_PROJECT_ID` set it runs against the built-in Stytch emulator, serves a demo web page at
+ * `/`, and prints ready-to-paste curl commands; with your Stytch project's settings it serves the
+ * API alone. Before saying it is ready it sends itself one request, so a configuration error is
+ * reported once, here, and not by every command it would print.
  */
 import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
 import { createApp } from '../shared/app.ts'
-import { startDemoStytch, type Demo } from './demo-stytch.ts'
+import { demoPage } from '../shared/demo-page.ts'
+import { demoRefusal, startDemoStytch, type Demo } from '../shared/demo-stytch.ts'
+import { demoBanner, exit, isAddressInUse, portInUse, selfCheck } from '../shared/startup.ts'
 
-const demo = process.env.STYTCH_PROJECT_ID ? undefined : await startDemoStytch()
 const port = Number(process.env.PORT ?? 3000)
+let demo: Demo | undefined
+if (!process.env.STYTCH_PROJECT_ID) {
+  const refusal = demoRefusal()
+  if (refusal) exit(refusal)
+  demo = await startDemoStytch()
+}
 
-serve({ fetch: createApp().fetch, port, hostname: '127.0.0.1' }, (info) => {
+const app = new Hono()
+if (demo) app.route('/', demoPage(demo))
+app.route('/', createApp(demo?.auth))
+
+const problem = await selfCheck(
+  (path, init) => app.request(path, init),
+  demo?.members.ada.sessionToken
+)
+if (problem) exit(`The example did not start. ${problem}`)
+
+const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
   const base = `http://127.0.0.1:${info.port}`
   console.log(`ayz-auth example listening on ${base}`)
-  if (demo) console.log(banner(base, demo))
+  if (demo) console.log(demoBanner(base, demo, { page: true }))
 })
-
-function banner(base: string, demo: Demo): string {
-  const as = (token: string) => `-H "Authorization: Bearer ${token}"`
-  return [
-    '',
-    '*** DEVELOPMENT MODE: no STYTCH_PROJECT_ID is set, so this app uses the LOCAL STYTCH EMULATOR',
-    `*** of ayz-auth/testing at ${demo.emulatorUrl}. It hands out fake sessions: never use it in production.`,
-    '',
-    'Try these (expected status after #):',
-    `curl -i ${base}/  # 200 public`,
-    `curl -i ${base}/api/me  # 401 no token`,
-    `curl -i ${as(demo.memberToken)} ${base}/api/me  # 200 Bob's session`,
-    `curl -i ${as(demo.memberToken)} ${base}/api/admin  # 403 Bob lacks the admin claim`,
-    `curl -i ${as(demo.adminToken)} ${base}/api/admin  # 200 Ada has it`,
-    `curl -i ${as(demo.memberToken)} ${base}/api/secure  # 403 Bob has one factor`,
-    `curl -i ${as(demo.adminToken)} ${base}/api/secure  # 200 Ada has password + totp`,
-    `curl -i ${base}/shop  # 200 as a guest`,
-    `curl -i ${as(demo.adminToken)} ${base}/shop  # 200 welcomed by name`,
-    `curl -i -X POST ${as(demo.memberToken)} ${base}/api/logout  # 204 Bob logs out`,
-    `curl -i ${as(demo.memberToken)} ${base}/api/me  # 401 his session is revoked`,
-    '',
-  ].join('\n')
-}
+server.once('error', (error) => {
+  if (isAddressInUse(error)) exit(portInUse(port, 'npm start'))
+  throw error
+})
