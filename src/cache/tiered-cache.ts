@@ -105,11 +105,15 @@ export interface TieredCacheOptions<T> {
   readonly schema: v.GenericSchema<unknown, T>
   /** The JSON form of a value for the shared tier. Default: the value itself. */
   readonly encode?: (value: T) => unknown
-  /** Rejections to remember: a load failing with such an error fails again from memory for `ttlMs`. */
+  /**
+   * Rejections to remember: a load failing with an error `remember` accepts fails again from
+   * memory for `ttlMs`, with the error `errorOf` makes (a marker is kept, not the error itself).
+   */
   readonly rejections?: {
-    readonly local: LocalTier<Error>
+    readonly local: LocalTier<true>
     readonly ttlMs: number
     readonly remember: (error: unknown) => boolean
+    readonly errorOf: () => Error
   }
 }
 
@@ -152,8 +156,8 @@ export class TieredCache<T> {
   getOrLoad(id: string, load: () => Promise<Loaded<T>>): Promise<T> {
     const hit = this.peek(id)
     if (hit !== undefined) return Promise.resolve(hit)
-    const rejected = this.#options.rejections?.local.get(id)
-    if (rejected) return Promise.reject(rejected)
+    const rejections = this.#options.rejections
+    if (rejections?.local.get(id)) return Promise.reject(rejections.errorOf())
     let flight = this.#flights.get(id)
     if (flight === undefined) {
       flight = this.#fill(id, load).finally(() => this.#flights.delete(id))
@@ -176,10 +180,10 @@ export class TieredCache<T> {
   }
 
   /** Removes `id` from both tiers; with `reject`, also answers it as rejected from now on. */
-  async delete(id: string, reject?: Error): Promise<void> {
+  async delete(id: string, reject = false): Promise<void> {
     const { local, rejections, shared, namespace } = this.#options
     local.delete(id)
-    if (reject && rejections) rejections.local.set(id, reject, rejections.ttlMs)
+    if (reject && rejections) rejections.local.set(id, true, rejections.ttlMs)
     if (shared) await this.#sharedCall((store) => store.delete(`${namespace}:${id}`))
   }
 
@@ -191,7 +195,7 @@ export class TieredCache<T> {
       loaded = await load()
     } catch (error) {
       const rejections = this.#options.rejections
-      if (rejections?.remember(error)) rejections.local.set(id, error as Error, rejections.ttlMs)
+      if (rejections?.remember(error)) rejections.local.set(id, true, rejections.ttlMs)
       throw error
     }
     await this.set(id, loaded.value, loaded.ttlMs)

@@ -44,11 +44,7 @@ export class AuthError extends HTTPException {
     options: { headers?: Record<string, string>; cause?: unknown } = {}
   ) {
     const headers = { 'content-type': 'application/json', ...options.headers }
-    super(status, {
-      message: body.message,
-      cause: options.cause,
-      res: new Response(JSON.stringify(body), { status, headers }),
-    })
+    super(status, { message: body.message, cause: options.cause })
     this.name = new.target.name
     this.body = body
     this.headers = headers

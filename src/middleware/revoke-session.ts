@@ -6,11 +6,7 @@ import {
   tokenKindOf,
   type ExtractedToken,
 } from '../credential/extract-credential.ts'
-import {
-  MISSING_TOKEN_MESSAGE,
-  TokenExtractionError,
-  TokenVerificationError,
-} from '../errors/auth-error.ts'
+import { MISSING_TOKEN_MESSAGE, TokenExtractionError } from '../errors/auth-error.ts'
 import { authRuntime } from '../runtime/auth-runtime.ts'
 import { bindingOf } from './stytch-auth.ts'
 
@@ -44,8 +40,6 @@ export async function revokeSession(
   if (!first) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   await runtime.verifier.revoke(first.token, first.kind)
   await Promise.all(
-    tokens.map(async ({ token }) =>
-      runtime.sessions.delete(await digestOf(token), new TokenVerificationError())
-    )
+    tokens.map(async ({ token }) => runtime.sessions.delete(await digestOf(token), true))
   )
 }

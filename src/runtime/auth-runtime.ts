@@ -153,6 +153,7 @@ async function buildRuntime(
       local: localTier(`${project}|rejected`),
       ttlMs: REJECTION_TTL_MS,
       remember: (error: unknown) => error instanceof TokenVerificationError,
+      errorOf: () => new TokenVerificationError(),
     },
   })
   const source = await entitlementSource(options, config)
@@ -184,6 +185,7 @@ async function buildRuntime(
           local: localTier(`${project}|policy-failures`),
           ttlMs: POLICY_RETRY_MS,
           remember: (error: unknown) => error instanceof StytchApiError,
+          errorOf: () => new StytchApiError(),
         },
       }),
       ttlMs: config.policyTtlSeconds * 1000,
