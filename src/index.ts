@@ -23,8 +23,15 @@ export {
   requireFactors,
   requireOrganization,
   requirePermission,
+  requireScopes,
   type OrganizationOf,
 } from './middleware/guards.ts'
+export {
+  protectedResourceMetadata,
+  toMcpAuthInfo,
+  type McpAuthInfo,
+  type ProtectedResourceOptions,
+} from './authorization/protected-resource.ts'
 export { revokeSession } from './middleware/revoke-session.ts'
 export { closeAuth } from './runtime/auth-runtime.ts'
 export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
@@ -38,12 +45,22 @@ export {
   type SessionFields,
 } from './context/auth-context.ts'
 export type {
+  AcceptedToken,
   AuthEnv,
   AuthVariables,
   EntitledAuthContext,
   EntitledAuthEnv,
   OptionalAuthEnv,
+  Principal,
+  PrincipalEnv,
+  PrincipalOf,
 } from './context/auth-env.ts'
+export {
+  MachineContext,
+  OAuthContext,
+  type MachineFields,
+  type OAuthFields,
+} from './context/token-contexts.ts'
 export {
   DEFAULT_SCHEMA,
   type EntitlementSchema,
@@ -61,6 +78,7 @@ export {
   ConfigurationError,
   EntitlementsNotConfiguredError,
   EntitlementsUnavailableError,
+  InsufficientScopeError,
   MissingClaimsError,
   MissingEntitlementError,
   MissingFactorsError,

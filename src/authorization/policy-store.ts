@@ -36,9 +36,8 @@ const RETRY_AFTER_MS = 5_000
  *
  * @example
  * ```ts
- * const allowed =
- *   policies.decide(auth.organizationId, auth.roles, 'documents', 'read') ??
- *   (await policies.load(auth.organizationId)).some((policy) => policy.grants(auth.roles, 'documents', 'read'))
+ * const project = policies.peekProject() ?? (await policies.loadProject())
+ * project.grants(auth.roles, 'documents', 'read')
  * ```
  */
 export class PolicyStore {
@@ -53,35 +52,24 @@ export class PolicyStore {
     this.#options = options
   }
 
-  /**
-   * Whether the member's roles grant the permission, from policies in process memory (no
-   * waiting), or `undefined` when they are not loaded yet. Starts a background refresh when due.
-   */
-  decide(
-    organizationId: string,
-    roles: readonly string[],
-    resourceId: string,
-    action: string
-  ): boolean | undefined {
-    const project = this.#peek('project')
-    const organization = this.#peek(`org:${organizationId}`)
-    if (!project || !organization) return undefined
-    return (
-      project.grants(roles, resourceId, action) || organization.grants(roles, resourceId, action)
-    )
-  }
-
-  /** The project policy, if in process memory (OAuth scopes are decided by it alone). */
+  /** The project policy if it is in process memory (no waiting); starts a refresh when due. */
   peekProject(): Policy | undefined {
     return this.#peek('project')
   }
 
-  /**
-   * The project policy and the organization's custom roles, loading what is missing. Rejects
-   * with `StytchApiError` (503) when Stytch cannot be asked and nothing is cached.
-   */
-  load(organizationId: string): Promise<[project: Policy, organization: Policy]> {
-    return Promise.all([this.#load('project'), this.#load(`org:${organizationId}`)])
+  /** An organization's custom roles if they are in process memory; starts a refresh when due. */
+  peekOrganization(organizationId: string): Policy | undefined {
+    return this.#peek(`org:${organizationId}`)
+  }
+
+  /** The project policy, loaded if needed: 503 (`StytchApiError`) when Stytch cannot be asked and nothing is cached. */
+  loadProject(): Promise<Policy> {
+    return this.#load('project')
+  }
+
+  /** An organization's custom roles, loaded if needed (as {@link PolicyStore.loadProject}). */
+  loadOrganization(organizationId: string): Promise<Policy> {
+    return this.#load(`org:${organizationId}`)
   }
 
   #peek(id: string): Policy | undefined {

@@ -94,3 +94,34 @@ function holds(
   }
   return false
 }
+
+/**
+ * Whether held scopes cover every required one, with the Stytch SDK's rule for M2M scopes
+ * (`performAuthorizationCheck` of `m2m_local`): a scope is `action:resource` or a bare `action`,
+ * and a held `action:*` covers every resource of that action.
+ *
+ * @example
+ * ```ts
+ * scopesCover(['read:*'], ['read:reports'])           // true
+ * scopesCover(['read:users'], ['read:reports'])       // false
+ * ```
+ */
+export function scopesCover(held: readonly string[], required: readonly string[]): boolean {
+  const resourcesByAction = new Map<string, Set<string>>()
+  for (const scope of held) {
+    const [action, resource] = splitScope(scope)
+    const resources = resourcesByAction.get(action) ?? new Set<string>()
+    resourcesByAction.set(action, resources.add(resource))
+  }
+  return required.every((scope) => {
+    const [action, resource] = splitScope(scope)
+    const resources = resourcesByAction.get(action)
+    return resources !== undefined && (resources.has('*') || resources.has(resource))
+  })
+}
+
+function splitScope(scope: string): [action: string, resource: string] {
+  if (!scope.includes(':')) return [scope, '-']
+  const [action = '', resource = ''] = scope.split(':')
+  return [action, resource]
+}

@@ -90,6 +90,8 @@ export interface Loaded<T> {
   readonly value: T
   /** Milliseconds the value may be served from cache; 0 or less means do not cache it. */
   readonly ttlMs: number
+  /** Keep it in this process only (it is cheaper to compute again than to share). */
+  readonly localOnly?: boolean
 }
 
 /** How a {@link TieredCache} is built. */
@@ -166,13 +168,13 @@ export class TieredCache<T> {
     return flight
   }
 
-  /** Stores `value` in both tiers for `ttlMs` (nothing when `ttlMs` ≤ 0). */
-  async set(id: string, value: T, ttlMs: number): Promise<void> {
+  /** Stores `value` in both tiers (or in process only) for `ttlMs` (nothing when `ttlMs` ≤ 0). */
+  async set(id: string, value: T, ttlMs: number, localOnly = false): Promise<void> {
     if (ttlMs <= 0) return
     const now = Date.now()
-    this.#hold(id, value, now + ttlMs, now)
+    this.#hold(id, value, now + ttlMs, now, localOnly)
     const { shared, namespace, encode } = this.#options
-    if (!shared) return
+    if (!shared || localOnly) return
     const key = `${namespace}:${id}`
     const payload = JSON.stringify({ u: now + ttlMs, d: encode ? encode(value) : value })
     const sealed = await shared.sealer.seal(key, payload)
@@ -198,7 +200,7 @@ export class TieredCache<T> {
       if (rejections?.remember(error)) rejections.local.set(id, true, rejections.ttlMs)
       throw error
     }
-    await this.set(id, loaded.value, loaded.ttlMs)
+    await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
     return loaded.value
   }
 
@@ -218,9 +220,10 @@ export class TieredCache<T> {
     return parsed.output
   }
 
-  #hold(id: string, value: T, validUntil: number, now: number): void {
+  #hold(id: string, value: T, validUntil: number, now: number, localOnly = false): void {
     const { local, shared, localTtlMs } = this.#options
-    local.set(id, value, Math.min(shared ? localTtlMs : Infinity, validUntil - now), now)
+    const cap = shared && !localOnly ? localTtlMs : Infinity
+    local.set(id, value, Math.min(cap, validUntil - now), now)
   }
 
   /** A shared-tier operation through its breaker; a failure (logged by the breaker's owner) is `undefined`. */

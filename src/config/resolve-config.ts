@@ -172,6 +172,13 @@ const OPTIONS = v.object({
   timeoutMs: v.optional(positive),
   maxRetries: v.optional(count(10)),
   maxVerificationsPerSecond: v.optional(positive),
+  acceptTokens: v.optional(
+    v.pipe(
+      v.array(v.picklist(['session', 'm2m', 'oauth'], "must list 'session', 'm2m' or 'oauth'")),
+      v.minLength(1, 'must accept at least one kind of token')
+    )
+  ),
+  resourceMetadataUrl: v.optional(v.pipe(v.string(), v.url('must be a URL'))),
 })
 
 /**

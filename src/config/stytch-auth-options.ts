@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { B2BClient } from 'stytch'
 import type { CacheStore } from '../cache/cache-store.ts'
+import type { AcceptedToken } from '../context/auth-env.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import type { AuthError } from '../errors/auth-error.ts'
 import type { LogLevel, Logger } from '../log/logger.ts'
@@ -63,6 +64,19 @@ export interface StytchAuthOptions {
   readonly teamTtl?: number
   /** Cache key prefix. Env `STYTCH_CACHE_PREFIX`, default `ayz_auth`. */
   readonly prefix?: string
+  /**
+   * Which credentials the route accepts: `session` (a member's session token or session JWT),
+   * `m2m` (Stytch M2M access tokens), `oauth` (Stytch Connected Apps access tokens). Default
+   * `['session']`. A token of another kind is a 401.
+   */
+  readonly acceptTokens?: readonly AcceptedToken[]
+  /**
+   * The URL of this resource server's OAuth protected resource metadata (RFC 9728), e.g.
+   * `https://api.example.com/.well-known/oauth-protected-resource`: every 401 (and 403
+   * `insufficient_scope`) then carries `WWW-Authenticate: Bearer resource_metadata="…"`, so MCP
+   * clients can discover how to authorize.
+   */
+  readonly resourceMetadataUrl?: string
   /** When true, a missing or invalid token gives `c.var.auth === null` instead of a 401. */
   readonly optional?: boolean
   /** Where to look for a token, in order. Default `['header', 'cookie']`. */

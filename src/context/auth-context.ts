@@ -97,6 +97,9 @@ export interface AuthContext extends AuthContextFields {}
  * ```
  */
 export class AuthContext {
+  /** What authenticated the request: a member's session (see `MachineContext`, `OAuthContext`). */
+  readonly kind = 'member' as const
+
   constructor(fields: SessionFields & Partial<EntitlementFields>) {
     // The given fields first, so `toJSON()` starts with the member; then any entitlement defaults.
     Object.assign(this, fields, { ...NO_ENTITLEMENTS, ...fields })

@@ -4,6 +4,7 @@
  * `ContextVariableMap` (see `ayz-auth/global` for that, opt-in).
  */
 import type { AuthContext } from './auth-context.ts'
+import type { MachineContext, OAuthContext } from './token-contexts.ts'
 
 /**
  * The variables `stytchAuth()` sets.
@@ -47,15 +48,57 @@ export interface OptionalAuthEnv {
 }
 
 /**
- * An {@link AuthContext} whose entitlements are loaded: what a handler after an entitlement guard
- * sees.
+ * Whatever `stytchAuth({ acceptTokens })` may put on `c.var.auth`: a member's session, a machine
+ * (M2M token) or a member acting through an app (Connected Apps token). Narrow it on `kind`.
+ *
+ * @example
+ * ```ts
+ * const who = (auth: Principal) => (auth.kind === 'machine' ? auth.clientId : auth.memberId)
+ * ```
+ */
+export type Principal = AuthContext | MachineContext | OAuthContext
+
+/** A kind of credential a route accepts: Stytch sessions, M2M tokens, Connected Apps tokens. */
+export type AcceptedToken = 'session' | 'm2m' | 'oauth'
+
+/**
+ * The context a kind of credential gives.
+ *
+ * @example
+ * ```ts
+ * type Machine = PrincipalOf<'m2m'> // MachineContext
+ * ```
+ */
+export type PrincipalOf<Token extends AcceptedToken> =
+  | (Token extends 'session' ? AuthContext : never)
+  | (Token extends 'm2m' ? MachineContext : never)
+  | (Token extends 'oauth' ? OAuthContext : never)
+
+/**
+ * The Hono `Env` of routes behind `stytchAuth({ acceptTokens: [...] })`: `c.var.auth` is any
+ * {@link Principal}, narrowed on `kind`.
+ *
+ * @example
+ * ```ts
+ * const api = new Hono<PrincipalEnv>()
+ * api.use('*', stytchAuth({ acceptTokens: ['session', 'm2m', 'oauth'] }))
+ * api.get('/whoami', (c) => c.json(c.var.auth.kind === 'machine' ? c.var.auth.clientId : c.var.auth.memberId))
+ * ```
+ */
+export interface PrincipalEnv {
+  Variables: { auth: Principal }
+}
+
+/**
+ * A context whose entitlements are loaded (a member's session, or a member acting through an app):
+ * what a handler after an entitlement guard sees.
  *
  * @example
  * ```ts
  * const tier: string | null = (auth as EntitledAuthContext).subscriptionTier
  * ```
  */
-export type EntitledAuthContext = AuthContext & {
+export type EntitledAuthContext = (AuthContext | OAuthContext) & {
   readonly entitlementsStatus: 'loaded'
   readonly entitlements: readonly string[]
   readonly subscriptionLimits: Readonly<Record<string, number>>

@@ -4,11 +4,7 @@
  */
 import type { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
-import {
-  NO_ENTITLEMENTS,
-  type AuthContext,
-  type EntitlementFields,
-} from '../context/auth-context.ts'
+import { NO_ENTITLEMENTS, type EntitlementFields } from '../context/auth-context.ts'
 import type { Logger } from '../log/logger.ts'
 import type { EntitlementSource } from './entitlement-source.ts'
 import {
@@ -59,7 +55,11 @@ export class EntitlementLoader {
     this.#options = options
   }
 
-  async entitlementsOf(auth: AuthContext): Promise<EntitlementFields> {
+  /** The entitlement fields of a member (in a session, or acting through an app). */
+  async entitlementsOf(auth: {
+    readonly organizationId: string
+    readonly memberId: string
+  }): Promise<EntitlementFields> {
     const [organization, member] = await Promise.all([
       this.#organization(auth.organizationId),
       this.#member(auth.memberId),

@@ -2,8 +2,7 @@
  * @module
  * Reading an organization's loaded entitlements, for the guards and for handlers.
  */
-import type { AuthContext } from '../context/auth-context.ts'
-import type { EntitledAuthContext } from '../context/auth-env.ts'
+import type { EntitledAuthContext, Principal } from '../context/auth-env.ts'
 import {
   EntitlementsNotConfiguredError,
   EntitlementsUnavailableError,
@@ -24,7 +23,7 @@ export const UNLIMITED = -1
  * if (!withinLimit(c.var.auth, 'max_projects', projects)) return c.json({ error: 'limit_exceeded' }, 403)
  * ```
  */
-export function withinLimit(auth: AuthContext, name: string, count: number): boolean {
+export function withinLimit(auth: Principal, name: string, count: number): boolean {
   const limit = loadedEntitlements(auth).subscriptionLimits[name]
   if (limit === undefined) return false
   return limit === UNLIMITED || count < limit
@@ -33,7 +32,7 @@ export function withinLimit(auth: AuthContext, name: string, count: number): boo
 /**
  * `auth` with its entitlements loaded, or the error to answer instead: 503 when the source is
  * unreachable (never an upgrade prompt), 403 when no source is configured or the organization has
- * no record in it.
+ * no record in it, or when the principal is a machine (an M2M token belongs to no organization).
  *
  * @example
  * ```ts
@@ -41,7 +40,11 @@ export function withinLimit(auth: AuthContext, name: string, count: number): boo
  * entitled.entitlements.includes('foresight')
  * ```
  */
-export function loadedEntitlements(auth: AuthContext): EntitledAuthContext {
+export function loadedEntitlements(auth: Principal): EntitledAuthContext {
+  if (auth.kind === 'machine')
+    throw new EntitlementsNotConfiguredError(
+      'Entitlements belong to an organization: a machine token has none'
+    )
   switch (auth.entitlementsStatus) {
     case 'loaded':
       return auth as EntitledAuthContext

@@ -51,6 +51,29 @@ export class AuthError extends HTTPException {
   }
 
   /**
+   * This error with `params` added to its `WWW-Authenticate` challenge, e.g. RFC 9728's
+   * `resource_metadata="…"` (a copy: one error can answer many requests).
+   *
+   * @example
+   * ```ts
+   * error.withChallenge('resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"')
+   * ```
+   */
+  withChallenge(params: string): this {
+    const challenge = this.headers['www-authenticate']
+    if (challenge === undefined) return this
+    const copy = Object.create(
+      Object.getPrototypeOf(this) as object,
+      Object.getOwnPropertyDescriptors(this)
+    ) as this
+    const extended = challenge === 'Bearer' ? `Bearer ${params}` : `${challenge}, ${params}`
+    Object.defineProperty(copy, 'headers', {
+      value: { ...this.headers, 'www-authenticate': extended },
+    })
+    return copy
+  }
+
+  /**
    * A new response on every call. One error can answer many requests (concurrent requests with one
    * token share one verification, and its failure), and a response body can be read only once.
    */
@@ -184,6 +207,34 @@ export class MissingPermissionError extends AuthError {
       type: 'authorization',
       required_permission: { resource_id: resourceId, action },
     })
+  }
+}
+
+/**
+ * 403: the access token lacks scopes a route requires (RFC 6750 `insufficient_scope`, with the
+ * required scopes in the challenge, so an OAuth client can ask for them).
+ *
+ * @example
+ * ```ts
+ * throw new InsufficientScopeError(['read:reports']) // WWW-Authenticate: Bearer error="insufficient_scope", scope="read:reports"
+ * ```
+ */
+export class InsufficientScopeError extends AuthError {
+  constructor(requiredScopes: readonly string[]) {
+    super(
+      403,
+      {
+        error: 'insufficient_scope',
+        message: `Missing required scopes: ${pythonList(requiredScopes)}`,
+        type: 'authorization',
+        required_scopes: requiredScopes,
+      },
+      {
+        headers: {
+          'www-authenticate': `Bearer error="insufficient_scope", scope="${requiredScopes.join(' ')}"`,
+        },
+      }
+    )
   }
 }
 

@@ -1,18 +1,21 @@
 /**
  * @module
- * Route guards: checks of the verified session (claims, factors, entitlements, tenancy, RBAC
- * permissions) that answer 403, the `guard()` they are built with, and `hasPermission()` for
- * handlers.
+ * Route guards: checks of the verified principal (claims, factors, entitlements, tenancy, RBAC
+ * permissions, token scopes) that answer 403, the `guard()` they are built with, and
+ * `hasPermission()` for handlers. A guard types `c.var.auth` as what passes it: `requireFactors`
+ * lets only members through, `requireScopes` only access tokens.
  */
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
+import { scopesCover } from '../authorization/policy.ts'
 import type { PolicyStore } from '../authorization/policy-store.ts'
 import type { AuthContext } from '../context/auth-context.ts'
-import type { AuthEnv, EntitledAuthEnv } from '../context/auth-env.ts'
+import type { AuthEnv, EntitledAuthEnv, Principal, PrincipalEnv } from '../context/auth-env.ts'
+import type { MachineContext, OAuthContext } from '../context/token-contexts.ts'
 import { DEFAULT_EXTRACTION_RULES } from '../credential/extract-credential.ts'
 import { loadedEntitlements } from '../entitlements/within-limit.ts'
 import {
-  AuthError,
   ConfigurationError,
+  InsufficientScopeError,
   MISSING_TOKEN_MESSAGE,
   MissingClaimsError,
   MissingEntitlementError,
@@ -22,6 +25,7 @@ import {
   TokenExtractionError,
 } from '../errors/auth-error.ts'
 import {
+  answered,
   authenticate,
   bind,
   bindingOf,
@@ -31,20 +35,20 @@ import {
   type Binding,
 } from './stytch-auth.ts'
 
+type LazyBinding = ReturnType<typeof lazyBinding>
+
 /**
  * A check of a guard: throws the `AuthError` to answer, or settles a promise that does. `binding`
  * is the `stytchAuth()` that authenticated the request, else the guard's own defaults.
  */
-type Check = (auth: AuthContext, c: Context, binding: Binding | LazyBinding) => void | Promise<void>
-
-type LazyBinding = ReturnType<typeof lazyBinding>
+type Check = (auth: Principal, c: Context, binding: Binding | LazyBinding) => void | Promise<void>
 
 /**
- * Builds a route guard from a check of the session. The guard uses the session `stytchAuth()`
+ * Builds a route guard from a check of the principal. The guard uses what `stytchAuth()`
  * verified; used alone, it authenticates the request itself with the default settings (so a single
  * route can be protected by a guard alone). In optional mode an anonymous request gets a 401.
- * Errors go through the preceding `stytchAuth()`'s `onError`, if it has one. A check that
- * decides synchronously costs no promise of its own.
+ * Errors go through the preceding `stytchAuth()`'s `onError`, if it has one. On routes that accept
+ * access tokens (`acceptTokens`), type the check's argument as `Principal` and narrow on `kind`.
  *
  * @example
  * ```ts
@@ -53,167 +57,58 @@ type LazyBinding = ReturnType<typeof lazyBinding>
  * })
  * ```
  */
-export function guard<E extends Env>(
-  check: (auth: AuthContext) => void | Promise<void>
+export function guard<E extends Env = AuthEnv, A extends Principal = AuthContext>(
+  check: (auth: A) => void | Promise<void>
 ): MiddlewareHandler<E> {
-  return guardWith<E>((auth) => check(auth))
+  return guardWith<E>((auth) => check(auth as A))
 }
 
 function guardWith<E extends Env>(check: Check): MiddlewareHandler<E> {
   const defaults = lazyBinding({})
-  const answered = (c: Context, error: unknown) => {
-    const onError = bindingOf(c)?.onError
-    if (error instanceof AuthError && onError) return onError(error, c)
-    throw error
-  }
+  const answer = (c: Context, error: unknown) => answered(c, error, bindingOf(c)?.options ?? {})
   const slowly = async (c: Context, next: Next) => {
     try {
-      await check(await sessionOf(c, defaults), c, bindingOf(c) ?? defaults)
+      await check(await principalOf(c, defaults), c, bindingOf(c) ?? defaults)
     } catch (error) {
-      return answered(c, error)
+      return answer(c, error)
     }
     await next()
   }
-  return function guard(c, next) {
+  return function guard(c: Context, next: Next) {
     const auth: unknown = c.get('auth')
     if (!auth) return slowly(c, next)
     let pending: void | Promise<void>
     try {
-      pending = check(auth as AuthContext, c, bindingOf(c) ?? defaults)
+      pending = check(auth as Principal, c, bindingOf(c) ?? defaults)
     } catch (error) {
-      return Promise.resolve(answered(c, error))
+      return Promise.resolve(answer(c, error))
     }
     return pending
       ? pending.then(
           () => next(),
-          (error: unknown) => answered(c, error)
+          (error: unknown) => answer(c, error)
         )
       : next()
   } as MiddlewareHandler<E>
 }
 
-/** The session `stytchAuth()` put on `c`, or, when none ran, the request authenticated with the defaults. */
-async function sessionOf(c: Context, defaults: LazyBinding): Promise<AuthContext> {
-  const existing: unknown = c.get('auth')
+/** What `stytchAuth()` put on `c`, or, when none ran, the request authenticated with the defaults. */
+async function principalOf(c: Context, defaults: LazyBinding): Promise<Principal> {
+  const existing: unknown = (c as Context<PrincipalEnv>).get('auth')
   if (existing === null) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
-  if (existing !== undefined) return existing as AuthContext
+  if (existing !== undefined) return existing as Principal
   const binding = defaults.ready ?? (await defaults(c))
   const auth = await authenticate(c, binding.runtime, DEFAULT_EXTRACTION_RULES, false)
   if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
-  c.set('auth', auth)
+  ;(c as Context<PrincipalEnv>).set('auth', auth)
   bind(c, binding)
   return auth
 }
 
-/** Names the organization a request is about (an id or a slug), e.g. from a path parameter. */
-export type OrganizationOf = (c: Context) => string | undefined
-
 /**
- * Lets a request through only if the organization it names (by Stytch organization id or slug) is
- * the session's; otherwise 403 `tenancy_mismatch`. This is the check a route with an `:orgId`
- * parameter needs before it trusts that parameter. A getter answering `undefined` names no
- * organization: the request is about the session's own.
- *
- * @example
- * ```ts
- * app.get('/orgs/:orgId/invoices', requireOrganization((c) => c.req.param('orgId')), handler)
- * ```
- */
-export function requireOrganization(organizationOf: OrganizationOf): MiddlewareHandler<AuthEnv> {
-  return guardWith<AuthEnv>((auth, c) => checkTenancy(auth, organizationOf(c)))
-}
-
-/**
- * Lets a request through only if the member's Stytch RBAC roles grant `action` on `resourceId`
- * (project policy merged with the organization's custom roles, decided locally with Stytch's
- * semantics); otherwise 403 `insufficient_permissions` with `required_permission`. With
- * `organizationId`, the request's organization must also be the session's (403
- * `tenancy_mismatch`). The policy is loaded once and refreshed in the background; with no policy
- * loadable (Stytch down, nothing cached) the answer is 503, never 403.
- *
- * @example
- * ```ts
- * app.delete(
- *   '/orgs/:orgId/documents/:id',
- *   requirePermission('documents', 'delete', { organizationId: (c) => c.req.param('orgId') }),
- *   handler
- * )
- * ```
- */
-export function requirePermission(
-  resourceId: string,
-  action: string,
-  options: { readonly organizationId?: OrganizationOf } = {}
-): MiddlewareHandler<AuthEnv> {
-  const { organizationId } = options
-  return guardWith<AuthEnv>((auth, c, binding) => {
-    if (organizationId) checkTenancy(auth, organizationId(c))
-    const decided =
-      'runtime' in binding
-        ? policiesOf(binding).decide(auth.organizationId, auth.roles, resourceId, action)
-        : undefined
-    if (decided === undefined)
-      return permits(c, binding, auth, resourceId, action).then((allowed) => {
-        if (!allowed) throw new MissingPermissionError(resourceId, action)
-      })
-    if (!decided) throw new MissingPermissionError(resourceId, action)
-  })
-}
-
-/**
- * Whether the authenticated member's roles grant `action` on `resourceId`, for checks inside a
- * handler. An unknown resource or action is `false`; with no policy loadable it throws the 503
- * `StytchApiError` (as `withinLimit` does for an unreachable entitlement source).
- *
- * @example
- * ```ts
- * app.get('/documents/:id', async (c) => {
- *   const canExport = await hasPermission(c, 'documents', 'export')
- *   return c.json({ ...(await load(c.req.param('id'))), canExport })
- * })
- * ```
- */
-export async function hasPermission(
-  c: Context,
-  resourceId: string,
-  action: string
-): Promise<boolean> {
-  const auth: unknown = c.get('auth')
-  if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
-  return permits(c, bindingOf(c) ?? lazyBinding({}), auth as AuthContext, resourceId, action)
-}
-
-async function permits(
-  c: Context,
-  binding: Binding | LazyBinding,
-  auth: AuthContext,
-  resourceId: string,
-  action: string
-): Promise<boolean> {
-  const bound = 'runtime' in binding ? binding : (binding.ready ?? (await binding(c)))
-  const policies = await policiesOf(bound).load(auth.organizationId)
-  return policies.some((policy) => policy.grants(auth.roles, resourceId, action))
-}
-
-function policiesOf(binding: Binding): PolicyStore {
-  const policies = binding.runtime.policies
-  if (!policies)
-    throw new ConfigurationError(
-      'permission checks read the RBAC policy from Stytch: set STYTCH_PROJECT_ID and STYTCH_SECRET (or pass a `client`)'
-    )
-  return policies
-}
-
-function checkTenancy(auth: AuthContext, organization: string | undefined): void {
-  if (organization === undefined) return
-  if (organization !== auth.organizationId && organization !== auth.organizationSlug)
-    throw new TenancyMismatchError()
-}
-
-/**
- * Lets a request through only if its session carries these custom claims: each named claim present
- * and not `false`/`null`, or, given a record, each claim equal to its value. Otherwise 403
- * `insufficient_permissions`.
+ * Lets a request through only if its session (or access token) carries these custom claims: each
+ * named claim present and not `false`/`null`, or, given a record, each claim equal to its value.
+ * Otherwise 403 `insufficient_permissions`.
  *
  * @example
  * ```ts
@@ -223,9 +118,9 @@ function checkTenancy(auth: AuthContext, organization: string | undefined): void
  */
 export function requireClaims(
   ...claims: string[] | [Readonly<Record<string, unknown>>]
-): MiddlewareHandler<AuthEnv> {
+): MiddlewareHandler<PrincipalEnv> {
   const requirement = typeof claims[0] === 'object' ? claims[0] : (claims as string[])
-  return guardWith<AuthEnv>((auth) => {
+  return guardWith<PrincipalEnv>((auth) => {
     const missing = missingClaims(auth, requirement)
     if (missing.length > 0) throw new MissingClaimsError(missing)
   })
@@ -234,7 +129,7 @@ export function requireClaims(
 /**
  * Lets a request through only if its session was authenticated with these factors: Stytch factor
  * `type`s (`magic_link`, `sso`, `totp`, `password`, …), or `mfa` for two or more distinct factors.
- * Otherwise 403 `insufficient_authentication`.
+ * Otherwise 403 `insufficient_authentication` (always, for an access token: it has no factors).
  *
  * @example
  * ```ts
@@ -319,4 +214,167 @@ export function requireAllEntitlements(...names: string[]): MiddlewareHandler<En
       upgrade_required: true,
     })
   })
+}
+
+/** Names the organization a request is about (an id or a slug), e.g. from a path parameter. */
+export type OrganizationOf = (c: Context) => string | undefined
+
+/**
+ * Lets a request through only if the organization it names (by Stytch organization id or slug) is
+ * the principal's; otherwise 403 `tenancy_mismatch`. This is the check a route with an `:orgId`
+ * parameter needs before it trusts that parameter. A getter answering `undefined` names no
+ * organization: the request is about the principal's own. A machine (M2M) token belongs to no
+ * organization: it never passes when one is named.
+ *
+ * @example
+ * ```ts
+ * app.get('/orgs/:orgId/invoices', requireOrganization((c) => c.req.param('orgId')), handler)
+ * ```
+ */
+export function requireOrganization(
+  organizationOf: OrganizationOf
+): MiddlewareHandler<{ Variables: { auth: AuthContext | OAuthContext } }> {
+  return guardWith((auth, c) => checkTenancy(auth, organizationOf(c)))
+}
+
+/**
+ * Lets a request through only if the principal may perform `action` on `resourceId`; otherwise 403
+ * `insufficient_permissions` with `required_permission`. Decided locally with Stytch's semantics:
+ * for a member, by their RBAC roles (the project policy merged with the organization's custom
+ * roles); for a Connected Apps token, by its scopes through the policy's `scopes`; for an M2M
+ * token, by its scopes (`action:resource`, or `action:*`). With `organizationId`, the request's
+ * organization must also be the principal's (403 `tenancy_mismatch`). The policy is loaded once
+ * and refreshed in the background; with no policy loadable (Stytch down, nothing cached) the
+ * answer is 503, never 403.
+ *
+ * @example
+ * ```ts
+ * app.delete(
+ *   '/orgs/:orgId/documents/:id',
+ *   requirePermission('documents', 'delete', { organizationId: (c) => c.req.param('orgId') }),
+ *   handler
+ * )
+ * ```
+ */
+export function requirePermission(
+  resourceId: string,
+  action: string,
+  options: { readonly organizationId?: OrganizationOf } = {}
+): MiddlewareHandler<PrincipalEnv> {
+  const { organizationId } = options
+  return guardWith<PrincipalEnv>((auth, c, binding) => {
+    if (organizationId) checkTenancy(auth, organizationId(c))
+    const decided = 'runtime' in binding ? decide(binding, auth, resourceId, action) : undefined
+    if (decided === undefined)
+      return permits(c, binding, auth, resourceId, action).then((allowed) => {
+        if (!allowed) throw new MissingPermissionError(resourceId, action)
+      })
+    if (!decided) throw new MissingPermissionError(resourceId, action)
+  })
+}
+
+/**
+ * Lets a request through only if its access token (M2M or Connected Apps) holds every listed scope,
+ * with Stytch's rule (`action:resource`; a held `action:*` covers every resource of that action);
+ * otherwise 403 `insufficient_scope` with `WWW-Authenticate: Bearer error="insufficient_scope",
+ * scope="…"` (RFC 6750). A member's session holds no scopes.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/reports', requireScopes('read:reports'), handler)
+ * ```
+ */
+export function requireScopes(
+  ...scopes: string[]
+): MiddlewareHandler<{ Variables: { auth: MachineContext | OAuthContext } }> {
+  return guardWith((auth) => {
+    if (auth.kind === 'member' || !scopesCover(auth.scopes, scopes))
+      throw new InsufficientScopeError(scopes)
+  })
+}
+
+/**
+ * Whether the authenticated principal may perform `action` on `resourceId` (as
+ * {@link requirePermission} decides), for checks inside a handler. An unknown resource or action
+ * is `false`; with no policy loadable it throws the 503 `StytchApiError` (as `withinLimit` does
+ * for an unreachable entitlement source).
+ *
+ * @example
+ * ```ts
+ * app.get('/documents/:id', async (c) => {
+ *   const canExport = await hasPermission(c, 'documents', 'export')
+ *   return c.json({ ...(await load(c.req.param('id'))), canExport })
+ * })
+ * ```
+ */
+export async function hasPermission(
+  c: Context,
+  resourceId: string,
+  action: string
+): Promise<boolean> {
+  const auth: unknown = (c as Context<PrincipalEnv>).get('auth')
+  if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
+  return permits(c, bindingOf(c) ?? lazyBinding({}), auth as Principal, resourceId, action)
+}
+
+/** The decision from what is in process memory, or `undefined` when the policy must be loaded. */
+function decide(
+  binding: Binding,
+  auth: Principal,
+  resourceId: string,
+  action: string
+): boolean | undefined {
+  switch (auth.kind) {
+    case 'machine':
+      return scopesCover(auth.scopes, [`${action}:${resourceId}`])
+    case 'oauth':
+      return policiesOf(binding).peekProject()?.grantsScopes(auth.scopes, resourceId, action)
+    case 'member': {
+      const policies = policiesOf(binding)
+      const project = policies.peekProject()
+      const organization = policies.peekOrganization(auth.organizationId)
+      if (!project || !organization) return undefined
+      return (
+        project.grants(auth.roles, resourceId, action) ||
+        organization.grants(auth.roles, resourceId, action)
+      )
+    }
+  }
+}
+
+async function permits(
+  c: Context,
+  binding: Binding | LazyBinding,
+  auth: Principal,
+  resourceId: string,
+  action: string
+): Promise<boolean> {
+  if (auth.kind === 'machine') return scopesCover(auth.scopes, [`${action}:${resourceId}`])
+  const bound = 'runtime' in binding ? binding : (binding.ready ?? (await binding(c)))
+  const policies = policiesOf(bound)
+  if (auth.kind === 'oauth')
+    return (await policies.loadProject()).grantsScopes(auth.scopes, resourceId, action)
+  const [project, organization] = await Promise.all([
+    policies.loadProject(),
+    policies.loadOrganization(auth.organizationId),
+  ])
+  return [project, organization].some((policy) => policy.grants(auth.roles, resourceId, action))
+}
+
+function policiesOf(binding: Binding): PolicyStore {
+  const policies = binding.runtime.policies
+  if (!policies)
+    throw new ConfigurationError(
+      'permission checks read the RBAC policy from Stytch: set STYTCH_PROJECT_ID and STYTCH_SECRET (or pass a `client`)'
+    )
+  return policies
+}
+
+function checkTenancy(auth: Principal, organization: string | undefined): void {
+  if (organization === undefined) return
+  if (
+    auth.kind === 'machine' ||
+    (organization !== auth.organizationId && organization !== auth.organizationSlug)
+  )
+    throw new TenancyMismatchError()
 }

@@ -9,8 +9,13 @@ import type { Context, MiddlewareHandler, Next } from 'hono'
 import { digestOf, syncDigestOf } from '../cache/digest.ts'
 import { validateOptions } from '../config/resolve-config.ts'
 import type { ClaimRequirement, StytchAuthOptions } from '../config/stytch-auth-options.ts'
-import type { AuthContext } from '../context/auth-context.ts'
-import type { AuthEnv, OptionalAuthEnv } from '../context/auth-env.ts'
+import type {
+  AcceptedToken,
+  AuthEnv,
+  OptionalAuthEnv,
+  Principal,
+  PrincipalOf,
+} from '../context/auth-env.ts'
 import {
   DEFAULT_EXTRACTION_RULES,
   extractToken,
@@ -35,7 +40,9 @@ import { authRuntime, type AuthRuntime } from '../runtime/auth-runtime.ts'
  * as options; options of the wrong type throw here, at startup.
  *
  * Verified sessions are cached (in process by default; Redis or Upstash by configuration), so the
- * second request with a token makes no call to Stytch; a session JWT is verified locally.
+ * second request with a token makes no call to Stytch; a session JWT is verified locally. With
+ * `acceptTokens`, M2M and Connected Apps access tokens are accepted too, verified locally once and
+ * served from process memory until they expire.
  *
  * @example
  * ```ts
@@ -47,67 +54,109 @@ import { authRuntime, type AuthRuntime } from '../runtime/auth-runtime.ts'
  * app.get('/me', (c) => c.json(c.var.auth))
  * ```
  */
+export function stytchAuth<const Token extends AcceptedToken>(
+  options: StytchAuthOptions & {
+    readonly acceptTokens: readonly Token[]
+    readonly optional: true
+  }
+): MiddlewareHandler<{ Variables: { auth: PrincipalOf<Token> | null } }>
+export function stytchAuth<const Token extends AcceptedToken>(
+  options: StytchAuthOptions & { readonly acceptTokens: readonly Token[] }
+): MiddlewareHandler<{ Variables: { auth: PrincipalOf<Token> } }>
 export function stytchAuth(
   options: StytchAuthOptions & { readonly optional: true }
 ): MiddlewareHandler<OptionalAuthEnv>
 export function stytchAuth(options?: StytchAuthOptions): MiddlewareHandler<AuthEnv>
-export function stytchAuth(
-  options: StytchAuthOptions = {}
-): MiddlewareHandler<AuthEnv> | MiddlewareHandler<OptionalAuthEnv> {
+export function stytchAuth(options: StytchAuthOptions = {}): MiddlewareHandler {
   validateOptions(options)
   const rules = extractionRulesOf(options)
   const check = sessionRequirements(options)
   const optional = options.optional === true
+  const accepts = acceptanceOf(options.acceptTokens)
   const bindingFor = lazyBinding(options)
 
   const authenticated = (
-    c: Context<OptionalAuthEnv>,
+    c: Context<{ Variables: { auth: Principal | null } }>,
     next: Next,
     binding: Binding,
-    auth: AuthContext | null
+    auth: Principal | null
   ) => {
     if (auth && check) check(auth)
     c.set('auth', auth)
     bind(c, binding)
     return next()
   }
-  const answered = (c: Context, error: unknown) => {
-    if (error instanceof AuthError && options.onError) return options.onError(error, c)
-    throw error
-  }
-  const slowly = async (c: Context<OptionalAuthEnv>, next: Next) => {
+  const slowly = async (c: Context, next: Next) => {
     let binding: Binding
-    let auth: AuthContext | null
+    let auth: Principal | null
     try {
       binding = bindingFor.ready ?? (await bindingFor(c))
-      auth = await authenticate(c, binding.runtime, rules, optional)
+      auth = await authenticate(c, binding.runtime, rules, optional, accepts)
     } catch (error) {
-      return answered(c, error)
+      return answered(c, error, options)
     }
     return authenticated(c, next, binding, auth)
   }
 
   return function stytchAuth(c, next) {
     const binding = bindingFor.ready
-    const hit = binding && !binding.runtime.entitlements && cachedSession(c, binding.runtime, rules)
-    if (!hit) return slowly(c, next)
+    const hit = binding && cachedPrincipal(c, binding.runtime, rules)
+    if (!hit || !accepts(hit) || (binding.runtime.entitlements && hit.kind !== 'machine'))
+      return slowly(c, next)
     try {
       return authenticated(c, next, binding, hit)
     } catch (error) {
-      return Promise.resolve(answered(c, error))
+      return Promise.resolve(answered(c, error, options))
     }
-  } as MiddlewareHandler<OptionalAuthEnv>
+  }
 }
 
 /**
- * The session of the request's credential if it is cached in process, found synchronously: a
+ * How an `AuthError` is answered: through `onError` when given, with RFC 9728's
+ * `resource_metadata` in the challenge of a 401 (or 403 `insufficient_scope`) when configured.
+ * Any other error is thrown on, to `app.onError`.
+ *
+ * @example
+ * ```ts
+ * return answered(c, error, options)
+ * ```
+ */
+export function answered(
+  c: Context,
+  error: unknown,
+  options: Pick<StytchAuthOptions, 'onError' | 'resourceMetadataUrl'>
+): Response | Promise<Response> {
+  if (!(error instanceof AuthError)) throw error
+  const { onError, resourceMetadataUrl } = options
+  const challenged =
+    resourceMetadataUrl && (error.status === 401 || error.body.error === 'insufficient_scope')
+      ? error.withChallenge(`resource_metadata="${resourceMetadataUrl}"`)
+      : error
+  if (onError) return onError(challenged, c)
+  throw challenged
+}
+
+/** Which principals a route accepts, from `acceptTokens` (default: members' sessions). */
+function acceptanceOf(
+  tokens: readonly AcceptedToken[] = ['session']
+): (auth: Principal) => boolean {
+  const kinds = new Set<string>(tokens.map((token) => KIND_OF[token]))
+  return kinds.size === 1 && kinds.has('member')
+    ? (auth) => auth.kind === 'member'
+    : (auth) => kinds.has(auth.kind)
+}
+
+const KIND_OF = { session: 'member', m2m: 'machine', oauth: 'oauth' } as const
+
+/**
+ * The principal of the request's credential if it is cached in process, found synchronously: a
  * scan of the `Authorization` or `Cookie` header, a hash, a lookup (the hot path).
  */
-function cachedSession(
+function cachedPrincipal(
   c: Context,
   runtime: AuthRuntime,
   rules: ExtractionRules
-): AuthContext | undefined {
+): Principal | undefined {
   if (!syncDigestOf) return undefined
   const token = simpleToken(c.req.raw.headers, rules)
   return token === undefined ? undefined : runtime.sessions.peek(syncDigestOf(token))
@@ -115,8 +164,8 @@ function cachedSession(
 
 /**
  * Authenticates a request on the full path: extraction with every check, then the cache, then the
- * verifier, then entitlements. Rejects with an `AuthError`; in optional mode a missing or invalid
- * token resolves to `null` instead, while an outage (503) still rejects.
+ * verifier, then entitlements. Rejects with an `AuthError`; in optional mode a missing, invalid or
+ * not accepted token resolves to `null` instead, while an outage (503) still rejects.
  *
  * @example
  * ```ts
@@ -127,47 +176,52 @@ export async function authenticate(
   c: Context,
   runtime: AuthRuntime,
   rules: ExtractionRules,
-  optional: boolean
-): Promise<AuthContext | null> {
+  optional: boolean,
+  accepts: (auth: Principal) => boolean = acceptanceOf()
+): Promise<Principal | null> {
   const found = extractToken(c.req.raw.headers, rules)
   if (!found.ok) {
     if (optional) return null
     throw new TokenExtractionError(found.message)
   }
   const { sessions, verifier, sessionTtlMs, logger, config, entitlements } = runtime
-  const id = await digestOf(found.token)
-  let auth: AuthContext
+  let auth: Principal
   try {
+    // An opaque token can only be a session: not asked about where sessions are not accepted.
+    if (found.kind === 'session_token' && !accepts(SESSION_PROBE))
+      throw new TokenVerificationError()
+    const id = await digestOf(found.token)
     auth = await sessions.getOrLoad(id, async () => {
       const ref = () => tokenForLog(found.token, id, config.logSensitiveData)
       try {
-        const verified = await verifier.verify(found.token, found.kind)
-        logger.debug('session verified', {
-          token: ref(),
-          kind: found.kind,
-          memberId: verified.auth.memberId,
-        })
-        return {
-          value: verified.auth,
-          ttlMs: Math.min(sessionTtlMs, verified.validUntil - Date.now()),
-        }
+        const { auth: verified, validUntil } = await verifier.verify(found.token, found.kind)
+        logger.debug('credential verified', { token: ref(), kind: verified.kind })
+        const lifetime = validUntil - Date.now()
+        return verified.kind === 'member'
+          ? { value: verified, ttlMs: Math.min(sessionTtlMs, lifetime) }
+          : { value: verified, ttlMs: sessionTtlMs > 0 ? lifetime : 0, localOnly: true }
       } catch (error) {
         if (error instanceof TokenVerificationError)
-          logger.debug('session rejected', { token: ref(), kind: found.kind })
+          logger.debug('credential rejected', { token: ref(), kind: found.kind })
         throw error
       }
     })
+    if (!accepts(auth)) throw new TokenVerificationError()
   } catch (error) {
     if (optional && error instanceof TokenVerificationError) return null
     throw error
   }
-  return entitlements ? auth.withEntitlements(await entitlements.entitlementsOf(auth)) : auth
+  if (!entitlements || auth.kind === 'machine') return auth
+  return auth.withEntitlements(await entitlements.entitlementsOf(auth))
 }
+
+/** What any member session looks like to an acceptance check. */
+const SESSION_PROBE = { kind: 'member' } as Principal
 
 /** The runtime a `stytchAuth()` instance authenticated a request with, and how it answers errors. */
 export interface Binding {
   readonly runtime: AuthRuntime
-  readonly onError: StytchAuthOptions['onError']
+  readonly options: Pick<StytchAuthOptions, 'onError' | 'resourceMetadataUrl'>
 }
 
 const BINDING = Symbol('ayz-auth.binding')
@@ -184,7 +238,7 @@ interface VariableStore {
  *
  * @example
  * ```ts
- * bind(c, { runtime, onError: options.onError })
+ * bind(c, { runtime, options })
  * ```
  */
 export function bind(c: Context, binding: Binding): void {
@@ -221,7 +275,7 @@ export function lazyBinding(
   let pending: Promise<Binding> | undefined
   const resolve = (c: Context) =>
     (pending ??= authRuntime(options, c).then(
-      (runtime) => (state.ready = { runtime, onError: options.onError }),
+      (runtime) => (state.ready = { runtime, options }),
       (error: unknown) => {
         pending = undefined
         throw error
@@ -240,8 +294,9 @@ function extractionRulesOf(options: StytchAuthOptions): ExtractionRules {
 }
 
 /**
- * The claims of `requirement` the session does not satisfy: a listed name must be present and not
- * `false`, `null` or `undefined`; a record's values must be equal (deep equality for objects).
+ * The claims of `requirement` a principal does not satisfy (a session's custom claims, or an access
+ * token's): a listed name must be present and not `false`, `null` or `undefined`; a record's
+ * values must be equal (deep equality for objects).
  *
  * @example
  * ```ts
@@ -249,8 +304,8 @@ function extractionRulesOf(options: StytchAuthOptions): ExtractionRules {
  * missingClaims(auth, { role: 'owner' })  // ['role'] unless the role claim is 'owner'
  * ```
  */
-export function missingClaims(auth: AuthContext, requirement: ClaimRequirement): string[] {
-  const claims = auth.sessionCustomClaims
+export function missingClaims(auth: Principal, requirement: ClaimRequirement): string[] {
+  const claims = auth.kind === 'member' ? auth.sessionCustomClaims : auth.customClaims
   if (Array.isArray(requirement)) {
     return (requirement as readonly string[]).filter((name) => {
       const value = claims[name]
@@ -263,23 +318,22 @@ export function missingClaims(auth: AuthContext, requirement: ClaimRequirement):
 }
 
 /**
- * The factors the session lacks: each name is a Stytch factor `type` (`magic_link`, `sso`, `totp`,
- * …), except `mfa`, which means at least two distinct factor types.
+ * The factors a principal lacks: each name is a Stytch factor `type` (`magic_link`, `sso`,
+ * `totp`, …), except `mfa`, which means at least two distinct factor types. An access token has
+ * none.
  *
  * @example
  * ```ts
  * missingFactors(auth, ['mfa']) // ['mfa'] for a session authenticated by a magic link alone
  * ```
  */
-export function missingFactors(auth: AuthContext, factors: readonly string[]): string[] {
-  const held = new Set(auth.authenticationFactors)
+export function missingFactors(auth: Principal, factors: readonly string[]): string[] {
+  const held = new Set(auth.kind === 'member' ? auth.authenticationFactors : [])
   return factors.filter((factor) => (factor === 'mfa' ? held.size < 2 : !held.has(factor)))
 }
 
 /** A check throwing the 403 of the first unmet `requiredClaims`/`requiredFactors`, if any are set. */
-function sessionRequirements(
-  options: StytchAuthOptions
-): ((auth: AuthContext) => void) | undefined {
+function sessionRequirements(options: StytchAuthOptions): ((auth: Principal) => void) | undefined {
   const { requiredClaims: claims, requiredFactors: factors } = options
   if (!claims && !factors?.length) return undefined
   return (auth) => {

@@ -17,7 +17,8 @@ import { LocalTier, TieredCache, type SharedTier } from '../cache/tiered-cache.t
 import { readEnv } from '../config/read-env.ts'
 import { resolveConfig, STYTCH_HOSTS, type ResolvedConfig } from '../config/resolve-config.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
-import { CachedSessionSchema, sessionFieldsOf, type AuthContext } from '../context/auth-context.ts'
+import { AuthContext, CachedSessionSchema, sessionFieldsOf } from '../context/auth-context.ts'
+import type { Principal } from '../context/auth-env.ts'
 import { EntitlementLoader } from '../entitlements/entitlement-loader.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import {
@@ -38,8 +39,11 @@ export interface AuthRuntime {
   readonly config: ResolvedConfig
   readonly logger: Logger
   readonly verifier: SessionVerifier
-  /** Verified sessions by the SHA-256 of their token. */
-  readonly sessions: TieredCache<AuthContext>
+  /**
+   * Verified credentials by the SHA-256 of their token: sessions in every tier, access tokens
+   * (verified locally, cheaply) in process only.
+   */
+  readonly sessions: TieredCache<Principal>
   /** Longest a verified session is cached, in ms (0 with `STYTCH_CACHE=none`). */
   readonly sessionTtlMs: number
   /** Absent when no entitlement source is configured. */
@@ -147,8 +151,8 @@ async function buildRuntime(
       ...extra,
     })
 
-  const sessions = tier<AuthContext>('session', CachedSessionSchema, {
-    encode: sessionFieldsOf,
+  const sessions = tier<Principal>('session', CachedSessionSchema, {
+    encode: (auth: Principal) => (auth instanceof AuthContext ? sessionFieldsOf(auth) : null),
     rejections: {
       local: localTier(`${project}|rejected`),
       ttlMs: REJECTION_TTL_MS,

@@ -1,16 +1,20 @@
-import type { AuthContext } from '../context/auth-context.ts'
+import type { Principal } from '../context/auth-env.ts'
 import type { TokenKind } from '../credential/extract-credential.ts'
 
-/** A verified session and the instant (epoch ms) after which it must be verified again. */
+/**
+ * A verified credential (a member's session, or an M2M or Connected Apps access token) and the
+ * instant (epoch ms) after which it must be verified again.
+ */
 export interface VerifiedSession {
-  readonly auth: AuthContext
+  readonly auth: Principal
   /** The earlier of the session's expiry and, for a JWT verified locally, the JWT's `exp`. */
   readonly validUntil: number
 }
 
 /**
  * Turns a token into a verified session. The default one (`stytchVerifier`) asks Stytch through
- * the official SDK for session tokens and verifies session JWTs locally against Stytch's JWKS.
+ * the official SDK for session tokens and verifies JWTs (session JWTs, M2M and Connected Apps
+ * access tokens) locally against Stytch's JWKS.
  * `stytchAuth()` wraps any verifier with caching, single flight and negative caching.
  *
  * A verifier rejects with `TokenVerificationError` when the token is invalid, expired or revoked

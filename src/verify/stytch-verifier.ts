@@ -5,7 +5,7 @@ import type { TokenKind } from '../credential/extract-credential.ts'
 import { callStytch, type CallPolicy } from './call-stytch.ts'
 import { classifyStytchError, type StytchFailure } from './classify-stytch-error.ts'
 import { sessionFromResponse } from './session-from-response.ts'
-import { sessionJwtVerifier } from './session-jwt.ts'
+import { stytchJwtVerifier } from './stytch-jwt.ts'
 import type { SessionVerifier, VerifiedSession } from './session-verifier.ts'
 import type { VerificationLimiter } from './verification-limiter.ts'
 
@@ -45,7 +45,7 @@ const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,256}$/
  */
 export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier {
   const { client, policy, logger, limit } = options
-  const jwts = sessionJwtVerifier({ ...options, timeoutMs: policy.timeoutMs })
+  const jwts = stytchJwtVerifier({ ...options, timeoutMs: policy.timeoutMs })
   // A retry is a call to Stytch too: it takes a slot, or the call ends with its error.
   const limited = limit ? { ...policy, mayRetry: () => limit.limiter.tryAcquire() } : policy
 
@@ -74,11 +74,11 @@ export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier 
       const outcome = await jwts.verify(token)
       switch (outcome.status) {
         case 'valid':
-          return outcome.session
+          return outcome.verified
         case 'expired':
           return authenticate({ session_jwt: token })
         case 'invalid':
-          logger.debug(`session JWT rejected locally: ${outcome.reason}`)
+          logger.debug(`JWT rejected locally: ${outcome.reason}`)
           throw new TokenVerificationError()
         case 'unavailable':
           logger.warn('Stytch JWKS unreachable: session JWTs cannot be verified', {

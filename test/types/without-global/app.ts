@@ -3,8 +3,22 @@
  * typed through `Hono<AuthEnv>` (and `OptionalAuthEnv`), and is not there in an app without them.
  * Checked by `tsc -p` on this folder alone (test/runtimes/packaging.test.ts).
  */
-import { Hono } from 'hono'
-import { stytchAuth, type AuthContext, type AuthEnv, type OptionalAuthEnv } from 'ayz-auth'
+import { Hono, type MiddlewareHandler } from 'hono'
+import {
+  requireClaims,
+  requireFactors,
+  requireOrganization,
+  requirePermission,
+  requireScopes,
+  stytchAuth,
+  type AuthContext,
+  type AuthEnv,
+  type MachineContext,
+  type OAuthContext,
+  type OptionalAuthEnv,
+  type Principal,
+  type PrincipalEnv,
+} from 'ayz-auth'
 import { expectTypeOf } from 'vitest'
 
 const api = new Hono<AuthEnv>()
@@ -27,3 +41,48 @@ untyped.get('/me', (c) => {
   // @ts-expect-error no global augmentation: an app without AuthEnv has no typed `auth` variable
   return c.text(c.var.auth.memberId)
 })
+
+// Routes that accept access tokens: `c.var.auth` is a union, narrowed on `kind`.
+const wide = new Hono<PrincipalEnv>()
+wide.use('*', stytchAuth({ acceptTokens: ['session', 'm2m', 'oauth'] }))
+wide.get('/whoami', (c) => {
+  const auth = c.var.auth
+  expectTypeOf(auth).toEqualTypeOf<Principal>()
+  if (auth.kind === 'machine') {
+    expectTypeOf(auth).toEqualTypeOf<MachineContext>()
+    return c.text(auth.clientId)
+  }
+  if (auth.kind === 'oauth') {
+    expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>()
+    return c.text(`${auth.memberId} via ${auth.clientId ?? 'an app'}`)
+  }
+  expectTypeOf(auth).toEqualTypeOf<AuthContext>()
+  return c.text(auth.memberId)
+})
+wide.get('/reports', requireScopes('read:reports'), (c) => {
+  expectTypeOf(c.var.auth).toEqualTypeOf<MachineContext | OAuthContext>()
+  return c.text(c.var.auth.scopes.join(' '))
+})
+wide.get('/mfa', requireFactors('mfa'), (c) => {
+  expectTypeOf(c.var.auth).toEqualTypeOf<AuthContext>()
+  return c.text(c.var.auth.memberId)
+})
+
+// The middleware's own type follows acceptTokens.
+expectTypeOf(stytchAuth({ acceptTokens: ['m2m'] })).toEqualTypeOf<
+  MiddlewareHandler<{ Variables: { auth: MachineContext } }>
+>()
+
+// An existing member app, with the guards of every kind, still sees an AuthContext.
+const members = new Hono<AuthEnv>()
+members.use('*', stytchAuth())
+members.get(
+  '/docs/:org',
+  requireOrganization((c) => c.req.param('org')),
+  requirePermission('documents', 'read'),
+  requireClaims('admin'),
+  (c) => {
+    expectTypeOf(c.var.auth).toEqualTypeOf<AuthContext>()
+    return c.text(c.var.auth.memberId)
+  }
+)

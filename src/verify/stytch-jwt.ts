@@ -1,31 +1,35 @@
 /**
  * @module
- * Local verification of Stytch B2B session JWTs against the project's JWKS, with the checks the
- * Stytch SDK makes (`aud`, `iss`, `typ: JWT`) plus a pinned `RS256` and the two Stytch claims.
+ * Local verification of the JWTs a Stytch B2B project signs: session JWTs, M2M access tokens and
+ * Connected Apps access tokens, against the project's JWKS, with the checks the Stytch SDK makes
+ * (`aud`, `iss`, `typ: JWT`) plus a pinned `RS256`. The kind is told apart by the claims: the
+ * session claim makes a session JWT; otherwise `scope` with the organization claim an OAuth token,
+ * `scope` without it an M2M token.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import * as v from 'valibot'
 import { AuthContext } from '../context/auth-context.ts'
+import { MachineContext, OAuthContext } from '../context/token-contexts.ts'
 import { MemberSessionSchema } from './session-from-response.ts'
 import type { VerifiedSession } from './session-verifier.ts'
 
 /** What local verification concluded. */
 export type JwtOutcome =
-  | { readonly status: 'valid'; readonly session: VerifiedSession }
-  /** Validly signed and addressed to us, but past its 5-minute `exp`: the session may still live. */
+  | { readonly status: 'valid'; readonly verified: VerifiedSession }
+  /** A session JWT validly signed and addressed to us, but past its 5-minute `exp`: the session may still live. */
   | { readonly status: 'expired' }
   | { readonly status: 'invalid'; readonly reason: string }
   /** The JWKS could not be fetched: nothing can be concluded. */
   | { readonly status: 'unavailable'; readonly cause: unknown }
 
-/** Verifies session JWTs. */
-export interface SessionJwtVerifier {
+/** Verifies a project's JWTs. */
+export interface StytchJwtVerifier {
   verify(jwt: string): Promise<JwtOutcome>
 }
 
 const SESSION_CLAIM = 'https://stytch.com/session'
 const ORGANIZATION_CLAIM = 'https://stytch.com/organization'
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'])
+const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'])
 /** Seconds of clock skew tolerated between Stytch and this server. */
 const CLOCK_TOLERANCE_SECONDS = 5
 /**
@@ -37,7 +41,12 @@ const UNKNOWN_KID_REFETCH_MS = 5_000
 /** jose codes that mean the key set could not be obtained, not that the token is bad. */
 const UNAVAILABLE_CODES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC'])
 
-const StytchClaims = v.looseObject({
+const Organization = v.looseObject({
+  organization_id: v.pipe(v.string(), v.nonEmpty()),
+  slug: v.optional(v.string()),
+})
+
+const SessionClaims = v.looseObject({
   sub: v.pipe(v.string(), v.nonEmpty()),
   exp: v.number(),
   [SESSION_CLAIM]: v.looseObject({
@@ -48,28 +57,33 @@ const StytchClaims = v.looseObject({
     authentication_factors: MemberSessionSchema.entries.authentication_factors,
     roles: v.optional(v.array(v.string())),
   }),
-  [ORGANIZATION_CLAIM]: v.looseObject({
-    organization_id: v.pipe(v.string(), v.nonEmpty()),
-    slug: v.optional(v.string()),
-  }),
+  [ORGANIZATION_CLAIM]: Organization,
+})
+
+const AccessTokenClaims = v.looseObject({
+  sub: v.pipe(v.string(), v.nonEmpty()),
+  exp: v.number(),
+  scope: v.string(),
+  client_id: v.optional(v.string()),
+  [ORGANIZATION_CLAIM]: v.optional(Organization),
 })
 
 /**
- * A verifier for one project's session JWTs. The key set is fetched once and cached (10 minutes,
+ * A verifier for one project's JWTs. The key set is fetched once and cached (10 minutes,
  * refetched on an unknown `kid` at most every 5 s), so a verification costs no network.
  *
  * @example
  * ```ts
- * const jwts = sessionJwtVerifier({ projectId, baseUrl: 'https://test.stytch.com', timeoutMs: 5000 })
+ * const jwts = stytchJwtVerifier({ projectId, baseUrl: 'https://test.stytch.com', timeoutMs: 5000 })
  * const outcome = await jwts.verify(jwt)
- * if (outcome.status === 'valid') outcome.session.auth.memberId
+ * if (outcome.status === 'valid') outcome.verified.auth.kind // 'member' | 'machine' | 'oauth'
  * ```
  */
-export function sessionJwtVerifier(config: {
+export function stytchJwtVerifier(config: {
   readonly projectId: string
   readonly baseUrl: string
   readonly timeoutMs: number
-}): SessionJwtVerifier {
+}): StytchJwtVerifier {
   const keys = createRemoteJWKSet(
     new URL(`/v1/b2b/sessions/jwks/${config.projectId}`, config.baseUrl),
     {
@@ -93,36 +107,51 @@ export function sessionJwtVerifier(config: {
       } catch (error) {
         return outcomeOf(error)
       }
-      const session = sessionFromClaims(payload)
-      if (!session)
-        return { status: 'invalid', reason: 'the Stytch session claims are missing or malformed' }
-      if (session.auth.sessionExpiresAt.getTime() <= Date.now())
+      const verified = SESSION_CLAIM in payload ? sessionOf(payload) : accessTokenOf(payload)
+      if (!verified)
+        return { status: 'invalid', reason: 'the Stytch claims are missing or malformed' }
+      if (verified.validUntil <= Date.now())
         return { status: 'invalid', reason: 'the session has expired' }
-      return { status: 'valid', session }
+      return { status: 'valid', verified }
     },
   }
 }
 
 function outcomeOf(error: unknown): JwtOutcome {
-  const code = (error as { code?: unknown } | null)?.code
-  if (code === 'ERR_JWT_EXPIRED') return { status: 'expired' }
+  const { code, payload } = (error ?? {}) as { code?: unknown; payload?: JWTPayload }
+  // Only a session can outlive its JWT: an expired access token is simply invalid.
+  if (code === 'ERR_JWT_EXPIRED')
+    return payload && SESSION_CLAIM in payload
+      ? { status: 'expired' }
+      : { status: 'invalid', reason: 'the access token has expired' }
   if (typeof code !== 'string' || UNAVAILABLE_CODES.has(code))
     return { status: 'unavailable', cause: error }
   return { status: 'invalid', reason: code }
 }
 
-/** The session a verified JWT's claims describe (`memberName` is not in a JWT: `null`). */
-function sessionFromClaims(payload: JWTPayload): VerifiedSession | undefined {
-  const parsed = v.safeParse(StytchClaims, payload)
+/** The claims that are neither registered nor Stytch's, nor in `also`. */
+function customClaimsOf(
+  payload: JWTPayload,
+  also: readonly string[] = []
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(payload).filter(
+      ([name]) =>
+        !REGISTERED_CLAIMS.has(name) &&
+        !name.startsWith('https://stytch.com/') &&
+        !also.includes(name)
+    )
+  )
+}
+
+/** The session a verified session JWT describes (`memberName` is not in a JWT: `null`). */
+function sessionOf(payload: JWTPayload): VerifiedSession | undefined {
+  const parsed = v.safeParse(SessionClaims, payload)
   if (!parsed.success) return undefined
   const claims = parsed.output
   const session = claims[SESSION_CLAIM]
   const organization = claims[ORGANIZATION_CLAIM]
-  const customClaims = Object.fromEntries(
-    Object.entries(payload).filter(
-      ([name]) => !RESERVED_CLAIMS.has(name) && !name.startsWith('https://stytch.com/')
-    )
-  )
+  const customClaims = customClaimsOf(payload)
   const auth = new AuthContext({
     memberId: claims.sub,
     sessionId: session.id,
@@ -153,6 +182,30 @@ function sessionFromClaims(payload: JWTPayload): VerifiedSession | undefined {
     },
   })
   return { auth, validUntil: Math.min(claims.exp * 1000, session.expires_at.getTime()) }
+}
+
+/** The machine (M2M) or member-through-an-app (Connected Apps) an access token describes. */
+function accessTokenOf(payload: JWTPayload): VerifiedSession | undefined {
+  const parsed = v.safeParse(AccessTokenClaims, payload)
+  if (!parsed.success) return undefined
+  const claims = parsed.output
+  const organization = claims[ORGANIZATION_CLAIM]
+  const token = {
+    scopes: claims.scope.split(' ').filter(Boolean),
+    customClaims: customClaimsOf(payload, ['scope', 'client_id']),
+    expiresAt: new Date(claims.exp * 1000),
+    authenticatedAt: new Date(),
+  }
+  const auth = organization
+    ? new OAuthContext({
+        ...token,
+        memberId: claims.sub,
+        organizationId: organization.organization_id,
+        organizationSlug: organization.slug ?? null,
+        clientId: claims.client_id ?? null,
+      })
+    : new MachineContext({ ...token, clientId: claims.sub })
+  return { auth, validUntil: claims.exp * 1000 }
 }
 
 function emailOf(factors: readonly Record<string, unknown>[]): string | null {
