@@ -1,13 +1,17 @@
 /**
  * The "SaaS application" example of the original package, ported: feature-gated routes, a
- * limit-checked create route, team-filtered listing, and feature flags for a frontend. App data
- * (projects, analytics, reports) lives in the same MongoDB as the entitlement documents.
+ * limit-checked create route, team-filtered listing, and feature flags for a frontend; and routes
+ * scoped to an organization (`/orgs/:orgId/…`, by id or slug), each guarded by tenancy and a Stytch
+ * RBAC permission. App data (projects, analytics, reports, documents) lives in the same MongoDB as
+ * the entitlement documents.
  */
 import { Hono } from 'hono'
 import type { Db } from 'mongodb'
 import {
   requireAnyEntitlement,
   requireEntitlement,
+  requireOrganization,
+  requirePermission,
   stytchAuth,
   withinLimit,
   type AuthEnv,
@@ -88,6 +92,40 @@ export function createSaasApp(db: Db, auth: StytchAuthOptions): Hono<AuthEnv> {
     })
     return c.json({ status: 'created', project_id: result.insertedId.toHexString() }, 201)
   })
+
+  // Organization-scoped routes: the :orgId in the path must be the member's own organization (a
+  // member of another organization gets 403 tenancy_mismatch, whatever their roles).
+  const org = (c: { req: { param(name: 'orgId'): string } }) => c.req.param('orgId')
+  const scoped = { organizationId: org }
+  app.get('/orgs/:orgId/documents', requirePermission('documents', 'read', scoped), async (c) => {
+    const documents = await db
+      .collection('documents')
+      .find(
+        { stytch_org_id: c.var.auth.organizationId, archived: { $in: [null, false] } },
+        { projection: { _id: 0, stytch_org_id: 0 } }
+      )
+      .toArray()
+    return c.json({ documents })
+  })
+  app.delete(
+    '/orgs/:orgId/documents/:name',
+    requirePermission('documents', 'delete', scoped),
+    async (c) => {
+      const { matchedCount } = await db
+        .collection('documents')
+        .updateOne(
+          { stytch_org_id: c.var.auth.organizationId, name: c.req.param('name') },
+          { $set: { archived: true } }
+        )
+      return matchedCount ? c.body(null, 204) : c.json({ error: 'not_found' }, 404)
+    }
+  )
+  app.get(
+    '/orgs/:orgId/settings',
+    requireOrganization(org),
+    requirePermission('stytch.organization', 'update.settings'),
+    (c) => c.json({ organization: c.var.auth.organizationId, tier: c.var.auth.subscriptionTier })
+  )
 
   app.get('/features', (c) => {
     const user = c.var.auth

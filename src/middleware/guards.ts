@@ -222,9 +222,9 @@ export type OrganizationOf = (c: Context) => string | undefined
 /**
  * Lets a request through only if the organization it names (by Stytch organization id or slug) is
  * the principal's; otherwise 403 `tenancy_mismatch`. This is the check a route with an `:orgId`
- * parameter needs before it trusts that parameter. A getter answering `undefined` names no
- * organization: the request is about the principal's own. A machine (M2M) token belongs to no
- * organization: it never passes when one is named.
+ * parameter needs before it trusts that parameter. A getter answering `undefined` (a missing or
+ * misnamed parameter) is a mismatch too, never a pass. A machine (M2M) token belongs to no
+ * organization: it never passes.
  *
  * @example
  * ```ts
@@ -370,9 +370,10 @@ function policiesOf(binding: Binding): PolicyStore {
   return policies
 }
 
+/** The named organization must be the principal's; naming none (a missing parameter) is a mismatch. */
 function checkTenancy(auth: Principal, organization: string | undefined): void {
-  if (organization === undefined) return
   if (
+    organization === undefined ||
     auth.kind === 'machine' ||
     (organization !== auth.organizationId && organization !== auth.organizationSlug)
   )

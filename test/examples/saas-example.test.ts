@@ -21,16 +21,22 @@ afterAll(async () => {
   await stytch.close()
 })
 
+let customers = 0
+
 /** A customer with a subscription and (optionally) a team, and a session for one of its members. */
 async function customer(
   tier: string,
   entitlements: string[],
   limits: Record<string, number>,
-  team: string | null
+  team: string | null,
+  member: { roles?: string[] } = {}
 ) {
-  const { sessionToken, organization, member } = await stytch.emulator.seed({
+  const seeded = await stytch.emulator.seed({
     durationMinutes: 120,
+    organization: { name: `Customer ${++customers}`, slug: `customer-${customers}` },
+    member,
   })
+  const { sessionToken, organization } = seeded
   const orgId = new ObjectId()
   const teamId = new ObjectId()
   await db.collection('organizations').insertOne({
@@ -44,8 +50,10 @@ async function customer(
     await db.collection('teams').insertOne({ _id: teamId, name: team, organization_id: orgId })
   await db
     .collection('users')
-    .insertOne({ stytch_member_id: member.member_id, current_team_id: team ? teamId : null })
+    .insertOne({ stytch_member_id: seeded.member.member_id, current_team_id: team ? teamId : null })
   return {
+    stytchOrgId: organization.organization_id,
+    slug: organization.organization_slug,
     headers: { authorization: `Bearer ${sessionToken}` },
     orgId: orgId.toHexString(),
     teamId: teamId.toHexString(),
@@ -133,5 +141,57 @@ describe('the SaaS example app', () => {
       limits: { max_projects: -1 },
       team: { id: enterprise.teamId, name: 'Core' },
     })
+  })
+
+  it('scopes /orgs/:orgId routes to the member’s organization and role, by id or slug', async () => {
+    const acme = await customer('premium', [], {}, null, { roles: ['stytch_admin'] })
+    const viewer = await customer('premium', [], {}, null)
+    const saas = app()
+    await db
+      .collection('documents')
+      .insertOne({ stytch_org_id: acme.stytchOrgId, name: 'plan.pdf', archived: false })
+    const own = acme.stytchOrgId
+    expect(await (await saas.request(`/orgs/${own}/documents`, acme)).json()).toEqual({
+      documents: [{ name: 'plan.pdf', archived: false }],
+    })
+    expect((await saas.request(`/orgs/${acme.slug}/settings`, acme)).status).toBe(200)
+    // A plain member may read documents but not delete them or change settings.
+    const viewerOrg = viewer.stytchOrgId
+    expect((await saas.request(`/orgs/${viewerOrg}/documents`, viewer)).status).toBe(200)
+    for (const [method, path] of [
+      ['DELETE', `/orgs/${viewerOrg}/documents/plan.pdf`],
+      ['GET', `/orgs/${viewerOrg}/settings`],
+    ] as const) {
+      const res = await saas.request(path, { method, ...viewer })
+      expect(await res.json()).toMatchObject({ error: 'insufficient_permissions' })
+    }
+    const deleted = await saas.request(`/orgs/${own}/documents/plan.pdf`, {
+      method: 'DELETE',
+      ...acme,
+    })
+    expect(deleted.status).toBe(204)
+  })
+
+  it('answers 403 tenancy_mismatch on every organization-scoped route for a foreign organization', async () => {
+    const admin = await customer('enterprise', ['analytics'], {}, null, { roles: ['stytch_admin'] })
+    const foreign = await customer('enterprise', ['analytics'], {}, null)
+    const saas = app()
+    const scoped = saas.routes.filter((route) => route.path.includes(':orgId'))
+    expect(scoped.length).toBeGreaterThanOrEqual(3)
+    for (const route of scoped) {
+      for (const other of [foreign.stytchOrgId, foreign.slug]) {
+        const path = route.path.replace(':orgId', other).replace(':name', 'plan.pdf')
+        const res = await saas.request(path, { method: route.method, ...admin })
+        expect({
+          route: `${route.method} ${route.path}`,
+          status: res.status,
+          body: await res.json(),
+        }).toEqual({
+          route: `${route.method} ${route.path}`,
+          status: 403,
+          body: expect.objectContaining({ error: 'tenancy_mismatch' }),
+        })
+      }
+    }
   })
 })

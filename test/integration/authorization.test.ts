@@ -313,6 +313,24 @@ describe('tenancy', () => {
     })
   })
 
+  it('a getter that names no organization (a misnamed parameter) is a mismatch, never a pass', async () => {
+    const { sessionToken } = await stytch.emulator.seed({ member: { roles: ['stytch_admin'] } })
+    const app = new Hono<AuthEnv>()
+    app.use('*', stytchAuth(options()))
+    const misnamed = (c: { req: { param(name: string): string | undefined } }) =>
+      c.req.param('orgID')
+    app.get('/orgs/:orgId/a', requireOrganization(misnamed), (c) => c.text('ok'))
+    app.get(
+      '/orgs/:orgId/b',
+      requirePermission('documents', 'read', { organizationId: misnamed }),
+      (c) => c.text('ok')
+    )
+    for (const path of ['/orgs/x/a', '/orgs/x/b']) {
+      const res = await app.request(path, bearer(sessionToken))
+      expect(await res.json()).toMatchObject({ error: 'tenancy_mismatch' })
+    }
+  })
+
   it('an anonymous request in optional mode reaching a permission guard is a 401', async () => {
     const app = new Hono()
     app.use('*', stytchAuth({ ...options(), optional: true }))
