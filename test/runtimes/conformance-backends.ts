@@ -44,6 +44,8 @@ export interface CustomerShape {
   readonly claims?: Record<string, unknown>
   readonly factors?: readonly FactorType[]
   readonly name?: string
+  /** RBAC roles besides `stytch_member`, which every member has. */
+  readonly roles?: readonly string[]
 }
 
 /**
@@ -104,7 +106,11 @@ export async function seedCustomer(
 ): Promise<Customer> {
   const name = shape.name ?? 'Ada Admin'
   const session = await backends.stytch.emulator.seed({
-    member: { name, email: `${name.split(' ')[0]?.toLowerCase()}@acme.example` },
+    member: {
+      name,
+      email: `${name.split(' ')[0]?.toLowerCase()}@acme.example`,
+      roles: [...(shape.roles ?? [])],
+    },
     factors: [...(shape.factors ?? ['magic_link'])],
     customClaims: shape.claims ?? {},
     durationMinutes: 60,
@@ -134,4 +140,34 @@ export async function seedCustomer(
     memberId: session.member.member_id,
     organizationId: session.organization.organization_id,
   }
+}
+
+/**
+ * An M2M access token for a new client holding `scopes`, asked of the emulator's token endpoint
+ * over HTTP as a service would (client credentials, form-encoded).
+ *
+ * @example
+ * ```ts
+ * const { clientId, accessToken } = await m2mToken(backends, ['read:reports'])
+ * ```
+ */
+export async function m2mToken(
+  backends: ConformanceBackends,
+  scopes: readonly string[]
+): Promise<{ clientId: string; accessToken: string }> {
+  const { emulator, url, projectId } = backends.stytch
+  const { clientId, clientSecret } = emulator.createM2MClient({ scopes: [...scopes] })
+  const response = await fetch(`${url}/v1/public/${projectId}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }),
+  })
+  const body = (await response.json()) as { access_token?: unknown }
+  if (!response.ok || typeof body.access_token !== 'string')
+    throw new Error(`the token endpoint answered ${response.status}: ${JSON.stringify(body)}`)
+  return { clientId, accessToken: body.access_token }
 }

@@ -1,10 +1,22 @@
 /**
  * The conformance app, one Worker-style module served by every runtime: the Workers example (the
- * shared example app plus the Upstash and Data API adapters, imported from the built package) and
- * a probe that says which runtime answers and where its configuration can come from.
+ * shared example app plus the Upstash and Data API adapters, imported from the built package), a
+ * probe that says which runtime answers and where its configuration can come from, and routes for
+ * access tokens (`/tokens/*`) and RBAC (`/rbac/*`), which the example does not have. Its only
+ * value export is the default: workerd takes every named export for an entrypoint.
  */
 import { Hono } from 'hono'
 import { env, getRuntimeKey } from 'hono/adapter'
+import {
+  requireOrganization,
+  requirePermission,
+  requireScopes,
+  stytchAuth,
+  type AuthEnv,
+  type MachineContext,
+  type OAuthContext,
+  type Principal,
+} from 'ayz-auth'
 import example from '../../examples/workers/src/index.ts'
 
 /** What `GET /__runtime` answers. */
@@ -27,6 +39,38 @@ app.get('/__runtime', (c) => {
   }
   return c.json(probe)
 })
+
+// Access tokens, verified locally against the JWKS: each route accepts the kinds it names only.
+const m2m = new Hono<{ Variables: { auth: MachineContext } }>()
+m2m.use('*', stytchAuth({ acceptTokens: ['m2m'] }))
+m2m.get('/', (c) => c.json(c.var.auth))
+m2m.get('/reports', requireScopes('read:reports'), (c) => c.json({ clientId: c.var.auth.clientId }))
+app.route('/tokens/m2m', m2m)
+
+const oauth = new Hono<{ Variables: { auth: OAuthContext } }>()
+oauth.use('*', stytchAuth({ acceptTokens: ['oauth'] }))
+oauth.get('/', (c) => c.json(c.var.auth))
+app.route('/tokens/oauth', oauth)
+
+const any = new Hono<{ Variables: { auth: Principal } }>()
+any.use('*', stytchAuth({ acceptTokens: ['session', 'm2m', 'oauth'] }))
+any.get('/', (c) => c.json({ kind: c.var.auth.kind }))
+app.route('/tokens/any', any)
+
+// RBAC, decided locally from the policy Stytch serves (loaded once, then cached).
+const rbac = new Hono<AuthEnv>()
+rbac.use('*', stytchAuth())
+rbac.get('/documents', requirePermission('documents', 'write'), (c) =>
+  c.json({ memberId: c.var.auth.memberId })
+)
+rbac.get(
+  '/orgs/:org/documents',
+  requireOrganization((c) => c.req.param('org')),
+  requirePermission('documents', 'read'),
+  (c) => c.json({ organizationId: c.var.auth.organizationId })
+)
+app.route('/rbac', rbac)
+
 app.route('/', example)
 
 export default app

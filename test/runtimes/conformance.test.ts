@@ -10,9 +10,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../fixtures/redis/index.ts'
 import {
   L1_TTL_SECONDS,
+  m2mToken,
   seedCustomer,
   startConformanceBackends,
   type ConformanceBackends,
+  type Customer,
 } from './conformance-backends.ts'
 import type { RuntimeProbe } from './conformance-worker.ts'
 import { RUNTIMES, startRuntime, type RunningRuntime, type RuntimeName } from './runtimes.ts'
@@ -260,5 +262,119 @@ describe.each(RUNTIMES)('on %s', (name) => {
     expect(backends.stytch.emulator.calls.revoke).toBeGreaterThanOrEqual(1)
     expect((await redis.keys()).some((entry) => entry.key === key)).toBe(false)
     expect((await get('/api/me', bearer(token))).status).toBe(401)
+  })
+
+  it('accepts an M2M token from the token endpoint on M2M routes only, verified locally', async () => {
+    const REPORTS_SCOPE = 'read:reports' // what /tokens/m2m/reports requires
+    const { emulator } = backends.stytch
+    const before = emulator.calls
+    const { clientId, accessToken } = await m2mToken(backends, ['read:documents'])
+    const refused = {
+      status: 401,
+      body: { error: 'authentication_failed', type: 'token_verification' },
+    }
+    expect(await json('/api/me', bearer(accessToken))).toMatchObject(refused)
+    expect(await json('/tokens/m2m', bearer(accessToken))).toMatchObject({
+      status: 200,
+      body: { kind: 'machine', clientId, scopes: ['read:documents'] },
+    })
+    // Once verified (and cached), still refused where sessions or Connected Apps tokens are asked.
+    expect(await json('/api/me', bearer(accessToken))).toMatchObject(refused)
+    expect(await json('/tokens/oauth', bearer(accessToken))).toMatchObject(refused)
+
+    const { status, headers, body } = await json('/tokens/m2m/reports', bearer(accessToken))
+    expect({ status, body }).toMatchObject({
+      status: 403,
+      body: {
+        error: 'insufficient_scope',
+        type: 'authorization',
+        required_scopes: [REPORTS_SCOPE],
+      },
+    })
+    expect(headers.get('www-authenticate')).toBe(
+      `Bearer error="insufficient_scope", scope="${REPORTS_SCOPE}"`
+    )
+    const reporter = await m2mToken(backends, [REPORTS_SCOPE])
+    expect(await json('/tokens/m2m/reports', bearer(reporter.accessToken))).toMatchObject({
+      status: 200,
+      body: { clientId: reporter.clientId },
+    })
+
+    const after = emulator.calls
+    expect(after.token - before.token).toBe(2)
+    expect(after.authenticate - before.authenticate).toBe(0)
+    expect(after.introspect - before.introspect).toBe(0)
+  })
+
+  it('accepts a Connected Apps token on OAuth routes only, as the member it acts for', async () => {
+    const { emulator } = backends.stytch
+    const { memberId, organizationId } = await seedCustomer(backends)
+    const before = emulator.calls
+    const token = await emulator.mintAccessToken({ memberId, scopes: ['read:documents'] })
+    expect(await json('/tokens/oauth', bearer(token))).toMatchObject({
+      status: 200,
+      body: { kind: 'oauth', memberId, organizationId, scopes: ['read:documents'] },
+    })
+    const refused = {
+      status: 401,
+      body: { error: 'authentication_failed', type: 'token_verification' },
+    }
+    expect(await json('/api/me', bearer(token))).toMatchObject(refused)
+    expect(await json('/tokens/m2m', bearer(token))).toMatchObject(refused)
+    const after = emulator.calls
+    expect(after.authenticate - before.authenticate).toBe(0)
+    expect(after.introspect - before.introspect).toBe(0)
+  })
+
+  it('tells sessions, M2M and Connected Apps tokens apart on a route that accepts all three', async () => {
+    const member = await seedCustomer(backends)
+    const { accessToken } = await m2mToken(backends, ['read:documents'])
+    const oauthToken = await backends.stytch.emulator.mintAccessToken({
+      memberId: member.memberId,
+      scopes: ['read:documents'],
+    })
+    const kinds = await Promise.all(
+      [member.token, member.jwt, accessToken, oauthToken].map(
+        async (token) => (await json('/tokens/any', bearer(token))).body.kind
+      )
+    )
+    expect(kinds).toEqual(['member', 'member', 'machine', 'oauth'])
+  })
+
+  it('decides requirePermission and requireOrganization locally, from a policy fetched once', async () => {
+    const { emulator } = backends.stytch
+    const editor = await seedCustomer(backends, { roles: ['editor'] })
+    const reader = await seedCustomer(backends)
+    const before = emulator.calls
+    const write = (customer: Customer) => json('/rbac/documents', bearer(customer.token))
+    const forbidden = {
+      status: 403,
+      body: {
+        error: 'insufficient_permissions',
+        type: 'authorization',
+        required_permission: { resource_id: 'documents', action: 'write' },
+      },
+    }
+    expect(await write(editor)).toMatchObject({ status: 200, body: { memberId: editor.memberId } })
+    expect(await write(reader)).toMatchObject(forbidden)
+    const documentsOf = (organizationId: string) => `/rbac/orgs/${organizationId}/documents`
+    expect(await json(documentsOf(editor.organizationId), bearer(editor.token))).toMatchObject({
+      status: 200,
+      body: { organizationId: editor.organizationId },
+    })
+    expect(await json(documentsOf(reader.organizationId), bearer(editor.token))).toMatchObject({
+      status: 403,
+      body: { error: 'tenancy_mismatch', type: 'authorization' },
+    })
+    const burst = await Promise.all([editor, reader, editor, reader].map(write))
+    expect(burst.map(({ status }) => status)).toEqual([200, 403, 200, 403])
+    // Past the in-process tier's lifetime the policy comes from Upstash, not from Stytch again.
+    await sleep(L1_TTL_SECONDS * 1000 + 200)
+    expect((await write(editor)).status).toBe(200)
+    expect(await write(reader)).toMatchObject(forbidden)
+
+    const after = emulator.calls
+    expect(after.policy - before.policy).toBe(1)
+    expect(after.orgPolicy - before.orgPolicy).toBe(2) // one per organization
   })
 })
