@@ -13,7 +13,9 @@ import {
   claimsOf,
   encodeJson,
   nowSeconds,
+  sameBytes,
   signJwt,
+  tampered,
   type AttackerKey,
 } from './forge.ts'
 import { HandlerLedger } from './ledger.ts'
@@ -117,8 +119,7 @@ async function rawSigned(header: unknown, claims: unknown): Promise<string> {
 
 /** The victim's header and signature around another payload. */
 function withPayload(claims: JWTPayload): string {
-  const [header, , signature] = kit.victim.sessionJwt.split('.')
-  return `${header}.${encodeJson(claims)}.${signature}`
+  return tampered(kit.victim.sessionJwt, claims)
 }
 
 /** An attacker-signed JWT with a padding claim, sized so that `Bearer <jwt>` is as close to `bytes` as possible without exceeding it. */
@@ -525,11 +526,4 @@ async function forgedFrom(
   return signature === 'attacker'
     ? rawSigned(fullHeader, claims)
     : assembleJwt(fullHeader, claims, signature)
-}
-
-/** Whether two compact JWTs decode to the same bytes, segment by segment. */
-function sameBytes(a: string, b: string): boolean {
-  const decode = (jwt: string) =>
-    jwt.split('.').map((part) => Buffer.from(part, 'base64url').toString('hex'))
-  return JSON.stringify(decode(a)) === JSON.stringify(decode(b))
 }
