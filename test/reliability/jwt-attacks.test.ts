@@ -4,9 +4,14 @@
  * (only a validly signed JWT past its 5-minute `exp` is ever sent there).
  */
 import fc from 'fast-check'
+import type { Hono } from 'hono'
 import { base64url, exportJWK, exportSPKI, type JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stytchEmulator, type EmulatedSession } from '../../src/testing/index.ts'
+import {
+  stytchEmulator,
+  type EmulatedSession,
+  type MintTokenOptions,
+} from '../../src/testing/index.ts'
 import {
   assembleJwt,
   attackerKey,
@@ -19,8 +24,10 @@ import {
   type AttackerKey,
 } from './forge.ts'
 import { HandlerLedger } from './ledger.ts'
+import { PrincipalLedger, type TokenIdentity } from './principal-ledger.ts'
 import { captureLogger, recordingApp, uniquePrefix } from './recording-app.ts'
 import { failOnUnhandledRejections } from './unhandled-rejections.ts'
+import { HELD_SCOPE, tokenApp } from './token-app.ts'
 import { startWorld, type World } from './world.ts'
 
 failOnUnhandledRejections()
@@ -527,3 +534,380 @@ async function forgedFrom(
     ? rawSigned(fullHeader, claims)
     : assembleJwt(fullHeader, claims, signature)
 }
+
+/*
+ * The same attacks against the access tokens a route may accept besides sessions (`acceptTokens`):
+ * Stytch M2M tokens and Connected Apps (OAuth) tokens, on a route accepting only their kind, on a
+ * route accepting all three kinds, behind `requireScopes`, as a header and as a cookie.
+ */
+
+const tokenLedger = new PrincipalLedger(ledger)
+let tokens: TokenKit
+
+/** Scopes of the suite's M2M client. */
+const M2M_SCOPES = [HELD_SCOPE, 'write:reports']
+/** Scopes the member granted the suite's Connected App. */
+const OAUTH_SCOPES = ['openid', HELD_SCOPE]
+const OTHER_PROJECT = 'project-test-22222222-2222-4222-8222-222222222222'
+
+/** A real access token of one kind, and the route group that accepts only that kind. */
+interface RealToken {
+  readonly kind: 'm2m' | 'oauth'
+  readonly group: 'm2m' | 'oauth'
+  readonly token: string
+  readonly claims: JWTPayload
+  /** The same token, as the emulator of another Stytch project would sign it for its own project. */
+  readonly otherProjectToken: string
+  /** Mints another token of this kind for the same client (and member), with `options` (not issued in the ledger). */
+  readonly mint: (options?: MintTokenOptions & { scopes?: string[] }) => Promise<string>
+  readonly identity: TokenIdentity
+}
+
+interface TokenKit {
+  readonly app: Hono
+  /** The member the OAuth token acts for, with a session of their own. */
+  readonly member: EmulatedSession
+  /** An organization the OAuth token's member does not belong to. */
+  readonly otherOrganizationId: string
+  /** The signing key of another Stytch project. */
+  readonly otherProjectKey: CryptoKey
+  readonly m2m: RealToken
+  readonly oauth: RealToken
+}
+
+async function tokenKit(): Promise<TokenKit> {
+  const emulator = world.stytch.emulator
+  const app = tokenApp(
+    { ...world.stytchOptions(), logger: captureLogger(), prefix: uniquePrefix('token-attacks') },
+    tokenLedger
+  )
+  const member = await world.session(ledger)
+  const stranger = await world.session(ledger)
+  const { clientId } = emulator.createM2MClient({ scopes: M2M_SCOPES })
+  const other = stytchEmulator({ projectId: OTHER_PROJECT })
+  const otherMember = (await other.seed()).member.member_id
+  const machine: TokenIdentity = { kind: 'machine', clientId }
+  const mintM2M = (options: MintTokenOptions & { scopes?: string[] } = {}) =>
+    emulator.mintM2MToken({ clientId, scopes: M2M_SCOPES, ...options })
+  const m2mToken = tokenLedger.issue(await mintM2M(), machine)
+  const oauthToken = await emulator.mintAccessToken({
+    memberId: member.member.member_id,
+    scopes: OAUTH_SCOPES,
+  })
+  const oauthClaims = claimsOf(oauthToken)
+  const appId = String(oauthClaims['client_id'])
+  const agent: TokenIdentity = {
+    kind: 'oauth',
+    memberId: member.member.member_id,
+    organizationId: member.organization.organization_id,
+    clientId: appId,
+  }
+  const mintOAuth = (options: MintTokenOptions & { scopes?: string[] } = {}) =>
+    emulator.mintAccessToken({
+      memberId: member.member.member_id,
+      scopes: OAUTH_SCOPES,
+      clientId: appId,
+      ...options,
+    })
+  // The app has fetched the key set: an attack cannot hide behind a first fetch.
+  expect((await app.request('/any/me', bearer(m2mToken))).status).toBe(200)
+  return {
+    app,
+    member,
+    otherOrganizationId: stranger.organization.organization_id,
+    otherProjectKey: (await other.signingKeys()).privateKey,
+    m2m: {
+      kind: 'm2m',
+      group: 'm2m',
+      token: m2mToken,
+      claims: claimsOf(m2mToken),
+      otherProjectToken: await other.mintM2MToken({ clientId, scopes: M2M_SCOPES }),
+      mint: mintM2M,
+      identity: machine,
+    },
+    oauth: {
+      kind: 'oauth',
+      group: 'oauth',
+      token: tokenLedger.issue(oauthToken, agent),
+      claims: oauthClaims,
+      otherProjectToken: await other.mintAccessToken({
+        memberId: otherMember,
+        scopes: OAUTH_SCOPES,
+      }),
+      mint: mintOAuth,
+      identity: agent,
+    },
+  }
+}
+
+/** The claims of `real` with `changes` (a `null` removes the claim). */
+function tokenClaimsWith(real: RealToken, changes: Record<string, unknown>): JWTPayload {
+  const claims: Record<string, unknown> = { ...real.claims }
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete claims[name]
+    else claims[name] = value
+  }
+  return claims
+}
+
+/** `real`'s scopes with `from` replaced by `to`. */
+function scopeWith(real: RealToken, from: string, to: string): string {
+  return String(real.claims['scope'])
+    .split(' ')
+    .map((scope) => (scope === from ? to : scope))
+    .join(' ')
+}
+
+interface TokenAttack {
+  readonly name: string
+  readonly forge: (real: RealToken) => Promise<string> | string
+  /** Only against this kind of token (default: both). */
+  readonly only?: RealToken['kind']
+  /** The error type of the 401 (default `token_verification`). */
+  readonly type?: 'token_verification' | 'token_extraction'
+}
+
+const HS256_PEM = (real: RealToken) =>
+  signJwt(
+    real.claims,
+    { alg: 'HS256', typ: 'JWT', kid: kit.kid },
+    new TextEncoder().encode(kit.publicPem)
+  )
+
+const TOKEN_ATTACKS: readonly TokenAttack[] = [
+  {
+    name: 'alg none, empty signature',
+    forge: (real) => assembleJwt({ alg: 'none', typ: 'JWT', kid: kit.kid }, real.claims),
+  },
+  {
+    name: 'alg none, with the real signature kept',
+    forge: (real) =>
+      assembleJwt({ alg: 'none', typ: 'JWT', kid: kit.kid }, real.claims, real.token.split('.')[2]),
+  },
+  { name: 'HS256 keyed with the public key (PEM)', forge: HS256_PEM },
+  {
+    name: 'HS256 keyed with the public key (JWK JSON)',
+    forge: (real) =>
+      signJwt(
+        real.claims,
+        { alg: 'HS256', typ: 'JWT', kid: kit.kid },
+        new TextEncoder().encode(kit.publicJwk)
+      ),
+  },
+  {
+    name: 'HS256 keyed with the public key (PEM), scope widened to read:*',
+    forge: (real) =>
+      HS256_PEM({ ...real, claims: tokenClaimsWith(real, { scope: 'read:* write:*' }) }),
+  },
+  {
+    name: 'PS256 under the real kid, the real signature kept',
+    forge: (real) =>
+      assembleJwt(
+        { alg: 'PS256', typ: 'JWT', kid: kit.kid },
+        real.claims,
+        real.token.split('.')[2]
+      ),
+  },
+  { name: 'the real kid, signed by the attacker', forge: (real) => attackerSigned(real.claims) },
+  {
+    name: 'kid injection: path traversal',
+    forge: (real) => attackerSigned(real.claims, { kid: '../../../../../../etc/passwd' }),
+  },
+  {
+    name: 'kid injection: SQL',
+    forge: (real) => attackerSigned(real.claims, { kid: "' OR '1'='1' --" }),
+  },
+  {
+    name: 'kid injection: a URL',
+    forge: (real) => attackerSigned(real.claims, { kid: 'https://attacker.example/jwks.json' }),
+  },
+  {
+    name: 'kid injection: an object',
+    forge: (real) => attackerSigned(real.claims, { kid: { $ne: null } }),
+  },
+  {
+    name: 'unknown kid',
+    forge: (real) =>
+      attackerSigned(real.claims, { kid: 'jwk-test-00000000-0000-4000-8000-000000000000' }),
+  },
+  {
+    name: 'embedded jwk header carrying the attacker key',
+    forge: async (real) =>
+      attackerSigned(real.claims, { jwk: await exportJWK(kit.attacker.publicKey) }),
+  },
+  {
+    name: "another Stytch project's signing key under our kid",
+    forge: (real) =>
+      signJwt(real.claims, { alg: 'RS256', typ: 'JWT', kid: kit.kid }, tokens.otherProjectKey),
+  },
+  {
+    name: 'a genuine token of another Stytch project',
+    forge: (real) => real.otherProjectToken,
+  },
+  {
+    name: 'wrong aud (another project), validly signed',
+    forge: (real) => real.mint({ audience: [OTHER_PROJECT] }),
+  },
+  {
+    name: 'wrong aud (a bare string of another project), validly signed',
+    forge: (real) => real.mint({ audience: OTHER_PROJECT }),
+  },
+  {
+    name: 'no aud, validly signed',
+    forge: (real) => stytchSigned(tokenClaimsWith(real, { aud: null })),
+  },
+  {
+    name: 'wrong iss (another project), validly signed',
+    forge: (real) => real.mint({ issuer: `stytch.com/${OTHER_PROJECT}` }),
+  },
+  {
+    name: 'wrong iss (an attacker URL), validly signed',
+    forge: (real) => real.mint({ issuer: 'https://attacker.example' }),
+  },
+  {
+    name: 'iss with a trailing slash, validly signed',
+    forge: (real) => real.mint({ issuer: `${world.stytch.url}/` }),
+  },
+  {
+    name: 'expired an hour ago, validly signed',
+    forge: (real) =>
+      real.mint({ issuedAt: new Date(Date.now() - 2 * HOUR * 1000), expiresInSeconds: HOUR }),
+  },
+  {
+    name: 'expired a minute ago (beyond the clock tolerance), validly signed',
+    forge: (real) =>
+      real.mint({ issuedAt: new Date(Date.now() - HOUR * 1000 - 60_000), expiresInSeconds: HOUR }),
+  },
+  {
+    name: 'not yet valid (nbf in a minute), validly signed',
+    forge: (real) => real.mint({ issuedAt: new Date(Date.now() + 60_000) }),
+  },
+  {
+    name: 'no exp, validly signed',
+    forge: (real) => stytchSigned(tokenClaimsWith(real, { exp: null })),
+  },
+  {
+    name: 'no nbf, validly signed',
+    forge: (real) => stytchSigned(tokenClaimsWith(real, { nbf: null })),
+  },
+  {
+    name: 'typ "at+jwt", validly signed',
+    forge: (real) => stytchSigned(real.claims, { typ: 'at+jwt' }),
+  },
+  {
+    name: 'tampered scope: read:reports widened to read:*',
+    forge: (real) =>
+      tampered(real.token, tokenClaimsWith(real, { scope: scopeWith(real, HELD_SCOPE, 'read:*') })),
+  },
+  {
+    name: 'tampered scope: read:secrets added',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, { scope: `${String(real.claims['scope'])} read:secrets` })
+      ),
+  },
+  {
+    name: 'tampered sub (another client or member)',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, { sub: 'member-test-00000000-0000-4000-8000-000000000000' })
+      ),
+  },
+  {
+    name: 'tampered exp: extended by a day',
+    forge: (real) => tampered(real.token, tokenClaimsWith(real, { exp: nowSeconds() + 24 * HOUR })),
+  },
+  {
+    name: 'tampered organization claim: another organization',
+    only: 'oauth',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, {
+          [ORGANIZATION_CLAIM]: { organization_id: tokens.otherOrganizationId, slug: 'victim' },
+        })
+      ),
+  },
+  {
+    name: 'tampered organization claim: removed (the OAuth token posing as M2M)',
+    only: 'oauth',
+    forge: (real) => tampered(real.token, tokenClaimsWith(real, { [ORGANIZATION_CLAIM]: null })),
+  },
+  {
+    name: 'tampered organization claim: added (the M2M token posing as OAuth)',
+    only: 'm2m',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, {
+          [ORGANIZATION_CLAIM]: {
+            organization_id: tokens.member.organization.organization_id,
+            slug: 'victim',
+          },
+        })
+      ),
+  },
+  {
+    name: 'tampered: the session claim added (posing as a member session)',
+    forge: (real) =>
+      tampered(real.token, tokenClaimsWith(real, { [SESSION_CLAIM]: kit.claims[SESSION_CLAIM] })),
+  },
+  {
+    name: 'signature stripped',
+    forge: (real) => real.token.split('.').slice(0, 2).join('.') + '.',
+  },
+  {
+    name: 'a payload over 4 KiB',
+    forge: (real) => attackerSigned({ ...real.claims, padding: 'x'.repeat(4096) }),
+    type: 'token_extraction',
+  },
+]
+
+/** A 401 of `type` with a Bearer challenge. */
+async function expectRefused(res: Response, type = 'token_verification'): Promise<void> {
+  expect({ status: res.status, body: await res.json() }).toMatchObject({
+    status: 401,
+    body: { type },
+  })
+  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
+}
+
+describe('access-token attacks: 401, no handler, no call to /sessions/authenticate', () => {
+  beforeAll(async () => {
+    tokens = await tokenKit()
+  })
+  afterAll(() => {
+    expect(tokenLedger.violations()).toEqual([])
+  })
+
+  const cases = TOKEN_ATTACKS.flatMap((attack) =>
+    (['m2m', 'oauth'] as const)
+      .filter((kind) => !attack.only || attack.only === kind)
+      .map((kind) => [`${kind}: ${attack.name}`, kind, attack] as const)
+  )
+  it.each(cases)('%s', async (_name, kind, attack) => {
+    const real = tokens[kind]
+    const jwt = await attack.forge(real)
+    const type = attack.type ?? 'token_verification'
+    const before = world.stytch.emulator.calls.authenticate
+    const handled = tokenLedger.handledCount
+    const routes = [`/${real.group}/me`, `/${real.group}/secrets`, '/any/me', '/any/reports']
+    for (const route of routes)
+      await expectRefused(await tokens.app.request(route, bearer(jwt)), type)
+    await expectRefused(
+      await tokens.app.request(`/${real.group}/me`, {
+        headers: { cookie: `stytch_session_jwt=${jwt}` },
+      }),
+      type
+    )
+    const optional = await tokens.app.request('/optional/me', bearer(jwt))
+    expect({ status: optional.status, body: await optional.json() }).toEqual({
+      status: 200,
+      body: { auth: null },
+    })
+    expect(tokenLedger.handledCount).toBe(handled + 1) // the optional route's, with no principal
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+})
