@@ -27,7 +27,7 @@ import { HandlerLedger } from './ledger.ts'
 import { PrincipalLedger, type TokenIdentity } from './principal-ledger.ts'
 import { captureLogger, recordingApp, uniquePrefix } from './recording-app.ts'
 import { failOnUnhandledRejections } from './unhandled-rejections.ts'
-import { HELD_SCOPE, tokenApp } from './token-app.ts'
+import { HELD_SCOPE, MISSING_SCOPE, tokenApp, type Group } from './token-app.ts'
 import { startWorld, type World } from './world.ts'
 
 failOnUnhandledRejections()
@@ -874,14 +874,14 @@ async function expectRefused(res: Response, type = 'token_verification'): Promis
   expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
 }
 
-describe('access-token attacks: 401, no handler, no call to /sessions/authenticate', () => {
-  beforeAll(async () => {
-    tokens = await tokenKit()
-  })
-  afterAll(() => {
-    expect(tokenLedger.violations()).toEqual([])
-  })
+beforeAll(async () => {
+  tokens = await tokenKit()
+})
+afterAll(() => {
+  expect(tokenLedger.violations()).toEqual([])
+})
 
+describe('access-token attacks: 401, no handler, no call to /sessions/authenticate', () => {
   const cases = TOKEN_ATTACKS.flatMap((attack) =>
     (['m2m', 'oauth'] as const)
       .filter((kind) => !attack.only || attack.only === kind)
@@ -910,4 +910,173 @@ describe('access-token attacks: 401, no handler, no call to /sessions/authentica
     expect(tokenLedger.handledCount).toBe(handled + 1) // the optional route's, with no principal
     expect(world.stytch.emulator.calls.authenticate).toBe(before)
   })
+})
+
+/** The JSON of `res`, with its status. */
+async function answer(res: Response): Promise<{ status: number; body: unknown }> {
+  return { status: res.status, body: await res.json() }
+}
+
+describe('valid access tokens are accepted where their kind is (so the attacks cannot pass vacuously)', () => {
+  const principalOf = (real: RealToken) =>
+    real.identity.kind === 'machine'
+      ? { kind: 'machine', clientId: real.identity.clientId, scopes: real.claims['scope'] }
+      : { ...real.identity }
+
+  it.each(['m2m', 'oauth'] as const)(
+    'a valid %s token: 200 on its own route, the all-kinds route, the optional route and behind a scope it holds',
+    async (kind) => {
+      const real = tokens[kind]
+      const before = world.stytch.emulator.calls.authenticate
+      const expected = principalOf(real)
+      for (const route of [
+        `/${real.group}/me`,
+        `/${real.group}/reports`,
+        '/any/me',
+        '/any/reports',
+      ]) {
+        const res = await answer(await tokens.app.request(route, bearer(real.token)))
+        expect(res).toMatchObject({
+          status: 200,
+          body: { ...expected, scopes: String(real.claims['scope']).split(' ') },
+        })
+      }
+      const optional = await answer(await tokens.app.request('/optional/me', bearer(real.token)))
+      expect(optional).toMatchObject({ status: 200, body: { auth: { kind: expected.kind } } })
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+  )
+
+  it.each(['m2m', 'oauth'] as const)(
+    'a valid %s token behind requireScopes of a scope it lacks: 403 insufficient_scope, never 200, no handler',
+    async (kind) => {
+      const real = tokens[kind]
+      const handled = tokenLedger.handledCount
+      for (const route of [`/${real.group}/secrets`, '/any/secrets']) {
+        const res = await tokens.app.request(route, bearer(real.token))
+        expect(await answer(res)).toMatchObject({
+          status: 403,
+          body: { error: 'insufficient_scope', required_scopes: [MISSING_SCOPE] },
+        })
+        expect(res.headers.get('www-authenticate')).toBe(
+          `Bearer error="insufficient_scope", scope="${MISSING_SCOPE}"`
+        )
+      }
+      expect(tokenLedger.handledCount).toBe(handled)
+    }
+  )
+
+  it('a member session behind requireScopes on the all-kinds route: 403 insufficient_scope (a session holds no scopes)', async () => {
+    const res = await tokens.app.request('/any/reports', bearer(tokens.member.sessionJwt))
+    expect(await answer(res)).toMatchObject({
+      status: 403,
+      body: { error: 'insufficient_scope', required_scopes: [HELD_SCOPE] },
+    })
+    expect((await tokens.app.request('/any/me', bearer(tokens.member.sessionJwt))).status).toBe(200)
+  })
+
+  it.each(['m2m', 'oauth'] as const)(
+    'the %s token signed the ways the validly signed attacks are, with nothing changed, is accepted: those attacks fail on their change alone',
+    async (kind) => {
+      const real = tokens[kind]
+      const resigned = tokenLedger.issue(await stytchSigned(real.claims), real.identity)
+      const minted = tokenLedger.issue(await real.mint(), real.identity)
+      for (const token of [resigned, minted])
+        expect((await tokens.app.request(`/${real.group}/me`, bearer(token))).status).toBe(200)
+    }
+  )
+
+  it.each(['m2m', 'oauth'] as const)(
+    'a %s token that Stytch really granted read:* passes requireScopes(read:secrets): the tampered read:* fails on its signature alone',
+    async (kind) => {
+      const real = tokens[kind]
+      const granted = tokenLedger.issue(await real.mint({ scopes: ['read:*'] }), real.identity)
+      const res = await tokens.app.request(`/${real.group}/secrets`, bearer(granted))
+      expect(await answer(res)).toMatchObject({ status: 200, body: { scopes: ['read:*'] } })
+    }
+  )
+})
+
+/** The credential a confusion case presents, genuine and fresh (never cached before the case). */
+type Credential = 'session JWT' | 'opaque session token' | 'M2M token' | 'OAuth token'
+
+const CONFUSIONS: readonly (readonly [Credential, refusedBy: Group, acceptedBy: Group])[] = [
+  ['session JWT', 'm2m', 'session'],
+  ['session JWT', 'oauth', 'session'],
+  ['opaque session token', 'm2m', 'session'],
+  ['opaque session token', 'oauth', 'session'],
+  ['M2M token', 'session', 'm2m'],
+  ['M2M token', 'oauth', 'm2m'],
+  ['OAuth token', 'session', 'oauth'],
+  ['OAuth token', 'm2m', 'oauth'],
+]
+
+/** A genuine credential of the kind, never sent before, registered in the ledgers. */
+async function freshCredential(credential: Credential): Promise<string> {
+  switch (credential) {
+    case 'session JWT':
+      return (await world.session(ledger)).sessionJwt
+    case 'opaque session token':
+      return (await world.session(ledger)).sessionToken
+    case 'M2M token':
+      return tokenLedger.issue(
+        await tokens.m2m.mint({ customClaims: { nonce: crypto.randomUUID() } }),
+        tokens.m2m.identity
+      )
+    case 'OAuth token':
+      return tokenLedger.issue(await tokens.oauth.mint(), tokens.oauth.identity)
+  }
+}
+
+describe('a genuine token on a route that does not accept its kind: 401 before and after a route that does cached it', () => {
+  it.each(
+    CONFUSIONS.map(([credential, refused, accepted]) => [
+      `${credential} on the ${refused}-only route (accepted by the ${accepted} route)`,
+      credential,
+      refused,
+      accepted,
+    ])
+  )('%s', async (_name, credential, refused, accepted) => {
+    const token = await freshCredential(credential)
+    const refusals = async () => {
+      const before = world.stytch.emulator.calls.authenticate
+      const handled = tokenLedger.handledCount
+      for (const route of [`/${refused}/me`, `/${refused}/reports`])
+        await expectRefused(await tokens.app.request(route, bearer(token)))
+      expect(tokenLedger.handledCount).toBe(handled)
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+    await refusals() // cold: the token was never verified
+    expect((await tokens.app.request(`/${accepted}/me`, bearer(token))).status).toBe(200)
+    await refusals() // hot: the token is in the cache the refusing route shares
+  })
+})
+
+describe('property: real access tokens with one character changed', () => {
+  it.each(['m2m', 'oauth'] as const)(
+    'a %s token with one character changed is a 401, or (base64url slack in the last character) the very same token',
+    async (kind) => {
+      const real = tokens[kind]
+      const jwt = real.token
+      const before = world.stytch.emulator.calls.authenticate
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: jwt.length - 1 }),
+          fc.constantFrom(...alphabet),
+          async (at, char) => {
+            if (jwt[at] === '.' || jwt[at] === char) return
+            const mutated = `${jwt.slice(0, at)}${char}${jwt.slice(at + 1)}`
+            const res = await tokens.app.request('/any/me', bearer(mutated))
+            if (res.status === 200) {
+              expect(sameBytes(mutated, jwt)).toBe(true)
+              tokenLedger.issue(mutated, real.identity)
+            } else expect(res.status).toBe(401)
+          }
+        ),
+        { numRuns: 300 }
+      )
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+  )
 })
