@@ -1080,3 +1080,30 @@ describe('property: real access tokens with one character changed', () => {
     }
   )
 })
+
+describe('an access token past its exp', () => {
+  it('an M2M and an OAuth token accepted and cached while valid are 401s once their exp has passed, with no Stytch call', async () => {
+    const cached = await Promise.all(
+      (['m2m', 'oauth'] as const).map(async (kind) => {
+        const real = tokens[kind]
+        const token = tokenLedger.issue(
+          await real.mint({ expiresInSeconds: 1, customClaims: { nonce: crypto.randomUUID() } }),
+          real.identity
+        )
+        const route = `/${real.group}/me`
+        expect((await tokens.app.request(route, bearer(token))).status).toBe(200)
+        return { token, route }
+      })
+    )
+    const exp = Math.max(...cached.map(({ token }) => Number(claimsOf(token).exp) * 1000))
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp - Date.now()) + 50))
+    const before = world.stytch.emulator.calls.authenticate
+    const handled = tokenLedger.handledCount
+    for (const { token, route } of cached) {
+      await expectRefused(await tokens.app.request(route, bearer(token)))
+      await expectRefused(await tokens.app.request('/any/reports', bearer(token)))
+    }
+    expect(tokenLedger.handledCount).toBe(handled)
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+})
