@@ -1107,3 +1107,27 @@ describe('an access token past its exp', () => {
     expect(world.stytch.emulator.calls.authenticate).toBe(before)
   })
 })
+
+describe('a validly signed session JWT past its exp, on a route that accepts no sessions', () => {
+  // An opaque session token is refused without asking Stytch where sessions are not accepted
+  // (src/middleware/stytch-auth.ts); a session JWT past its 5-minute exp is a session just as
+  // surely, so asking /sessions/authenticate about it on an m2m- or oauth-only route can only
+  // spend the project's quota and the verification limiter's slots on a 401.
+  it.each(['m2m', 'oauth'] as const)(
+    'BUG: on the %s-only route it is a 401 without a call to /sessions/authenticate',
+    async (group) => {
+      const session = await world.session(ledger)
+      const stale = ledger.alias(
+        await world.stytch.emulator.mintSessionJwt(session.session.member_session_id, {
+          issuedAt: new Date(Date.now() - 600_000),
+        }),
+        session
+      )
+      const before = world.stytch.emulator.calls.authenticate
+      const handled = tokenLedger.handledCount
+      await expectRefused(await tokens.app.request(`/${group}/me`, bearer(stale)))
+      expect(tokenLedger.handledCount).toBe(handled)
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+  )
+})
