@@ -1,7 +1,9 @@
 /**
  * Forged and tampered session JWTs, sent as a bearer token and as the `stytch_session_jwt` cookie:
  * every one is a 401, no handler sees it, and none costs a call to Stytch's `/sessions/authenticate`
- * (only a validly signed JWT past its 5-minute `exp` is ever sent there).
+ * (only a validly signed JWT past its 5-minute `exp` is ever sent there). Then the same attacks
+ * against Stytch M2M and Connected Apps (OAuth) access tokens on routes that accept them
+ * (`acceptTokens`), each kind on routes that do not, and the valid tokens that must pass.
  */
 import fc from 'fast-check'
 import type { Hono } from 'hono'
