@@ -50,3 +50,24 @@ export function assembleJwt(header: unknown, payload: unknown, signature = ''): 
 export function encodeJson(value: unknown): string {
   return base64url.encode(JSON.stringify(value))
 }
+
+/**
+ * `jwt` with its payload replaced by `claims`, re-encoded, and its original header and signature
+ * kept: a tampered token that still carries a genuine signature (of other bytes).
+ *
+ * @example
+ * ```ts
+ * tampered(m2mToken, { ...claimsOf(m2mToken), scope: 'read:*' })
+ * ```
+ */
+export function tampered(jwt: string, claims: JWTPayload): string {
+  const [header, , signature] = jwt.split('.')
+  return `${header}.${encodeJson(claims)}.${signature}`
+}
+
+/** Whether two compact JWTs decode to the same bytes, segment by segment (base64url slack aside). */
+export function sameBytes(a: string, b: string): boolean {
+  const decode = (jwt: string) =>
+    jwt.split('.').map((part) => Buffer.from(part, 'base64url').toString('hex'))
+  return JSON.stringify(decode(a)) === JSON.stringify(decode(b))
+}

@@ -1,24 +1,35 @@
 /**
  * Forged and tampered session JWTs, sent as a bearer token and as the `stytch_session_jwt` cookie:
  * every one is a 401, no handler sees it, and none costs a call to Stytch's `/sessions/authenticate`
- * (only a validly signed JWT past its 5-minute `exp` is ever sent there).
+ * (only a validly signed JWT past its 5-minute `exp` is ever sent there). Then the same attacks
+ * against Stytch M2M and Connected Apps (OAuth) access tokens on routes that accept them
+ * (`acceptTokens`), each kind on routes that do not, and the valid tokens that must pass.
  */
 import fc from 'fast-check'
+import type { Hono } from 'hono'
 import { base64url, exportJWK, exportSPKI, type JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stytchEmulator, type EmulatedSession } from '../../src/testing/index.ts'
+import {
+  stytchEmulator,
+  type EmulatedSession,
+  type MintTokenOptions,
+} from '../../src/testing/index.ts'
 import {
   assembleJwt,
   attackerKey,
   claimsOf,
   encodeJson,
   nowSeconds,
+  sameBytes,
   signJwt,
+  tampered,
   type AttackerKey,
 } from './forge.ts'
 import { HandlerLedger } from './ledger.ts'
+import { PrincipalLedger, type TokenIdentity } from './principal-ledger.ts'
 import { captureLogger, recordingApp, uniquePrefix } from './recording-app.ts'
 import { failOnUnhandledRejections } from './unhandled-rejections.ts'
+import { HELD_SCOPE, MISSING_SCOPE, tokenApp, type Group } from './token-app.ts'
 import { startWorld, type World } from './world.ts'
 
 failOnUnhandledRejections()
@@ -117,8 +128,7 @@ async function rawSigned(header: unknown, claims: unknown): Promise<string> {
 
 /** The victim's header and signature around another payload. */
 function withPayload(claims: JWTPayload): string {
-  const [header, , signature] = kit.victim.sessionJwt.split('.')
-  return `${header}.${encodeJson(claims)}.${signature}`
+  return tampered(kit.victim.sessionJwt, claims)
 }
 
 /** An attacker-signed JWT with a padding claim, sized so that `Bearer <jwt>` is as close to `bytes` as possible without exceeding it. */
@@ -527,9 +537,599 @@ async function forgedFrom(
     : assembleJwt(fullHeader, claims, signature)
 }
 
-/** Whether two compact JWTs decode to the same bytes, segment by segment. */
-function sameBytes(a: string, b: string): boolean {
-  const decode = (jwt: string) =>
-    jwt.split('.').map((part) => Buffer.from(part, 'base64url').toString('hex'))
-  return JSON.stringify(decode(a)) === JSON.stringify(decode(b))
+/*
+ * The same attacks against the access tokens a route may accept besides sessions (`acceptTokens`):
+ * Stytch M2M tokens and Connected Apps (OAuth) tokens, on a route accepting only their kind, on a
+ * route accepting all three kinds, behind `requireScopes`, as a header and as a cookie.
+ */
+
+const tokenLedger = new PrincipalLedger(ledger)
+let tokens: TokenKit
+
+/** Scopes of the suite's M2M client. */
+const M2M_SCOPES = [HELD_SCOPE, 'write:reports']
+/** Scopes the member granted the suite's Connected App. */
+const OAUTH_SCOPES = ['openid', HELD_SCOPE]
+const OTHER_PROJECT = 'project-test-22222222-2222-4222-8222-222222222222'
+
+/** A real access token of one kind, and the route group that accepts only that kind. */
+interface RealToken {
+  readonly kind: 'm2m' | 'oauth'
+  readonly group: 'm2m' | 'oauth'
+  readonly token: string
+  readonly claims: JWTPayload
+  /** The same token, as the emulator of another Stytch project would sign it for its own project. */
+  readonly otherProjectToken: string
+  /** Mints another token of this kind for the same client (and member), with `options` (not issued in the ledger). */
+  readonly mint: (options?: MintTokenOptions & { scopes?: string[] }) => Promise<string>
+  readonly identity: TokenIdentity
 }
+
+interface TokenKit {
+  readonly app: Hono
+  /** The member the OAuth token acts for, with a session of their own. */
+  readonly member: EmulatedSession
+  /** An organization the OAuth token's member does not belong to. */
+  readonly otherOrganizationId: string
+  /** The signing key of another Stytch project. */
+  readonly otherProjectKey: CryptoKey
+  readonly m2m: RealToken
+  readonly oauth: RealToken
+}
+
+async function tokenKit(): Promise<TokenKit> {
+  const emulator = world.stytch.emulator
+  const app = tokenApp(
+    { ...world.stytchOptions(), logger: captureLogger(), prefix: uniquePrefix('token-attacks') },
+    tokenLedger
+  )
+  const member = await world.session(ledger)
+  const stranger = await world.session(ledger)
+  const { clientId } = emulator.createM2MClient({ scopes: M2M_SCOPES })
+  const other = stytchEmulator({ projectId: OTHER_PROJECT })
+  const otherMember = (await other.seed()).member.member_id
+  const machine: TokenIdentity = { kind: 'machine', clientId }
+  const mintM2M = (options: MintTokenOptions & { scopes?: string[] } = {}) =>
+    emulator.mintM2MToken({ clientId, scopes: M2M_SCOPES, ...options })
+  const m2mToken = tokenLedger.issue(await mintM2M(), machine)
+  const oauthToken = await emulator.mintAccessToken({
+    memberId: member.member.member_id,
+    scopes: OAUTH_SCOPES,
+  })
+  const oauthClaims = claimsOf(oauthToken)
+  const appId = String(oauthClaims['client_id'])
+  const agent: TokenIdentity = {
+    kind: 'oauth',
+    memberId: member.member.member_id,
+    organizationId: member.organization.organization_id,
+    clientId: appId,
+  }
+  const mintOAuth = (options: MintTokenOptions & { scopes?: string[] } = {}) =>
+    emulator.mintAccessToken({
+      memberId: member.member.member_id,
+      scopes: OAUTH_SCOPES,
+      clientId: appId,
+      ...options,
+    })
+  // The app has fetched the key set: an attack cannot hide behind a first fetch.
+  expect((await app.request('/any/me', bearer(m2mToken))).status).toBe(200)
+  return {
+    app,
+    member,
+    otherOrganizationId: stranger.organization.organization_id,
+    otherProjectKey: (await other.signingKeys()).privateKey,
+    m2m: {
+      kind: 'm2m',
+      group: 'm2m',
+      token: m2mToken,
+      claims: claimsOf(m2mToken),
+      otherProjectToken: await other.mintM2MToken({ clientId, scopes: M2M_SCOPES }),
+      mint: mintM2M,
+      identity: machine,
+    },
+    oauth: {
+      kind: 'oauth',
+      group: 'oauth',
+      token: tokenLedger.issue(oauthToken, agent),
+      claims: oauthClaims,
+      otherProjectToken: await other.mintAccessToken({
+        memberId: otherMember,
+        scopes: OAUTH_SCOPES,
+      }),
+      mint: mintOAuth,
+      identity: agent,
+    },
+  }
+}
+
+/** The claims of `real` with `changes` (a `null` removes the claim). */
+function tokenClaimsWith(real: RealToken, changes: Record<string, unknown>): JWTPayload {
+  const claims: Record<string, unknown> = { ...real.claims }
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete claims[name]
+    else claims[name] = value
+  }
+  return claims
+}
+
+/** `real`'s scopes with `from` replaced by `to`. */
+function scopeWith(real: RealToken, from: string, to: string): string {
+  return String(real.claims['scope'])
+    .split(' ')
+    .map((scope) => (scope === from ? to : scope))
+    .join(' ')
+}
+
+interface TokenAttack {
+  readonly name: string
+  readonly forge: (real: RealToken) => Promise<string> | string
+  /** Only against this kind of token (default: both). */
+  readonly only?: RealToken['kind']
+  /** The error type of the 401 (default `token_verification`). */
+  readonly type?: 'token_verification' | 'token_extraction'
+}
+
+const HS256_PEM = (real: RealToken) =>
+  signJwt(
+    real.claims,
+    { alg: 'HS256', typ: 'JWT', kid: kit.kid },
+    new TextEncoder().encode(kit.publicPem)
+  )
+
+const TOKEN_ATTACKS: readonly TokenAttack[] = [
+  {
+    name: 'alg none, empty signature',
+    forge: (real) => assembleJwt({ alg: 'none', typ: 'JWT', kid: kit.kid }, real.claims),
+  },
+  {
+    name: 'alg none, with the real signature kept',
+    forge: (real) =>
+      assembleJwt({ alg: 'none', typ: 'JWT', kid: kit.kid }, real.claims, real.token.split('.')[2]),
+  },
+  { name: 'HS256 keyed with the public key (PEM)', forge: HS256_PEM },
+  {
+    name: 'HS256 keyed with the public key (JWK JSON)',
+    forge: (real) =>
+      signJwt(
+        real.claims,
+        { alg: 'HS256', typ: 'JWT', kid: kit.kid },
+        new TextEncoder().encode(kit.publicJwk)
+      ),
+  },
+  {
+    name: 'HS256 keyed with the public key (PEM), scope widened to read:*',
+    forge: (real) =>
+      HS256_PEM({ ...real, claims: tokenClaimsWith(real, { scope: 'read:* write:*' }) }),
+  },
+  {
+    name: 'PS256 under the real kid, the real signature kept',
+    forge: (real) =>
+      assembleJwt(
+        { alg: 'PS256', typ: 'JWT', kid: kit.kid },
+        real.claims,
+        real.token.split('.')[2]
+      ),
+  },
+  { name: 'the real kid, signed by the attacker', forge: (real) => attackerSigned(real.claims) },
+  {
+    name: 'kid injection: path traversal',
+    forge: (real) => attackerSigned(real.claims, { kid: '../../../../../../etc/passwd' }),
+  },
+  {
+    name: 'kid injection: SQL',
+    forge: (real) => attackerSigned(real.claims, { kid: "' OR '1'='1' --" }),
+  },
+  {
+    name: 'kid injection: a URL',
+    forge: (real) => attackerSigned(real.claims, { kid: 'https://attacker.example/jwks.json' }),
+  },
+  {
+    name: 'kid injection: an object',
+    forge: (real) => attackerSigned(real.claims, { kid: { $ne: null } }),
+  },
+  {
+    name: 'unknown kid',
+    forge: (real) =>
+      attackerSigned(real.claims, { kid: 'jwk-test-00000000-0000-4000-8000-000000000000' }),
+  },
+  {
+    name: 'embedded jwk header carrying the attacker key',
+    forge: async (real) =>
+      attackerSigned(real.claims, { jwk: await exportJWK(kit.attacker.publicKey) }),
+  },
+  {
+    name: "another Stytch project's signing key under our kid",
+    forge: (real) =>
+      signJwt(real.claims, { alg: 'RS256', typ: 'JWT', kid: kit.kid }, tokens.otherProjectKey),
+  },
+  {
+    name: 'a genuine token of another Stytch project',
+    forge: (real) => real.otherProjectToken,
+  },
+  {
+    name: 'wrong aud (another project), validly signed',
+    forge: (real) => real.mint({ audience: [OTHER_PROJECT] }),
+  },
+  {
+    name: 'wrong aud (a bare string of another project), validly signed',
+    forge: (real) => real.mint({ audience: OTHER_PROJECT }),
+  },
+  {
+    name: 'no aud, validly signed',
+    forge: (real) => stytchSigned(tokenClaimsWith(real, { aud: null })),
+  },
+  {
+    name: 'wrong iss (another project), validly signed',
+    forge: (real) => real.mint({ issuer: `stytch.com/${OTHER_PROJECT}` }),
+  },
+  {
+    name: 'wrong iss (an attacker URL), validly signed',
+    forge: (real) => real.mint({ issuer: 'https://attacker.example' }),
+  },
+  {
+    name: 'iss with a trailing slash, validly signed',
+    forge: (real) => real.mint({ issuer: `${world.stytch.url}/` }),
+  },
+  {
+    name: 'expired an hour ago, validly signed',
+    forge: (real) =>
+      real.mint({ issuedAt: new Date(Date.now() - 2 * HOUR * 1000), expiresInSeconds: HOUR }),
+  },
+  {
+    name: 'expired a minute ago (beyond the clock tolerance), validly signed',
+    forge: (real) =>
+      real.mint({ issuedAt: new Date(Date.now() - HOUR * 1000 - 60_000), expiresInSeconds: HOUR }),
+  },
+  {
+    name: 'not yet valid (nbf in a minute), validly signed',
+    forge: (real) => real.mint({ issuedAt: new Date(Date.now() + 60_000) }),
+  },
+  {
+    name: 'no exp, validly signed',
+    forge: (real) => stytchSigned(tokenClaimsWith(real, { exp: null })),
+  },
+  {
+    name: 'no nbf, validly signed',
+    forge: (real) => stytchSigned(tokenClaimsWith(real, { nbf: null })),
+  },
+  {
+    name: 'typ "at+jwt", validly signed',
+    forge: (real) => stytchSigned(real.claims, { typ: 'at+jwt' }),
+  },
+  {
+    name: 'tampered scope: read:reports widened to read:*',
+    forge: (real) =>
+      tampered(real.token, tokenClaimsWith(real, { scope: scopeWith(real, HELD_SCOPE, 'read:*') })),
+  },
+  {
+    name: 'tampered scope: read:secrets added',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, { scope: `${String(real.claims['scope'])} read:secrets` })
+      ),
+  },
+  {
+    name: 'tampered sub (another client or member)',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, { sub: 'member-test-00000000-0000-4000-8000-000000000000' })
+      ),
+  },
+  {
+    name: 'tampered exp: extended by a day',
+    forge: (real) => tampered(real.token, tokenClaimsWith(real, { exp: nowSeconds() + 24 * HOUR })),
+  },
+  {
+    name: 'tampered organization claim: another organization',
+    only: 'oauth',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, {
+          [ORGANIZATION_CLAIM]: { organization_id: tokens.otherOrganizationId, slug: 'victim' },
+        })
+      ),
+  },
+  {
+    name: 'tampered organization claim: removed (the OAuth token posing as M2M)',
+    only: 'oauth',
+    forge: (real) => tampered(real.token, tokenClaimsWith(real, { [ORGANIZATION_CLAIM]: null })),
+  },
+  {
+    name: 'tampered organization claim: added (the M2M token posing as OAuth)',
+    only: 'm2m',
+    forge: (real) =>
+      tampered(
+        real.token,
+        tokenClaimsWith(real, {
+          [ORGANIZATION_CLAIM]: {
+            organization_id: tokens.member.organization.organization_id,
+            slug: 'victim',
+          },
+        })
+      ),
+  },
+  {
+    name: 'tampered: the session claim added (posing as a member session)',
+    forge: (real) =>
+      tampered(real.token, tokenClaimsWith(real, { [SESSION_CLAIM]: kit.claims[SESSION_CLAIM] })),
+  },
+  {
+    name: 'signature stripped',
+    forge: (real) => real.token.split('.').slice(0, 2).join('.') + '.',
+  },
+  {
+    name: 'a payload over 4 KiB',
+    forge: (real) => attackerSigned({ ...real.claims, padding: 'x'.repeat(4096) }),
+    type: 'token_extraction',
+  },
+]
+
+/** A 401 of `type` with a Bearer challenge. */
+async function expectRefused(res: Response, type = 'token_verification'): Promise<void> {
+  expect({ status: res.status, body: await res.json() }).toMatchObject({
+    status: 401,
+    body: { type },
+  })
+  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
+}
+
+beforeAll(async () => {
+  tokens = await tokenKit()
+})
+afterAll(() => {
+  expect(tokenLedger.violations()).toEqual([])
+})
+
+describe('access-token attacks: 401, no handler, no call to /sessions/authenticate', () => {
+  const cases = TOKEN_ATTACKS.flatMap((attack) =>
+    (['m2m', 'oauth'] as const)
+      .filter((kind) => !attack.only || attack.only === kind)
+      .map((kind) => [`${kind}: ${attack.name}`, kind, attack] as const)
+  )
+  it.each(cases)('%s', async (_name, kind, attack) => {
+    const real = tokens[kind]
+    const jwt = await attack.forge(real)
+    const type = attack.type ?? 'token_verification'
+    const before = world.stytch.emulator.calls.authenticate
+    const handled = tokenLedger.handledCount
+    const routes = [`/${real.group}/me`, `/${real.group}/secrets`, '/any/me', '/any/reports']
+    for (const route of routes)
+      await expectRefused(await tokens.app.request(route, bearer(jwt)), type)
+    await expectRefused(
+      await tokens.app.request(`/${real.group}/me`, {
+        headers: { cookie: `stytch_session_jwt=${jwt}` },
+      }),
+      type
+    )
+    const optional = await tokens.app.request('/optional/me', bearer(jwt))
+    expect({ status: optional.status, body: await optional.json() }).toEqual({
+      status: 200,
+      body: { auth: null },
+    })
+    expect(tokenLedger.handledCount).toBe(handled + 1) // the optional route's, with no principal
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+})
+
+/** The JSON of `res`, with its status. */
+async function answer(res: Response): Promise<{ status: number; body: unknown }> {
+  return { status: res.status, body: await res.json() }
+}
+
+describe('valid access tokens are accepted where their kind is (so the attacks cannot pass vacuously)', () => {
+  const principalOf = (real: RealToken) =>
+    real.identity.kind === 'machine'
+      ? { kind: 'machine', clientId: real.identity.clientId, scopes: real.claims['scope'] }
+      : { ...real.identity }
+
+  it.each(['m2m', 'oauth'] as const)(
+    'a valid %s token: 200 on its own route, the all-kinds route, the optional route and behind a scope it holds',
+    async (kind) => {
+      const real = tokens[kind]
+      const before = world.stytch.emulator.calls.authenticate
+      const expected = principalOf(real)
+      for (const route of [
+        `/${real.group}/me`,
+        `/${real.group}/reports`,
+        '/any/me',
+        '/any/reports',
+      ]) {
+        const res = await answer(await tokens.app.request(route, bearer(real.token)))
+        expect(res).toMatchObject({
+          status: 200,
+          body: { ...expected, scopes: String(real.claims['scope']).split(' ') },
+        })
+      }
+      const optional = await answer(await tokens.app.request('/optional/me', bearer(real.token)))
+      expect(optional).toMatchObject({ status: 200, body: { auth: { kind: expected.kind } } })
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+  )
+
+  it.each(['m2m', 'oauth'] as const)(
+    'a valid %s token behind requireScopes of a scope it lacks: 403 insufficient_scope, never 200, no handler',
+    async (kind) => {
+      const real = tokens[kind]
+      const handled = tokenLedger.handledCount
+      for (const route of [`/${real.group}/secrets`, '/any/secrets']) {
+        const res = await tokens.app.request(route, bearer(real.token))
+        expect(await answer(res)).toMatchObject({
+          status: 403,
+          body: { error: 'insufficient_scope', required_scopes: [MISSING_SCOPE] },
+        })
+        expect(res.headers.get('www-authenticate')).toBe(
+          `Bearer error="insufficient_scope", scope="${MISSING_SCOPE}"`
+        )
+      }
+      expect(tokenLedger.handledCount).toBe(handled)
+    }
+  )
+
+  it('a member session behind requireScopes on the all-kinds route: 403 insufficient_scope (a session holds no scopes)', async () => {
+    const res = await tokens.app.request('/any/reports', bearer(tokens.member.sessionJwt))
+    expect(await answer(res)).toMatchObject({
+      status: 403,
+      body: { error: 'insufficient_scope', required_scopes: [HELD_SCOPE] },
+    })
+    expect((await tokens.app.request('/any/me', bearer(tokens.member.sessionJwt))).status).toBe(200)
+  })
+
+  it.each(['m2m', 'oauth'] as const)(
+    'the %s token signed the ways the validly signed attacks are, with nothing changed, is accepted: those attacks fail on their change alone',
+    async (kind) => {
+      const real = tokens[kind]
+      const resigned = tokenLedger.issue(await stytchSigned(real.claims), real.identity)
+      const minted = tokenLedger.issue(await real.mint(), real.identity)
+      for (const token of [resigned, minted])
+        expect((await tokens.app.request(`/${real.group}/me`, bearer(token))).status).toBe(200)
+    }
+  )
+
+  it.each(['m2m', 'oauth'] as const)(
+    'a %s token that Stytch really granted read:* passes requireScopes(read:secrets): the tampered read:* fails on its signature alone',
+    async (kind) => {
+      const real = tokens[kind]
+      const granted = tokenLedger.issue(await real.mint({ scopes: ['read:*'] }), real.identity)
+      const res = await tokens.app.request(`/${real.group}/secrets`, bearer(granted))
+      expect(await answer(res)).toMatchObject({ status: 200, body: { scopes: ['read:*'] } })
+    }
+  )
+})
+
+/** The credential a confusion case presents, genuine and fresh (never cached before the case). */
+type Credential = 'session JWT' | 'opaque session token' | 'M2M token' | 'OAuth token'
+
+const CONFUSIONS: readonly (readonly [Credential, refusedBy: Group, acceptedBy: Group])[] = [
+  ['session JWT', 'm2m', 'session'],
+  ['session JWT', 'oauth', 'session'],
+  ['opaque session token', 'm2m', 'session'],
+  ['opaque session token', 'oauth', 'session'],
+  ['M2M token', 'session', 'm2m'],
+  ['M2M token', 'oauth', 'm2m'],
+  ['OAuth token', 'session', 'oauth'],
+  ['OAuth token', 'm2m', 'oauth'],
+]
+
+/** A genuine credential of the kind, never sent before, registered in the ledgers. */
+async function freshCredential(credential: Credential): Promise<string> {
+  switch (credential) {
+    case 'session JWT':
+      return (await world.session(ledger)).sessionJwt
+    case 'opaque session token':
+      return (await world.session(ledger)).sessionToken
+    case 'M2M token':
+      return tokenLedger.issue(
+        await tokens.m2m.mint({ customClaims: { nonce: crypto.randomUUID() } }),
+        tokens.m2m.identity
+      )
+    case 'OAuth token':
+      return tokenLedger.issue(await tokens.oauth.mint(), tokens.oauth.identity)
+  }
+}
+
+describe('a genuine token on a route that does not accept its kind: 401 before and after a route that does cached it', () => {
+  it.each(
+    CONFUSIONS.map(([credential, refused, accepted]) => [
+      `${credential} on the ${refused}-only route (accepted by the ${accepted} route)`,
+      credential,
+      refused,
+      accepted,
+    ])
+  )('%s', async (_name, credential, refused, accepted) => {
+    const token = await freshCredential(credential)
+    const refusals = async () => {
+      const before = world.stytch.emulator.calls.authenticate
+      const handled = tokenLedger.handledCount
+      for (const route of [`/${refused}/me`, `/${refused}/reports`])
+        await expectRefused(await tokens.app.request(route, bearer(token)))
+      expect(tokenLedger.handledCount).toBe(handled)
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+    await refusals() // cold: the token was never verified
+    expect((await tokens.app.request(`/${accepted}/me`, bearer(token))).status).toBe(200)
+    await refusals() // hot: the token is in the cache the refusing route shares
+  })
+})
+
+describe('property: real access tokens with one character changed', () => {
+  it.each(['m2m', 'oauth'] as const)(
+    'a %s token with one character changed is a 401, or (base64url slack in the last character) the very same token',
+    async (kind) => {
+      const real = tokens[kind]
+      const jwt = real.token
+      const before = world.stytch.emulator.calls.authenticate
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: jwt.length - 1 }),
+          fc.constantFrom(...alphabet),
+          async (at, char) => {
+            if (jwt[at] === '.' || jwt[at] === char) return
+            const mutated = `${jwt.slice(0, at)}${char}${jwt.slice(at + 1)}`
+            const res = await tokens.app.request('/any/me', bearer(mutated))
+            if (res.status === 200) {
+              expect(sameBytes(mutated, jwt)).toBe(true)
+              tokenLedger.issue(mutated, real.identity)
+            } else expect(res.status).toBe(401)
+          }
+        ),
+        { numRuns: 300 }
+      )
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+  )
+})
+
+describe('an access token past its exp', () => {
+  it('an M2M and an OAuth token accepted and cached while valid are 401s once their exp has passed, with no Stytch call', async () => {
+    const cached = await Promise.all(
+      (['m2m', 'oauth'] as const).map(async (kind) => {
+        const real = tokens[kind]
+        const token = tokenLedger.issue(
+          await real.mint({ expiresInSeconds: 1, customClaims: { nonce: crypto.randomUUID() } }),
+          real.identity
+        )
+        const route = `/${real.group}/me`
+        expect((await tokens.app.request(route, bearer(token))).status).toBe(200)
+        return { token, route }
+      })
+    )
+    const exp = Math.max(...cached.map(({ token }) => Number(claimsOf(token).exp) * 1000))
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp - Date.now()) + 50))
+    const before = world.stytch.emulator.calls.authenticate
+    const handled = tokenLedger.handledCount
+    for (const { token, route } of cached) {
+      await expectRefused(await tokens.app.request(route, bearer(token)))
+      await expectRefused(await tokens.app.request('/any/reports', bearer(token)))
+    }
+    expect(tokenLedger.handledCount).toBe(handled)
+    expect(world.stytch.emulator.calls.authenticate).toBe(before)
+  })
+})
+
+describe('a validly signed session JWT past its exp, on a route that accepts no sessions', () => {
+  // An opaque session token is refused without asking Stytch where sessions are not accepted
+  // (src/middleware/stytch-auth.ts); a session JWT past its 5-minute exp is a session just as
+  // surely, so asking /sessions/authenticate about it on an m2m- or oauth-only route can only
+  // spend the project's quota and the verification limiter's slots on a 401.
+  it.each(['m2m', 'oauth'] as const)(
+    'BUG: on the %s-only route it is a 401 without a call to /sessions/authenticate',
+    async (group) => {
+      const session = await world.session(ledger)
+      const stale = ledger.alias(
+        await world.stytch.emulator.mintSessionJwt(session.session.member_session_id, {
+          issuedAt: new Date(Date.now() - 600_000),
+        }),
+        session
+      )
+      const before = world.stytch.emulator.calls.authenticate
+      const handled = tokenLedger.handledCount
+      await expectRefused(await tokens.app.request(`/${group}/me`, bearer(stale)))
+      expect(tokenLedger.handledCount).toBe(handled)
+      expect(world.stytch.emulator.calls.authenticate).toBe(before)
+    }
+  )
+})
