@@ -31,6 +31,7 @@ import {
 } from '../errors/auth-error.ts'
 import { tokenForLog } from '../log/logger.ts'
 import { authRuntime, type AuthRuntime } from '../runtime/auth-runtime.ts'
+import { claimsSession } from '../verify/stytch-jwt.ts'
 
 /**
  * Verifies the request's Stytch B2B session and puts it on `c.var.auth`, typed. Answers 401 for a
@@ -187,8 +188,9 @@ export async function authenticate(
   const { sessions, verifier, sessionTtlMs, logger, config, entitlements } = runtime
   let auth: Principal
   try {
-    // An opaque token can only be a session: not asked about where sessions are not accepted.
-    if (found.kind === 'session_token' && !accepts(SESSION_PROBE))
+    // Where sessions are not accepted, a session (opaque, or a JWT saying so) is refused here:
+    // never sent to Stytch, and never remembered as rejected for the routes that accept it.
+    if (!accepts(SESSION_PROBE) && (found.kind === 'session_token' || claimsSession(found.token)))
       throw new TokenVerificationError()
     const id = await digestOf(found.token)
     auth = await sessions.getOrLoad(id, async () => {

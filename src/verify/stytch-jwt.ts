@@ -6,7 +6,7 @@
  * session claim makes a session JWT; otherwise `scope` with the organization claim an OAuth token,
  * `scope` without it an M2M token.
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import * as v from 'valibot'
 import { AuthContext } from '../context/auth-context.ts'
 import { MachineContext, OAuthContext } from '../context/token-contexts.ts'
@@ -114,6 +114,23 @@ export function stytchJwtVerifier(config: {
         return { status: 'invalid', reason: 'the session has expired' }
       return { status: 'valid', verified }
     },
+  }
+}
+
+/**
+ * Whether a JWT claims to be a session JWT (read without verifying it: only ever used to refuse
+ * one, on a route that accepts no sessions, without asking Stytch about it).
+ *
+ * @example
+ * ```ts
+ * if (!acceptsSessions && claimsSession(jwt)) throw new TokenVerificationError()
+ * ```
+ */
+export function claimsSession(jwt: string): boolean {
+  try {
+    return SESSION_CLAIM in decodeJwt(jwt)
+  } catch {
+    return false
   }
 }
 
