@@ -9,6 +9,7 @@ export default defineConfig({
     upstash: 'adapters/upstash.ts',
     mongodb: 'adapters/mongodb.ts',
     'data-api': 'adapters/data-api.ts',
+    opentelemetry: 'adapters/opentelemetry.ts',
   },
   format: 'esm',
   platform: 'neutral',

@@ -72,6 +72,12 @@ export {
 export type { SessionVerifier, VerifiedSession } from './verify/session-verifier.ts'
 export type { ClaimRequirement, StytchAuthOptions } from './config/stytch-auth-options.ts'
 export type { LogLevel, Logger } from './log/logger.ts'
+export type {
+  AuthEvent,
+  CacheTier,
+  MeterProviderLike,
+  TracerProviderLike,
+} from './telemetry/telemetry.ts'
 export type { CookieNames, TokenKind, TokenSource } from './credential/extract-credential.ts'
 export {
   AuthError,

@@ -113,12 +113,22 @@ export class PolicyStore {
     this.#refreshing.set(id, refresh)
   }
 
-  async #fetch(id: string): Promise<Policy> {
+  #fetch(id: string): Promise<Policy> {
+    const telemetry = this.#options.call.telemetry
+    return telemetry
+      ? telemetry.around('policy', id === 'project' ? 'project' : 'organization', () =>
+          this.#fetchFromStytch(id)
+        )
+      : this.#fetchFromStytch(id)
+  }
+
+  async #fetchFromStytch(id: string): Promise<Policy> {
     const { client, call, logger } = this.#options
     let response: unknown
     try {
       response = await callStytch(
         client,
+        id === 'project' ? 'rbac.policy' : 'rbac.organizations.getOrgPolicy',
         (stytch) =>
           id === 'project'
             ? stytch.rbac.policy()

@@ -8,6 +8,7 @@ import * as v from 'valibot'
 import type { CacheStore } from './cache-store.ts'
 import type { CircuitBreaker } from './circuit-breaker.ts'
 import type { Sealer } from './seal.ts'
+import type { CacheTier, Telemetry } from '../telemetry/telemetry.ts'
 
 interface LocalEntry<T> {
   readonly value: T
@@ -83,6 +84,8 @@ export interface SharedTier {
   readonly store: CacheStore
   readonly breaker: CircuitBreaker
   readonly sealer: Sealer
+  /** Reports each operation as a `cache` upstream call, when telemetry is on. */
+  readonly telemetry?: Telemetry | undefined
 }
 
 /** A value and how long it may be cached, as produced by a loader. */
@@ -134,7 +137,7 @@ const Envelope = v.object({ u: v.number(), d: v.unknown() })
  */
 export class TieredCache<T> {
   readonly #options: TieredCacheOptions<T>
-  readonly #flights = new Map<string, Promise<T>>()
+  readonly #flights = new Map<string, Promise<{ value: T; tier: CacheTier }>>()
 
   constructor(options: TieredCacheOptions<T>) {
     this.#options = options
@@ -155,9 +158,16 @@ export class TieredCache<T> {
    * The cached value under `id`, or the loader's, cached for its `ttlMs`. Concurrent calls for one
    * id share one loader call; its rejection reaches every caller.
    */
-  getOrLoad(id: string, load: () => Promise<Loaded<T>>): Promise<T> {
+  getOrLoad(
+    id: string,
+    load: () => Promise<Loaded<T>>,
+    onTier?: (tier: CacheTier) => void
+  ): Promise<T> {
     const hit = this.peek(id)
-    if (hit !== undefined) return Promise.resolve(hit)
+    if (hit !== undefined) {
+      onTier?.('l1')
+      return Promise.resolve(hit)
+    }
     const rejections = this.#options.rejections
     if (rejections?.local.get(id)) return Promise.reject(rejections.errorOf())
     let flight = this.#flights.get(id)
@@ -165,7 +175,10 @@ export class TieredCache<T> {
       flight = this.#fill(id, load).finally(() => this.#flights.delete(id))
       this.#flights.set(id, flight)
     }
-    return flight
+    return flight.then(({ value, tier }) => {
+      onTier?.(tier)
+      return value
+    })
   }
 
   /** Stores `value` in both tiers (or in process only) for `ttlMs` (nothing when `ttlMs` ≤ 0). */
@@ -178,7 +191,7 @@ export class TieredCache<T> {
     const key = `${namespace}:${id}`
     const payload = JSON.stringify({ u: now + ttlMs, d: encode ? encode(value) : value })
     const sealed = await shared.sealer.seal(key, payload)
-    await this.#sharedCall((store) => store.set(key, sealed, ttlMs / 1000))
+    await this.#sharedCall('set', (store) => store.set(key, sealed, ttlMs / 1000))
   }
 
   /** Removes `id` from both tiers; with `reject`, also answers it as rejected from now on. */
@@ -186,12 +199,12 @@ export class TieredCache<T> {
     const { local, rejections, shared, namespace } = this.#options
     local.delete(id)
     if (reject && rejections) rejections.local.set(id, true, rejections.ttlMs)
-    if (shared) await this.#sharedCall((store) => store.delete(`${namespace}:${id}`))
+    if (shared) await this.#sharedCall('delete', (store) => store.delete(`${namespace}:${id}`))
   }
 
-  async #fill(id: string, load: () => Promise<Loaded<T>>): Promise<T> {
+  async #fill(id: string, load: () => Promise<Loaded<T>>): Promise<{ value: T; tier: CacheTier }> {
     const shared = await this.#readShared(id)
-    if (shared !== undefined) return shared
+    if (shared !== undefined) return { value: shared, tier: 'l2' }
     let loaded: Loaded<T>
     try {
       loaded = await load()
@@ -201,14 +214,14 @@ export class TieredCache<T> {
       throw error
     }
     await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
-    return loaded.value
+    return { value: loaded.value, tier: 'miss' }
   }
 
   async #readShared(id: string): Promise<T | undefined> {
     const { shared, namespace, schema } = this.#options
     if (!shared) return undefined
     const key = `${namespace}:${id}`
-    const sealed = await this.#sharedCall((store) => store.get(key))
+    const sealed = await this.#sharedCall('get', (store) => store.get(key))
     if (typeof sealed !== 'string') return undefined
     const payload = await shared.sealer.open(key, sealed)
     const envelope = payload === undefined ? undefined : v.safeParse(Envelope, parseJson(payload))
@@ -227,12 +240,19 @@ export class TieredCache<T> {
   }
 
   /** A shared-tier operation through its breaker; a failure (logged by the breaker's owner) is `undefined`. */
-  async #sharedCall<R>(operation: (store: CacheStore) => Promise<R>): Promise<R | undefined> {
+  async #sharedCall<R>(
+    name: string,
+    operation: (store: CacheStore) => Promise<R>
+  ): Promise<R | undefined> {
     const shared = this.#options.shared
     if (!shared) return undefined
+    const call = shared.telemetry?.upstream('cache', name)
     try {
-      return await shared.breaker.run(() => operation(shared.store))
+      const result = await shared.breaker.run(() => operation(shared.store))
+      call?.end('ok')
+      return result
     } catch {
+      call?.end('error')
       return undefined
     }
   }

@@ -179,6 +179,14 @@ const OPTIONS = v.object({
     )
   ),
   resourceMetadataUrl: v.optional(v.pipe(v.string(), v.url('must be a URL'))),
+  telemetry: v.optional(
+    v.union(
+      [v.boolean(), v.looseObject({})],
+      'must be true, false, or { tracerProvider, meterProvider }'
+    )
+  ),
+  serverTiming: v.optional(v.boolean()),
+  onEvent: v.optional(v.function('must be a function')),
 })
 
 /**

@@ -5,6 +5,7 @@ import type { AcceptedToken } from '../context/auth-env.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import type { AuthError } from '../errors/auth-error.ts'
 import type { LogLevel, Logger } from '../log/logger.ts'
+import type { AuthEvent, MeterProviderLike, TracerProviderLike } from '../telemetry/telemetry.ts'
 import type { CookieNames, TokenSource } from '../credential/extract-credential.ts'
 import type { SessionVerifier } from '../verify/session-verifier.ts'
 
@@ -99,6 +100,18 @@ export interface StytchAuthOptions {
   readonly requiredClaims?: ClaimRequirement
   /** Factor types every session must hold; `mfa` means two or more distinct factors. */
   readonly requiredFactors?: readonly string[]
+  /**
+   * OpenTelemetry spans and metrics: `true` uses the global providers, or give your own
+   * `{ tracerProvider, meterProvider }`. Needs `@opentelemetry/api` (on Workers, also
+   * `import 'ayz-auth/opentelemetry'`). Off by default: then nothing of it runs on a request.
+   */
+  readonly telemetry?:
+    | boolean
+    | { readonly tracerProvider?: TracerProviderLike; readonly meterProvider?: MeterProviderLike }
+  /** Adds `Server-Timing: auth;dur=…;desc="l1"` to responses, for the browser's devtools. */
+  readonly serverTiming?: boolean
+  /** Receives each decision as a plain object (audit logs without OpenTelemetry). Never a token. */
+  readonly onEvent?: (event: AuthEvent) => void
   /** Builds the response for an authentication error instead of the default JSON body. */
   readonly onError?: (error: AuthError, c: Context) => Response | Promise<Response>
 }

@@ -6,6 +6,7 @@ import type { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import { NO_ENTITLEMENTS, type EntitlementFields } from '../context/auth-context.ts'
 import type { Logger } from '../log/logger.ts'
+import type { Telemetry } from '../telemetry/telemetry.ts'
 import type { EntitlementSource } from './entitlement-source.ts'
 import {
   memberRecord,
@@ -31,6 +32,8 @@ export interface EntitlementLoaderOptions {
   /** Caches user + team when a team TTL is set; without it the team is read fresh every request. */
   readonly members?: { readonly cache: TieredCache<MemberRecord | null>; readonly ttlMs: number }
   readonly logger: Logger
+  /** Reports each source call as an `entitlements` upstream call, when telemetry is on. */
+  readonly telemetry?: Telemetry | undefined
 }
 
 const UNAVAILABLE = Symbol('unavailable')
@@ -89,10 +92,10 @@ export class EntitlementLoader {
   async #organization(
     stytchOrganizationId: string
   ): Promise<OrganizationRecord | null | typeof UNAVAILABLE> {
-    const { organizations, source, breaker } = this.#options
+    const { organizations, source } = this.#options
     try {
       return await organizations.getOrLoad(stytchOrganizationId, async () => {
-        const doc = await breaker.run((signal) =>
+        const doc = await this.#call('findOrganization', (signal) =>
           source.findOrganization(stytchOrganizationId, signal)
         )
         const record = doc ? (organizationRecord(doc, source.schema, this.#report) ?? null) : null
@@ -126,10 +129,10 @@ export class EntitlementLoader {
 
   /** One round trip with a cached user id (user + team by `_id`); by Stytch member id otherwise. */
   async #freshMember(stytchMemberId: string): Promise<MemberRecord | null> {
-    const { userIds, source, breaker } = this.#options
+    const { userIds, source } = this.#options
     const userId = await userIds.get(stytchMemberId)
     const lookup = userId ? { userId } : { stytchMemberId }
-    const docs = await breaker.run((signal) => source.findMember(lookup, signal))
+    const docs = await this.#call('findMember', (signal) => source.findMember(lookup, signal))
     if (!docs) {
       if (!userId) return null
       await userIds.delete(stytchMemberId)
@@ -139,6 +142,13 @@ export class EntitlementLoader {
     if (record && record.userId !== userId)
       await userIds.set(stytchMemberId, record.userId, USER_ID_TTL_MS)
     return record
+  }
+
+  /** A source call through the source's breaker, reported when telemetry is on. */
+  #call<R>(operation: string, call: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    const { breaker, telemetry } = this.#options
+    const run = () => breaker.run(call)
+    return telemetry ? telemetry.around('entitlements', operation, run) : run()
   }
 
   readonly #report = (problem: string): void => {

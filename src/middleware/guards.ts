@@ -65,7 +65,11 @@ export function guard<E extends Env = AuthEnv, A extends Principal = AuthContext
 
 function guardWith<E extends Env>(check: Check): MiddlewareHandler<E> {
   const defaults = lazyBinding({})
-  const answer = (c: Context, error: unknown) => answered(c, error, bindingOf(c)?.options ?? {})
+  const answer = (c: Context, error: unknown) => {
+    const binding = bindingOf(c)
+    binding?.runtime.telemetry?.denied(error)
+    return answered(c, error, binding?.options ?? {})
+  }
   const slowly = async (c: Context, next: Next) => {
     try {
       await check(await principalOf(c, defaults), c, bindingOf(c) ?? defaults)

@@ -39,7 +39,11 @@ export async function revokeSession(
   const [first] = tokens
   if (!first) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   await runtime.verifier.revoke(first.token, first.kind)
-  await Promise.all(
-    tokens.map(async ({ token }) => runtime.sessions.delete(await digestOf(token), true))
+  const ids = await Promise.all(tokens.map(({ token }) => digestOf(token)))
+  const known = ids.map((id) => runtime.sessions.peek(id)).find((auth) => auth?.kind === 'member')
+  await Promise.all(ids.map((id) => runtime.sessions.delete(id, true)))
+  runtime.telemetry?.revoked(
+    known?.kind === 'member' ? known.sessionId : null,
+    known?.kind === 'member' ? known.memberId : null
   )
 }

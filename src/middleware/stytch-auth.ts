@@ -31,6 +31,7 @@ import {
 } from '../errors/auth-error.ts'
 import { tokenForLog } from '../log/logger.ts'
 import { authRuntime, type AuthRuntime } from '../runtime/auth-runtime.ts'
+import type { CacheTier, Telemetry } from '../telemetry/telemetry.ts'
 import { claimsSession } from '../verify/stytch-jwt.ts'
 
 /**
@@ -76,31 +77,55 @@ export function stytchAuth(options: StytchAuthOptions = {}): MiddlewareHandler {
   const accepts = acceptanceOf(options.acceptTokens)
   const bindingFor = lazyBinding(options)
 
-  const authenticated = (
+  const proceed = (
     c: Context<{ Variables: { auth: Principal | null } }>,
     next: Next,
     binding: Binding,
     auth: Principal | null
   ) => {
-    if (auth && check) check(auth)
     c.set('auth', auth)
     bind(c, binding)
     return next()
+  }
+  const authenticated = (c: Context, next: Next, binding: Binding, auth: Principal | null) => {
+    if (auth && check) check(auth)
+    return proceed(c, next, binding, auth)
   }
   const slowly = async (c: Context, next: Next) => {
     let binding: Binding
     let auth: Principal | null
     try {
       binding = bindingFor.ready ?? (await bindingFor(c))
+      if (binding.runtime.telemetry)
+        return await observed(c, next, binding, binding.runtime.telemetry)
       auth = await authenticate(c, binding.runtime, rules, optional, accepts)
     } catch (error) {
       return answered(c, error, options)
     }
     return authenticated(c, next, binding, auth)
   }
+  /** The same path, reported: a span, metrics, an event, and `Server-Timing` when enabled. */
+  const observed = async (c: Context, next: Next, binding: Binding, telemetry: Telemetry) => {
+    const observation = telemetry.authentication()
+    let tier: CacheTier = 'l1'
+    let auth: Principal | null
+    try {
+      auth = await observation.within(() =>
+        authenticate(c, binding.runtime, rules, optional, accepts, (found) => (tier = found))
+      )
+      if (auth && check) check(auth)
+    } catch (error) {
+      observation.end({ error })
+      throw error
+    }
+    observation.end({ auth, tier })
+    await proceed(c, next, binding, auth)
+    if (observation.serverTiming) c.res.headers.append('server-timing', observation.serverTiming)
+  }
 
   return function stytchAuth(c, next) {
     const binding = bindingFor.ready
+    if (binding?.runtime.telemetry) return slowly(c, next)
     const hit = binding && cachedPrincipal(c, binding.runtime, rules)
     if (!hit || !accepts(hit) || (binding.runtime.entitlements && hit.kind !== 'machine'))
       return slowly(c, next)
@@ -178,7 +203,8 @@ export async function authenticate(
   runtime: AuthRuntime,
   rules: ExtractionRules,
   optional: boolean,
-  accepts: (auth: Principal) => boolean = acceptanceOf()
+  accepts: (auth: Principal) => boolean = acceptanceOf(),
+  onTier?: (tier: CacheTier) => void
 ): Promise<Principal | null> {
   const found = extractToken(c.req.raw.headers, rules)
   if (!found.ok) {
@@ -193,21 +219,25 @@ export async function authenticate(
     if (!accepts(SESSION_PROBE) && (found.kind === 'session_token' || claimsSession(found.token)))
       throw new TokenVerificationError()
     const id = await digestOf(found.token)
-    auth = await sessions.getOrLoad(id, async () => {
-      const ref = () => tokenForLog(found.token, id, config.logSensitiveData)
-      try {
-        const { auth: verified, validUntil } = await verifier.verify(found.token, found.kind)
-        logger.debug('credential verified', { token: ref(), kind: verified.kind })
-        const lifetime = validUntil - Date.now()
-        return verified.kind === 'member'
-          ? { value: verified, ttlMs: Math.min(sessionTtlMs, lifetime) }
-          : { value: verified, ttlMs: sessionTtlMs > 0 ? lifetime : 0, localOnly: true }
-      } catch (error) {
-        if (error instanceof TokenVerificationError)
-          logger.debug('credential rejected', { token: ref(), kind: found.kind })
-        throw error
-      }
-    })
+    auth = await sessions.getOrLoad(
+      id,
+      async () => {
+        const ref = () => tokenForLog(found.token, id, config.logSensitiveData)
+        try {
+          const { auth: verified, validUntil } = await verifier.verify(found.token, found.kind)
+          logger.debug('credential verified', { token: ref(), kind: verified.kind })
+          const lifetime = validUntil - Date.now()
+          return verified.kind === 'member'
+            ? { value: verified, ttlMs: Math.min(sessionTtlMs, lifetime) }
+            : { value: verified, ttlMs: sessionTtlMs > 0 ? lifetime : 0, localOnly: true }
+        } catch (error) {
+          if (error instanceof TokenVerificationError)
+            logger.debug('credential rejected', { token: ref(), kind: found.kind })
+          throw error
+        }
+      },
+      onTier
+    )
     if (!accepts(auth)) throw new TokenVerificationError()
   } catch (error) {
     if (optional && error instanceof TokenVerificationError) return null

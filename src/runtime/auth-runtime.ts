@@ -29,9 +29,11 @@ import {
 import { ConfigurationError, StytchApiError, TokenVerificationError } from '../errors/auth-error.ts'
 import { leveledLogger, type Logger } from '../log/logger.ts'
 import type { SessionVerifier } from '../verify/session-verifier.ts'
+import { Telemetry } from '../telemetry/telemetry.ts'
+import type { CallPolicy } from '../verify/call-stytch.ts'
 import { stytchVerifier } from '../verify/stytch-verifier.ts'
 import { VerificationLimiter } from '../verify/verification-limiter.ts'
-import { cacheBackend, closeOpened, entitlementBackend } from './backends.ts'
+import { cacheBackend, closeOpened, entitlementBackend, openTelemetryApi } from './backends.ts'
 import { clientDetails, createStytchClient } from './stytch-client.ts'
 
 /** The assembled parts of the library for one configuration. */
@@ -50,6 +52,8 @@ export interface AuthRuntime {
   readonly entitlements: EntitlementLoader | undefined
   /** RBAC policies; absent when no Stytch client can be built (a custom `verifier` without credentials). */
   readonly policies: PolicyStore | undefined
+  /** Spans, metrics, events and `Server-Timing`; absent (costing nothing) unless enabled. */
+  readonly telemetry: Telemetry | undefined
 }
 
 /** Longest a request waits for a verification slot when Stytch calls are rate limited. */
@@ -123,16 +127,19 @@ async function buildRuntime(
   const projectId = config.projectId ?? details?.projectId
   const secret = config.secret ?? details?.secret
   const baseUrl = config.baseUrl ?? details?.baseUrl ?? STYTCH_HOSTS[config.stytchEnv]
-  const call = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries }
+  const telemetry = await telemetryOf(options, logger)
+  const call = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, telemetry }
   const client =
     options.client ??
     (projectId && secret ? createStytchClient({ projectId, secret, baseUrl }) : undefined)
-  const verifier = options.verifier ?? defaultVerifier(config, client, projectId, baseUrl, logger)
+  const verifier =
+    options.verifier ?? defaultVerifier(call, config, client, projectId, baseUrl, logger)
 
   const store = await sharedStore(options, config)
   const shared: SharedTier | undefined = store && {
     store,
-    breaker: breakerOf(store, 'cache', logger),
+    breaker: breakerOf(store, 'cache', logger, telemetry),
+    telemetry,
     sealer: hmacSealer(
       required(
         secret,
@@ -165,7 +172,8 @@ async function buildRuntime(
     source &&
     new EntitlementLoader({
       source,
-      breaker: breakerOf(source, 'entitlements', logger),
+      breaker: breakerOf(source, 'entitlements', logger, telemetry),
+      telemetry,
       organizations: tier('org', OrganizationRecordSchema),
       userIds: tier('user', UserIdSchema),
       ...(config.teamTtlSeconds > 0
@@ -204,10 +212,28 @@ async function buildRuntime(
     sessionTtlMs: config.cache === 'none' ? 0 : config.ttlSeconds * 1000,
     entitlements,
     policies,
+    telemetry,
   }
 }
 
+/** The runtime's telemetry when any of `telemetry`, `onEvent` or `serverTiming` is on. */
+async function telemetryOf(
+  options: StytchAuthOptions,
+  logger: Logger
+): Promise<Telemetry | undefined> {
+  const { telemetry, onEvent, serverTiming = false } = options
+  if (!telemetry && !onEvent && !serverTiming) return undefined
+  return new Telemetry({
+    ...(telemetry ? { api: await openTelemetryApi() } : {}),
+    ...(typeof telemetry === 'object' ? telemetry : {}),
+    ...(onEvent ? { onEvent } : {}),
+    serverTiming,
+    report: (message) => logger.warn(message),
+  })
+}
+
 function defaultVerifier(
+  call: CallPolicy,
   config: ResolvedConfig,
   client: B2BClient | undefined,
   projectId: string | undefined,
@@ -226,7 +252,7 @@ function defaultVerifier(
       'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
     ),
     baseUrl,
-    policy: { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries },
+    policy: call,
     logger,
     limit: {
       limiter: new VerificationLimiter(config.maxVerificationsPerSecond),
@@ -261,7 +287,8 @@ async function entitlementSource(
 function breakerOf(
   backend: { readonly name?: string; readonly timeoutMs?: number; readonly cooldownMs?: number },
   role: 'cache' | 'entitlements',
-  logger: Logger
+  logger: Logger,
+  telemetry: Telemetry | undefined
 ): CircuitBreaker {
   let breaker = breakers.get(backend)
   if (!breaker) {
@@ -271,6 +298,7 @@ function breakerOf(
       timeoutMs: backend.timeoutMs ?? (role === 'cache' ? 1000 : 2000),
       ...(backend.cooldownMs ? { cooldownMs: backend.cooldownMs } : {}),
       onChange(failing, error) {
+        telemetry?.breakerChanged(role, name, failing, failing ? describe(error) : undefined)
         if (failing)
           logger.warn(
             `${role} degraded: ${name} unavailable (${describe(error)}); ${fallback} until it returns`
@@ -314,7 +342,7 @@ let nextObjectId = 0
 /** A key equal for equal settings and the same option objects (client, cache, logger, …). */
 function fingerprint(options: StytchAuthOptions, config: ResolvedConfig): string {
   const idOf = (value: unknown): number | null => {
-    if (typeof value !== 'object' || value === null) return null
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return null
     let id = objectIds.get(value)
     if (id === undefined) objectIds.set(value, (id = ++nextObjectId))
     return id
@@ -326,5 +354,9 @@ function fingerprint(options: StytchAuthOptions, config: ResolvedConfig): string
     idOf(options.cache),
     idOf(options.entitlements),
     idOf(options.logger),
+    idOf(options.telemetry),
+    options.telemetry === true,
+    options.serverTiming === true,
+    idOf(options.onEvent),
   ])
 }

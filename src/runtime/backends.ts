@@ -10,6 +10,7 @@ import type { CacheStore } from '../cache/cache-store.ts'
 import type { ResolvedConfig } from '../config/resolve-config.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import { ConfigurationError } from '../errors/auth-error.ts'
+import type { OpenTelemetryApi } from '../telemetry/telemetry.ts'
 
 /** Builds a cache store from the resolved settings. */
 export type CacheBackend = (config: ResolvedConfig) => CacheStore
@@ -22,12 +23,13 @@ const MODULES = {
   upstash: { adapter: 'ayz-auth/upstash', library: '@upstash/redis' },
   mongodb: { adapter: 'ayz-auth/mongodb', library: 'mongodb' },
   'data-api': { adapter: 'ayz-auth/data-api', library: undefined },
+  opentelemetry: { adapter: 'ayz-auth/opentelemetry', library: '@opentelemetry/api' },
 } as const
 
 type CacheName = 'redis' | 'upstash'
 type EntitlementName = 'mongodb' | 'data-api'
 
-const registry = new Map<string, CacheBackend | EntitlementBackend>()
+const registry = new Map<string, CacheBackend | EntitlementBackend | OpenTelemetryApi>()
 
 /**
  * Registers a cache backend under a name (adapter modules do this when imported).
@@ -85,6 +87,32 @@ export function entitlementBackend(
       ? `${config.mongodb?.variable ?? 'STYTCH_MONGODB_URI'} is set`
       : 'STYTCH_DATA_API_URL is set'
   return registered<EntitlementBackend>(name, chosenBy)
+}
+
+/**
+ * Hands the library `@opentelemetry/api` (the `ayz-auth/opentelemetry` module does this when
+ * imported), so the core never imports it.
+ *
+ * @example
+ * ```ts
+ * import * as api from '@opentelemetry/api'
+ * registerOpenTelemetry(api)
+ * ```
+ */
+export function registerOpenTelemetry(api: OpenTelemetryApi): void {
+  registry.set('opentelemetry', api)
+}
+
+/**
+ * `@opentelemetry/api`, importing `ayz-auth/opentelemetry` if needed.
+ *
+ * @example
+ * ```ts
+ * const api = await openTelemetryApi()
+ * ```
+ */
+export function openTelemetryApi(): Promise<OpenTelemetryApi> {
+  return registered<OpenTelemetryApi>('opentelemetry', 'telemetry is on')
 }
 
 async function registered<T>(name: keyof typeof MODULES, chosenBy: string): Promise<T> {

@@ -1,4 +1,5 @@
 import type { B2BClient } from 'stytch'
+import type { Telemetry } from '../telemetry/telemetry.ts'
 import { classifyStytchError } from './classify-stytch-error.ts'
 
 /** The time budget of one Stytch call. */
@@ -9,6 +10,8 @@ export interface CallPolicy {
   readonly maxRetries: number
   /** Asked before each retry (a free verification slot); `false` ends the call with its error. */
   readonly mayRetry?: () => boolean
+  /** Reports each call (a child span, retries as its events, a duration), when telemetry is on. */
+  readonly telemetry?: Telemetry | undefined
 }
 
 /** The shortest attempt worth making when the budget is split between attempts. */
@@ -24,7 +27,7 @@ const MAX_BACKOFF_MS = 1000
  *
  * @example
  * ```ts
- * const session = await callStytch(client, (c) => c.sessions.authenticate({ session_token }), {
+ * const session = await callStytch(client, 'sessions.authenticate', (c) => c.sessions.authenticate({ session_token }), {
  *   timeoutMs: 10_000,
  *   maxRetries: 3,
  * })
@@ -32,25 +35,39 @@ const MAX_BACKOFF_MS = 1000
  */
 export async function callStytch<T>(
   client: B2BClient,
+  operation: string,
   call: (client: B2BClient) => Promise<T>,
   policy: CallPolicy
 ): Promise<T> {
+  const observed = policy.telemetry?.upstream('stytch', operation)
   const deadline = Date.now() + policy.timeoutMs
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - Date.now()
     const attemptsLeft = policy.maxRetries - attempt + 1
     const attemptMs = Math.min(remaining, Math.max(remaining / attemptsLeft, MIN_ATTEMPT_MS))
     try {
-      return await withSignal(client, AbortSignal.timeout(Math.max(1, Math.ceil(attemptMs))), call)
+      const result = await withSignal(
+        client,
+        AbortSignal.timeout(Math.max(1, Math.ceil(attemptMs))),
+        call
+      )
+      observed?.end('ok')
+      return result
     } catch (error) {
+      const failure = classifyStytchError(error)
       const backoff =
         Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2)
       const retry =
         attempt < policy.maxRetries &&
-        classifyStytchError(error).retryable &&
+        failure.retryable &&
         Date.now() + backoff < deadline &&
         (policy.mayRetry?.() ?? true)
-      if (!retry) throw error
+      if (!retry) {
+        // A Stytch 4xx about the token is an answer, not a failed call.
+        observed?.end(failure.kind === 'rejected' ? 'ok' : 'error')
+        throw error
+      }
+      observed?.retry(attempt + 1, String(failure.status ?? 'network'))
       await new Promise((resolve) => setTimeout(resolve, backoff))
     }
   }

@@ -53,7 +53,12 @@ export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier 
     await limit?.limiter.acquire(limit.maxWaitMs)
     let response: unknown
     try {
-      response = await callStytch(client, (c) => c.sessions.authenticate(body), limited)
+      response = await callStytch(
+        client,
+        'sessions.authenticate',
+        (c) => c.sessions.authenticate(body),
+        limited
+      )
     } catch (error) {
       throw errorFor(classifyStytchError(error), logger)
     }
@@ -91,7 +96,7 @@ export function stytchVerifier(options: StytchVerifierOptions): SessionVerifier 
     async revoke(token: string, kind: TokenKind): Promise<void> {
       const body = kind === 'session_jwt' ? { session_jwt: token } : { session_token: token }
       try {
-        await callStytch(client, (c) => c.sessions.revoke(body), policy)
+        await callStytch(client, 'sessions.revoke', (c) => c.sessions.revoke(body), policy)
       } catch (error) {
         const failure = classifyStytchError(error)
         if (failure.kind !== 'rejected') throw errorFor(failure, logger)

@@ -50,6 +50,12 @@ describe('the Workers example bundle', () => {
     expect(worker.code).not.toMatch(/\bMongoClient\b|\bclass Cluster\b/)
   })
 
+  it('holds no OpenTelemetry code: telemetry is not imported there', () => {
+    expect([...packages()].filter((name) => name.startsWith('@opentelemetry/'))).toEqual([])
+    expect(worker.sources.filter((source) => source.endsWith('dist/opentelemetry.js'))).toEqual([])
+    expect(importsOf(/^@opentelemetry\//)).toEqual([])
+  })
+
   it('imports no node: built-in, and runs without nodejs_compat', () => {
     expect(importsOf(/^node:|^(crypto|buffer|events|stream|net|tls|util)$/)).toEqual([])
     expect(worker.compatibilityFlags).not.toContain('nodejs_compat')
