@@ -147,6 +147,14 @@ export const TARGETS: readonly TargetSpec[] = [
     evaluate: addedLatency,
   },
   {
+    kind: 'ratio',
+    target: "Session token (Bearer), L1 hit, through requirePermission('documents', 'read')",
+    scenario: 'l1-permission',
+    reference: 'l1',
+    atLeast: 0.95,
+    referenceText: 'the same route without it (L1 hit, same requests)',
+  },
+  {
     kind: 'difference',
     target: 'Session token in the stytch_session cookie, L1 hit, vs Bearer',
     scenario: 'l1-cookie',

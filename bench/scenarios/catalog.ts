@@ -44,11 +44,13 @@ const memberWithTeam = (body: MeBody): boolean => member(body) && body.team === 
 
 const ours = (
   cache: 'memory' | 'redis' | 'upstash',
-  entitlements: 'none' | 'load' | 'require' = 'none'
+  entitlements: 'none' | 'load' | 'require' = 'none',
+  more: Omit<Extract<AppSpec, { kind: 'ours' }>, 'kind' | 'cache' | 'entitlements'> = {}
 ): AppSpec => ({
   kind: 'ours',
   cache,
   entitlements,
+  ...more,
 })
 
 /**
@@ -171,6 +173,19 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'l1',
     label: 'ours: session token, L1 hit',
     app: ours('memory'),
+    tokens: 'sessions',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l1-permission',
+    // The emulator's default policy lets every member (role stytch_member) read documents; the
+    // project and organization policies load while priming, then every decision is local.
+    label: "ours: session token, L1 hit, through requirePermission('documents', 'read')",
+    app: ours('memory', 'none', { permission: ['documents', 'read'] }),
     tokens: 'sessions',
     carrier: 'bearer',
     prime: true,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import {
   requireEntitlement,
+  requirePermission,
   stytchAuth,
   type AuthEnv,
   type CacheStore,
@@ -29,8 +30,8 @@ export const L1_OFF_TTL_SECONDS = 0.001
 export const MAX_VERIFICATIONS_PER_SECOND = 100_000
 
 /**
- * ayz-auth as a user would configure it (imported from the built package), with the cache tier and
- * entitlements of `spec`.
+ * ayz-auth as a user would configure it (imported from the built package), with the cache tier,
+ * entitlements and route guard of `spec`.
  *
  * @example
  * ```ts
@@ -57,6 +58,10 @@ export async function oursApp(
   app.use(PROTECTED_PATH, stytchAuth(options))
   if (spec.entitlements === 'require') {
     app.get(PROTECTED_PATH, requireEntitlement('foresight'), (c) =>
+      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+    )
+  } else if (spec.permission) {
+    app.get(PROTECTED_PATH, requirePermission(...spec.permission), (c) =>
       c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
     )
   } else {

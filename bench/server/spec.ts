@@ -17,6 +17,11 @@ export type AppSpec =
       readonly cache: 'memory' | 'redis' | 'upstash'
       /** `load`: entitlements from MongoDB on every request; `require`: plus `requireEntitlement('foresight')`. */
       readonly entitlements: 'none' | 'load' | 'require'
+      /**
+       * `requirePermission(resourceId, action)` on the route (with `entitlements` other than
+       * `require`): the RBAC decision made locally from the cached policy.
+       */
+      readonly permission?: readonly [resourceId: string, action: string]
     }
 
 /** What a server-under-test process is started with (JSON in its first argument). */
