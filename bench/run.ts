@@ -21,14 +21,17 @@ import { choosePlacement, pinThisProcess } from './pinning.ts'
 import type { RunRecord } from './record.ts'
 import { renderJson, renderMarkdown } from './report.ts'
 import { RpcClient } from './rpc.ts'
-import { SCENARIOS, type Scenario } from './scenarios/catalog.ts'
+import { SCENARIOS, type Scenario, type TokenSet } from './scenarios/catalog.ts'
 import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
 import type { RunContext } from './scenarios/context.ts'
 import { runHeapScenario } from './scenarios/heap-scenario.ts'
 import { runLoadScenario, type LoadSample } from './scenarios/load-scenario.ts'
 import { snapshotBuild } from './snapshot.ts'
 
-/** Lifetime of the session JWTs the JWT scenarios rotate over (a full run lasts under 10 minutes). */
+/**
+ * Lifetime of the session JWTs and M2M tokens the JWT scenarios rotate over (a full run lasts
+ * under 10 minutes).
+ */
 const JWT_LIFETIME_SECONDS = 3600
 
 installCleanup()
@@ -79,7 +82,7 @@ const info = await fixtures.call('info')
 log(
   `fixtures up: Stytch emulator ${info.stytch.url} (${info.stytchLatencyMs} ms), ${info.redisUrl}, Upstash ${info.upstash.url}, ${info.mongoUri}`
 )
-const needs = (tokens: 'sessions' | 'jwts'): boolean =>
+const needs = (tokens: TokenSet): boolean =>
   steps.some((s) => s.type === 'load' && s.tokens === tokens)
 const context: RunContext = {
   settings,
@@ -92,6 +95,9 @@ const context: RunContext = {
     sessions: needs('sessions') ? await fixtures.call('sessionTokens', settings.hotTokens) : [],
     jwts: needs('jwts')
       ? await fixtures.call('sessionJwts', settings.hotTokens, JWT_LIFETIME_SECONDS)
+      : [],
+    m2m: needs('m2m')
+      ? await fixtures.call('m2mTokens', settings.hotTokens, JWT_LIFETIME_SECONDS)
       : [],
   },
   log,

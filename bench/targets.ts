@@ -188,6 +188,14 @@ export const TARGETS: readonly TargetSpec[] = [
     names: ['cookie', 'Bearer'],
   },
   {
+    kind: 'difference',
+    target: 'M2M token (Bearer), L1 hit, vs the cached session JWT (Bearer)',
+    scenario: 'm2m',
+    reference: 'jwt',
+    names: ['M2M', 'session JWT'],
+    within: 0.05,
+  },
+  {
     kind: 'ratio',
     target: 'Session JWT (ours) vs per-request JWT',
     scenario: 'jwt',

@@ -7,8 +7,8 @@
 import type { Carrier } from '../carriers.ts'
 import type { AppSpec, MeBody } from '../server/spec.ts'
 
-/** Which pre-made tokens a loaded scenario rotates over. */
-export type TokenSet = 'sessions' | 'jwts'
+/** Which pre-made tokens a loaded scenario rotates over: session tokens, session JWTs, M2M access tokens. */
+export type TokenSet = 'sessions' | 'jwts' | 'm2m'
 
 /** A fixed-duration measurement under the load generator. */
 export interface LoadScenario {
@@ -40,6 +40,8 @@ export type Scenario = LoadScenario | ColdScenario
 
 const member = (body: MeBody): boolean =>
   typeof body.member === 'string' && body.member.startsWith('member-')
+const machine = (body: MeBody): boolean =>
+  typeof body.member === 'string' && body.member.startsWith('m2m-client-')
 const memberWithTeam = (body: MeBody): boolean => member(body) && body.team === 'Research'
 
 const ours = (
@@ -159,6 +161,19 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     type: 'load',
+    // An M2M access token is a JWT too, but about half a session JWT's size (≈0.8 KB vs ≈1.7 KB):
+    // the JWT-sized baseline would not receive the same requests.
+    id: 'baseline-m2m',
+    label: 'baseline: no auth, M2M-token-sized request',
+    app: { kind: 'baseline' },
+    tokens: 'm2m',
+    carrier: 'bearer',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
     id: 'jwt-per-request',
     label: 'per-request JWT (jose + cached JWKS)',
     app: { kind: 'jwt-per-request' },
@@ -235,6 +250,17 @@ export const SCENARIOS: readonly Scenario[] = [
     prime: true,
     probe: false,
     expect: member,
+  },
+  {
+    type: 'load',
+    id: 'm2m',
+    label: "ours: M2M token, L1 hit (acceptTokens: ['session', 'm2m'])",
+    app: ours('memory', 'none', { acceptTokens: ['session', 'm2m'] }),
+    tokens: 'm2m',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: machine,
   },
   {
     type: 'load',

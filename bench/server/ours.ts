@@ -1,11 +1,13 @@
 import { Hono } from 'hono'
 import {
+  type AcceptedToken,
   requireEntitlement,
   requirePermission,
   stytchAuth,
   type AuthEnv,
   type CacheStore,
   type EntitlementSource,
+  type PrincipalEnv,
   type StytchAuthOptions,
 } from 'ayz-auth'
 import type { FixtureInfo } from '../fixtures/api.ts'
@@ -53,6 +55,7 @@ export async function oursApp(
     maxVerificationsPerSecond: MAX_VERIFICATIONS_PER_SECOND,
     logLevel: 'ERROR',
   }
+  if (spec.acceptTokens) return tokensApp(options, spec.acceptTokens)
   const app = new Hono<AuthEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
   app.use(PROTECTED_PATH, stytchAuth(options))
@@ -69,6 +72,20 @@ export async function oursApp(
       c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
     )
   }
+  return app
+}
+
+/** A route behind `stytchAuth({ acceptTokens })`: whoever the principal is, as {@link MeBody}. */
+function tokensApp(options: StytchAuthOptions, acceptTokens: readonly AcceptedToken[]): BenchApp {
+  const app = new Hono<PrincipalEnv>()
+  app.get(HEALTH_PATH, (c) => c.text('ok'))
+  app.use(PROTECTED_PATH, stytchAuth({ ...options, acceptTokens }))
+  app.get(PROTECTED_PATH, (c) => {
+    const auth = c.var.auth
+    return auth.kind === 'machine'
+      ? c.json<MeBody>({ member: auth.clientId, team: null })
+      : c.json<MeBody>({ member: auth.memberId, team: auth.currentTeamName })
+  })
   return app
 }
 
