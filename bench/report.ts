@@ -47,6 +47,10 @@ function loadTable(record: RunRecord): string {
   ]
   for (const scenario of loadScenarios(false)) {
     const samples = record.load.get(scenario.id)
+    if (record.unavailable.has(scenario.id) && !samples?.length) {
+      rows.push(`| ${scenario.label} | not available |${' — |'.repeat(9)}`)
+      continue
+    }
     if (!samples || samples.length === 0) continue
     const requests = sum(samples.map((s) => s.requests))
     rows.push(
@@ -147,6 +151,14 @@ function failureNotes(record: RunRecord): string[] {
   return notes
 }
 
+/** Scenarios this build cannot run yet: not failures, a feature still to come. */
+function unavailableNotes(record: RunRecord): string[] {
+  return [...record.unavailable].map(
+    ([id, reason]) =>
+      `- Not available with this build (not a failure): ${SCENARIOS.find((s) => s.id === id)?.label ?? id}: ${reason}.`
+  )
+}
+
 /** The command that reproduces the run's mode and placement. */
 function commandOf(record: RunRecord): string {
   const { settings, placement } = record
@@ -229,7 +241,7 @@ export function renderMarkdown(record: RunRecord): string {
     '',
     targetTable(evaluateTargets(record))
   )
-  const notes = failureNotes(record)
+  const notes = [...failureNotes(record), ...unavailableNotes(record)]
   if (notes.length) parts.push('', ...notes)
   parts.push(
     '',
@@ -255,6 +267,7 @@ export function renderJson(record: RunRecord): string {
       settings: { ...record.settings, out: undefined },
       load: Object.fromEntries(record.load),
       cold: Object.fromEntries(record.cold),
+      unavailable: Object.fromEntries(record.unavailable),
       targets: evaluateTargets(record),
     },
     null,

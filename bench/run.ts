@@ -16,6 +16,7 @@ import type { ExactClientApi } from './clients/exact-api.ts'
 import type { FixtureApi } from './fixtures/api.ts'
 import { createLoadGenerator } from './load.ts'
 import { buildInfo, loadAverage, machineInfo } from './machine.ts'
+import { NotAvailable } from './not-available.ts'
 import { parseSettings } from './options.ts'
 import { choosePlacement, pinThisProcess } from './pinning.ts'
 import type { RunRecord } from './record.ts'
@@ -131,14 +132,22 @@ async function runStep(step: Scenario, round: number): Promise<void> {
 }
 
 // A failed step (a scenario's server crashing, a dependency timing out) is reported and the run
-// goes on: the table shows what was measured, the notes say what was not.
+// goes on: the table shows what was measured, the notes say what was not. A step the build cannot
+// run yet (NotAvailable: a feature it lacks) is not a failure: it is listed as not available.
 const failures: string[] = []
+const unavailable = new Map<string, string>()
 for (let round = 0; round < settings.rounds; round++) {
   const order = round % 2 === 0 ? steps : [...steps].reverse()
   for (const step of order) {
+    if (unavailable.has(step.id)) continue
     try {
       await runStep(step, round)
     } catch (error) {
+      if (error instanceof NotAvailable) {
+        unavailable.set(step.id, error.message)
+        log(`round ${round + 1}/${settings.rounds} · ${step.id}: not available: ${error.message}`)
+        continue
+      }
       const message = error instanceof Error ? error.message : String(error)
       failures.push(`round ${round + 1}, ${step.id}: ${message.split('\n')[0] ?? ''}`)
       log(`round ${round + 1}/${settings.rounds} · ${step.id}: FAILED: ${message}`)
@@ -173,6 +182,7 @@ const record: RunRecord = {
   cold: coldSamples,
   heap,
   failures,
+  unavailable,
 }
 const markdown = await formatMarkdown(renderMarkdown(record))
 process.stdout.write(`\n${markdown}`)
