@@ -118,6 +118,9 @@ async function runStep(step: Scenario, round: number): Promise<void> {
     log(
       `${prefix}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (server ${Math.round((sample.cpuMicrosPerRequest * sample.rps) / 1e4)}% of a CPU), ` +
         `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
+        (sample.spansPerRequest === undefined
+          ? ''
+          : `, ${sample.spansPerRequest.toFixed(2)} spans/req`) +
         (sample.failures ? `, ${sample.failures} FAILURES` : '')
     )
   } else {

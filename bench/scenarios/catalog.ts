@@ -25,6 +25,12 @@ export interface LoadScenario {
   readonly probe: boolean
   /** Whether a response body shows the scenario is set up as intended (checked before loading). */
   readonly expect: (body: MeBody) => boolean
+  /**
+   * What the build must show after priming for the scenario to be measured: a response header
+   * (lower case) on the sanity check's answer, spans ended in the server. Without it the scenario
+   * is reported as not available (the package lacks the feature), not as failed.
+   */
+  readonly requires?: { readonly header?: string; readonly spans?: boolean }
 }
 
 /** New tokens, each sent once, then a stampede for one more. */
@@ -206,6 +212,18 @@ export const SCENARIOS: readonly Scenario[] = [
     prime: true,
     probe: false,
     expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l1-telemetry',
+    label: 'ours: session token, L1 hit, telemetry on',
+    app: ours('memory', 'none', { telemetry: true }),
+    tokens: 'sessions',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+    requires: { header: 'server-timing', spans: true },
   },
   {
     type: 'load',

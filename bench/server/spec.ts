@@ -28,6 +28,12 @@ export type AppSpec =
        * 'none'` and no `permission`); it answers an M2M token's client id as `member`.
        */
       readonly acceptTokens?: readonly AcceptedToken[]
+      /**
+       * `telemetry: true, serverTiming: true`, with OpenTelemetry's SDK registered globally (see
+       * `server/telemetry.ts`); not available when the SDK is not installed or the built package
+       * rejects or ignores the options.
+       */
+      readonly telemetry?: boolean
     }
 
 /** What a server-under-test process is started with (JSON in its first argument). */
