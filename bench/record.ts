@@ -33,6 +33,8 @@ export interface RunRecord {
   readonly heap: HeapResult | undefined
   /** Steps that failed, one line each (the run went on without them). */
   readonly failures: readonly string[]
+  /** Scenarios the build or the installed packages cannot run yet, by id: why. */
+  readonly unavailable: ReadonlyMap<string, string>
 }
 
 /**

@@ -16,19 +16,23 @@ import type { ExactClientApi } from './clients/exact-api.ts'
 import type { FixtureApi } from './fixtures/api.ts'
 import { createLoadGenerator } from './load.ts'
 import { buildInfo, loadAverage, machineInfo } from './machine.ts'
+import { NotAvailable } from './not-available.ts'
 import { parseSettings } from './options.ts'
 import { choosePlacement, pinThisProcess } from './pinning.ts'
 import type { RunRecord } from './record.ts'
 import { renderJson, renderMarkdown } from './report.ts'
 import { RpcClient } from './rpc.ts'
-import { SCENARIOS, type Scenario } from './scenarios/catalog.ts'
+import { SCENARIOS, type Scenario, type TokenSet } from './scenarios/catalog.ts'
 import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
 import type { RunContext } from './scenarios/context.ts'
 import { runHeapScenario } from './scenarios/heap-scenario.ts'
 import { runLoadScenario, type LoadSample } from './scenarios/load-scenario.ts'
 import { snapshotBuild } from './snapshot.ts'
 
-/** Lifetime of the session JWTs the JWT scenarios rotate over (a full run lasts under 10 minutes). */
+/**
+ * Lifetime of the session JWTs and M2M tokens the JWT scenarios rotate over (a full run lasts
+ * under 10 minutes).
+ */
 const JWT_LIFETIME_SECONDS = 3600
 
 installCleanup()
@@ -79,7 +83,7 @@ const info = await fixtures.call('info')
 log(
   `fixtures up: Stytch emulator ${info.stytch.url} (${info.stytchLatencyMs} ms), ${info.redisUrl}, Upstash ${info.upstash.url}, ${info.mongoUri}`
 )
-const needs = (tokens: 'sessions' | 'jwts'): boolean =>
+const needs = (tokens: TokenSet): boolean =>
   steps.some((s) => s.type === 'load' && s.tokens === tokens)
 const context: RunContext = {
   settings,
@@ -92,6 +96,9 @@ const context: RunContext = {
     sessions: needs('sessions') ? await fixtures.call('sessionTokens', settings.hotTokens) : [],
     jwts: needs('jwts')
       ? await fixtures.call('sessionJwts', settings.hotTokens, JWT_LIFETIME_SECONDS)
+      : [],
+    m2m: needs('m2m')
+      ? await fixtures.call('m2mTokens', settings.hotTokens, JWT_LIFETIME_SECONDS)
       : [],
   },
   log,
@@ -111,6 +118,9 @@ async function runStep(step: Scenario, round: number): Promise<void> {
     log(
       `${prefix}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (server ${Math.round((sample.cpuMicrosPerRequest * sample.rps) / 1e4)}% of a CPU), ` +
         `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
+        (sample.spansPerRequest === undefined
+          ? ''
+          : `, ${sample.spansPerRequest.toFixed(2)} spans/req`) +
         (sample.failures ? `, ${sample.failures} FAILURES` : '')
     )
   } else {
@@ -125,14 +135,22 @@ async function runStep(step: Scenario, round: number): Promise<void> {
 }
 
 // A failed step (a scenario's server crashing, a dependency timing out) is reported and the run
-// goes on: the table shows what was measured, the notes say what was not.
+// goes on: the table shows what was measured, the notes say what was not. A step the build cannot
+// run yet (NotAvailable: a feature it lacks) is not a failure: it is listed as not available.
 const failures: string[] = []
+const unavailable = new Map<string, string>()
 for (let round = 0; round < settings.rounds; round++) {
   const order = round % 2 === 0 ? steps : [...steps].reverse()
   for (const step of order) {
+    if (unavailable.has(step.id)) continue
     try {
       await runStep(step, round)
     } catch (error) {
+      if (error instanceof NotAvailable) {
+        unavailable.set(step.id, error.message)
+        log(`round ${round + 1}/${settings.rounds} · ${step.id}: not available: ${error.message}`)
+        continue
+      }
       const message = error instanceof Error ? error.message : String(error)
       failures.push(`round ${round + 1}, ${step.id}: ${message.split('\n')[0] ?? ''}`)
       log(`round ${round + 1}/${settings.rounds} · ${step.id}: FAILED: ${message}`)
@@ -167,6 +185,7 @@ const record: RunRecord = {
   cold: coldSamples,
   heap,
   failures,
+  unavailable,
 }
 const markdown = await formatMarkdown(renderMarkdown(record))
 process.stdout.write(`\n${markdown}`)

@@ -7,8 +7,8 @@
 import type { Carrier } from '../carriers.ts'
 import type { AppSpec, MeBody } from '../server/spec.ts'
 
-/** Which pre-made tokens a loaded scenario rotates over. */
-export type TokenSet = 'sessions' | 'jwts'
+/** Which pre-made tokens a loaded scenario rotates over: session tokens, session JWTs, M2M access tokens. */
+export type TokenSet = 'sessions' | 'jwts' | 'm2m'
 
 /** A fixed-duration measurement under the load generator. */
 export interface LoadScenario {
@@ -25,6 +25,12 @@ export interface LoadScenario {
   readonly probe: boolean
   /** Whether a response body shows the scenario is set up as intended (checked before loading). */
   readonly expect: (body: MeBody) => boolean
+  /**
+   * What the build must show after priming for the scenario to be measured: a response header
+   * (lower case) on the sanity check's answer, spans ended in the server. Without it the scenario
+   * is reported as not available (the package lacks the feature), not as failed.
+   */
+  readonly requires?: { readonly header?: string; readonly spans?: boolean }
 }
 
 /** New tokens, each sent once, then a stampede for one more. */
@@ -40,15 +46,19 @@ export type Scenario = LoadScenario | ColdScenario
 
 const member = (body: MeBody): boolean =>
   typeof body.member === 'string' && body.member.startsWith('member-')
+const machine = (body: MeBody): boolean =>
+  typeof body.member === 'string' && body.member.startsWith('m2m-client-')
 const memberWithTeam = (body: MeBody): boolean => member(body) && body.team === 'Research'
 
 const ours = (
   cache: 'memory' | 'redis' | 'upstash',
-  entitlements: 'none' | 'load' | 'require' = 'none'
+  entitlements: 'none' | 'load' | 'require' = 'none',
+  more: Omit<Extract<AppSpec, { kind: 'ours' }>, 'kind' | 'cache' | 'entitlements'> = {}
 ): AppSpec => ({
   kind: 'ours',
   cache,
   entitlements,
+  ...more,
 })
 
 /**
@@ -157,6 +167,19 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     type: 'load',
+    // An M2M access token is a JWT too, but about half a session JWT's size (≈0.8 KB vs ≈1.7 KB):
+    // the JWT-sized baseline would not receive the same requests.
+    id: 'baseline-m2m',
+    label: 'baseline: no auth, M2M-token-sized request',
+    app: { kind: 'baseline' },
+    tokens: 'm2m',
+    carrier: 'bearer',
+    prime: false,
+    probe: false,
+    expect: (body) => body.member === 'anonymous',
+  },
+  {
+    type: 'load',
     id: 'jwt-per-request',
     label: 'per-request JWT (jose + cached JWKS)',
     app: { kind: 'jwt-per-request' },
@@ -176,6 +199,31 @@ export const SCENARIOS: readonly Scenario[] = [
     prime: true,
     probe: false,
     expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l1-permission',
+    // The emulator's default policy lets every member (role stytch_member) read documents; the
+    // project and organization policies load while priming, then every decision is local.
+    label: "ours: session token, L1 hit, through requirePermission('documents', 'read')",
+    app: ours('memory', 'none', { permission: ['documents', 'read'] }),
+    tokens: 'sessions',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
+    id: 'l1-telemetry',
+    label: 'ours: session token, L1 hit, telemetry on',
+    app: ours('memory', 'none', { telemetry: true }),
+    tokens: 'sessions',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+    requires: { header: 'server-timing', spans: true },
   },
   {
     type: 'load',
@@ -220,6 +268,17 @@ export const SCENARIOS: readonly Scenario[] = [
     prime: true,
     probe: false,
     expect: member,
+  },
+  {
+    type: 'load',
+    id: 'm2m',
+    label: "ours: M2M token, L1 hit (acceptTokens: ['session', 'm2m'])",
+    app: ours('memory', 'none', { acceptTokens: ['session', 'm2m'] }),
+    tokens: 'm2m',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: machine,
   },
   {
     type: 'load',

@@ -4,7 +4,7 @@
  * pre-made tokens, and starting a server under test.
  */
 import { once } from 'node:events'
-import { get } from 'node:http'
+import { get, type IncomingHttpHeaders } from 'node:http'
 import { tokenHeaders, type Carrier } from '../carriers.ts'
 import { forkTs, stopChild } from '../children.ts'
 import type { ExactClientApi } from '../clients/exact-api.ts'
@@ -15,6 +15,7 @@ import type { Pinning } from '../pinning.ts'
 import type { RpcClient } from '../rpc.ts'
 import { HEALTH_PATH, PROTECTED_PATH } from '../server/common.ts'
 import type { AppSpec, MeBody, ServerSpec } from '../server/spec.ts'
+import { NotAvailable } from '../not-available.ts'
 import type { TokenSet } from './catalog.ts'
 
 /** Everything a scenario needs. */
@@ -37,6 +38,8 @@ export interface RunningServer {
   readonly url: string
   /** CPU time the server process has used so far (user + system, all threads), in µs. */
   cpuMicros(): Promise<number>
+  /** Spans the server's OpenTelemetry SDK has seen end so far; `undefined` without telemetry. */
+  spansEnded(): Promise<number | undefined>
   stop(): Promise<void>
 }
 
@@ -45,7 +48,8 @@ export const SETTLE_MS = 250
 
 /**
  * Starts `app` in a new server-under-test process and waits until it answers `/health`. With
- * `cpu` (pinned mode), the process runs on that CPU alone, which it confirms when ready.
+ * `cpu` (pinned mode), the process runs on that CPU alone, which it confirms when ready. Throws
+ * {@link NotAvailable} when the app needs what the build or the installed packages lack.
  *
  * @example
  * ```ts
@@ -66,14 +70,22 @@ export async function startServer(
   const exited = once(child, 'exit').then(([code, signal]) => {
     throw new Error(`server under test exited early (${String(signal ?? code)})`)
   })
-  const ready = new Promise<{ port: number; cpus: unknown }>((resolve) => {
-    child.on('message', (message: unknown) => {
-      const reply = message as { ready?: unknown; cpus?: unknown } | null
-      if (typeof reply?.ready === 'number') resolve({ port: reply.ready, cpus: reply.cpus })
-    })
-  })
-  const { port, cpus } = await Promise.race([ready, exited])
+  const ready = new Promise<{ port: number; cpus: unknown } | { unavailable: string }>(
+    (resolve) => {
+      child.on('message', (message: unknown) => {
+        const reply = message as { ready?: unknown; cpus?: unknown; unavailable?: unknown } | null
+        if (typeof reply?.ready === 'number') resolve({ port: reply.ready, cpus: reply.cpus })
+        if (typeof reply?.unavailable === 'string') resolve({ unavailable: reply.unavailable })
+      })
+    }
+  )
+  const started = await Promise.race([ready, exited])
   exited.catch(() => {})
+  if ('unavailable' in started) {
+    await stopChild(child)
+    throw new NotAvailable(started.unavailable)
+  }
+  const { port, cpus } = started
   if (cpu !== undefined && cpus !== undefined && cpus !== String(cpu)) {
     await stopChild(child)
     throw new Error(`server under test was to run on CPU ${cpu}, runs on ${String(cpus)}`)
@@ -81,23 +93,37 @@ export async function startServer(
   const origin = `http://127.0.0.1:${port}`
   await request(`${origin}${HEALTH_PATH}`)
   let asked = 0
-  const cpuMicros = (): Promise<number> =>
+  /** Sends `{ [question]: id }` and resolves to the reply carrying that id. */
+  const ask = (question: 'cpu' | 'spans'): Promise<Record<string, unknown>> =>
     new Promise((resolve) => {
       const id = ++asked
       const onMessage = (message: unknown): void => {
-        const reply = message as { cpu?: unknown; micros?: unknown } | null
-        if (reply?.cpu !== id || typeof reply.micros !== 'number') return
+        const reply = message as Record<string, unknown> | null
+        if (reply?.[question] !== id) return
         child.off('message', onMessage)
-        resolve(reply.micros)
+        resolve(reply)
       }
       child.on('message', onMessage)
-      child.send({ cpu: id })
+      child.send({ [question]: id })
     })
-  return { url: `${origin}${PROTECTED_PATH}`, cpuMicros, stop: () => stopChild(child) }
+  const cpuMicros = async (): Promise<number> => {
+    const { micros } = await ask('cpu')
+    return typeof micros === 'number' ? micros : Number.NaN
+  }
+  const spansEnded = async (): Promise<number | undefined> => {
+    const { ended } = await ask('spans')
+    return typeof ended === 'number' ? ended : undefined
+  }
+  return {
+    url: `${origin}${PROTECTED_PATH}`,
+    cpuMicros,
+    spansEnded,
+    stop: () => stopChild(child),
+  }
 }
 
 /**
- * One request on its own connection (not the load's): the status and JSON body.
+ * One request on its own connection (not the load's): the status, the headers and the JSON body.
  *
  * @example
  * ```ts
@@ -108,7 +134,7 @@ export function request(
   url: string,
   token?: string,
   carrier: Carrier = 'bearer'
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = get(
       url,
@@ -126,7 +152,7 @@ export function request(
           } catch {
             // not JSON: keep the text
           }
-          resolve({ status: res.statusCode ?? 0, body })
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
         })
       }
     )
@@ -136,7 +162,7 @@ export function request(
 
 /**
  * Checks that the server answers a token as the scenario expects, so a misconfiguration (every
- * request a fast 401) cannot pass for speed.
+ * request a fast 401) cannot pass for speed; resolves to the answer's headers.
  *
  * @example
  * ```ts
@@ -149,11 +175,12 @@ export async function sanityCheck(
   carrier: Carrier,
   expect: (body: MeBody) => boolean,
   id: string
-): Promise<void> {
-  const { status, body } = await request(url, token, carrier)
+): Promise<IncomingHttpHeaders> {
+  const { status, headers, body } = await request(url, token, carrier)
   if (status !== 200 || typeof body !== 'object' || body === null || !expect(body as MeBody)) {
     throw new Error(`${id}: unexpected answer before loading: ${status} ${JSON.stringify(body)}`)
   }
+  return headers
 }
 
 /** What a measurement cost the dependencies (counter differences). */

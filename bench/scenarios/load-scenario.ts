@@ -3,6 +3,8 @@
  * One round of a loaded scenario: a fresh server process, priming (each token once, for ayz-auth),
  * a sanity check, a warm-up, then the measured run, with the dependencies' counters read around it.
  */
+import type { IncomingHttpHeaders } from 'node:http'
+import { NotAvailable } from '../not-available.ts'
 import type { LoadScenario } from './catalog.ts'
 import {
   delta,
@@ -12,6 +14,7 @@ import {
   SETTLE_MS,
   type CounterDelta,
   type RunContext,
+  type RunningServer,
 } from './context.ts'
 
 /** One round's measurement of a loaded scenario. */
@@ -31,6 +34,8 @@ export interface LoadSample {
   readonly failures: number
   /** What the measured window cost the dependencies (warm-up and priming excluded). */
   readonly calls: CounterDelta
+  /** OpenTelemetry spans ended per request in the measured window (telemetry scenarios only). */
+  readonly spansPerRequest?: number
 }
 
 /**
@@ -63,7 +68,14 @@ export async function runLoadScenario(
         context.log(`${answer}; sending every token again`)
       }
     }
-    await sanityCheck(server.url, tokens[0] ?? '', carrier, scenario.expect, scenario.id)
+    const headers = await sanityCheck(
+      server.url,
+      tokens[0] ?? '',
+      carrier,
+      scenario.expect,
+      scenario.id
+    )
+    await checkRequirements(scenario, headers, server)
     const warmupSeconds = scenario.probe
       ? Math.min(1, settings.warmupSeconds)
       : settings.warmupSeconds
@@ -77,6 +89,7 @@ export async function runLoadScenario(
     })
     await sleep(SETTLE_MS)
     const before = await fixtures.call('counters')
+    const spansBefore = await server.spansEnded()
     const cpuBefore = await server.cpuMicros()
     const durationSeconds = scenario.probe ? settings.probeSeconds : settings.durationSeconds
     const result = await load.run({
@@ -88,6 +101,7 @@ export async function runLoadScenario(
       durationSeconds,
     })
     const cpuAfter = await server.cpuMicros()
+    const spansAfter = await server.spansEnded()
     await sleep(SETTLE_MS)
     const after = await fixtures.call('counters')
     return {
@@ -99,8 +113,27 @@ export async function runLoadScenario(
       cpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests),
       failures: result.errors + result.non2xx,
       calls: delta(before, after),
+      ...(spansBefore !== undefined && spansAfter !== undefined
+        ? { spansPerRequest: (spansAfter - spansBefore) / Math.max(1, result.requests) }
+        : {}),
     }
   } finally {
     await server.stop()
   }
+}
+
+/**
+ * Throws {@link NotAvailable} when the primed server does not show what the scenario requires:
+ * the build accepted an option it does not implement yet, or ignores it.
+ */
+async function checkRequirements(
+  scenario: LoadScenario,
+  headers: IncomingHttpHeaders,
+  server: RunningServer
+): Promise<void> {
+  const { header, spans } = scenario.requires ?? {}
+  if (header && headers[header] === undefined)
+    throw new NotAvailable(`the built package sends no ${header} header (option ignored)`)
+  if (spans && !(await server.spansEnded()))
+    throw new NotAvailable('no OpenTelemetry span ended while priming (telemetry ignored)')
 }

@@ -1,15 +1,21 @@
 import { Hono } from 'hono'
 import {
+  type AcceptedToken,
+  ConfigurationError,
   requireEntitlement,
+  requirePermission,
   stytchAuth,
   type AuthEnv,
   type CacheStore,
   type EntitlementSource,
+  type PrincipalEnv,
   type StytchAuthOptions,
 } from 'ayz-auth'
 import type { FixtureInfo } from '../fixtures/api.ts'
+import { NotAvailable } from '../not-available.ts'
 import { type BenchApp, HEALTH_PATH, PROTECTED_PATH } from './common.ts'
 import type { AppSpec, MeBody } from './spec.ts'
+import { installTelemetry } from './telemetry.ts'
 
 /**
  * Seconds a verified session stays cached in every ayz-auth scenario: raised from the default 300
@@ -29,8 +35,15 @@ export const L1_OFF_TTL_SECONDS = 0.001
 export const MAX_VERIFICATIONS_PER_SECOND = 100_000
 
 /**
- * ayz-auth as a user would configure it (imported from the built package), with the cache tier and
- * entitlements of `spec`.
+ * The options the telemetry scenario adds, which the built package may not know yet. Kept out of
+ * the literal typed `StytchAuthOptions` so this compiles before and after the library has them;
+ * whether the build honours them is checked at run time.
+ */
+const TELEMETRY_OPTIONS = { telemetry: true, serverTiming: true } as const
+
+/**
+ * ayz-auth as a user would configure it (imported from the built package), with the cache tier,
+ * entitlements and route guard of `spec`.
  *
  * @example
  * ```ts
@@ -41,7 +54,8 @@ export async function oursApp(
   fixtures: FixtureInfo,
   spec: Extract<AppSpec, { kind: 'ours' }>
 ): Promise<BenchApp> {
-  const options: StytchAuthOptions = {
+  if (spec.telemetry) await installTelemetry()
+  const base: StytchAuthOptions = {
     projectId: fixtures.stytch.projectId,
     secret: fixtures.stytch.secret,
     baseUrl: fixtures.stytch.url,
@@ -52,11 +66,20 @@ export async function oursApp(
     maxVerificationsPerSecond: MAX_VERIFICATIONS_PER_SECOND,
     logLevel: 'ERROR',
   }
+  const options: StytchAuthOptions = spec.telemetry ? { ...base, ...TELEMETRY_OPTIONS } : base
+  if (spec.acceptTokens) return tokensApp(options, spec.acceptTokens)
   const app = new Hono<AuthEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
-  app.use(PROTECTED_PATH, stytchAuth(options))
+  app.use(
+    PROTECTED_PATH,
+    withOptions(() => stytchAuth(options), spec)
+  )
   if (spec.entitlements === 'require') {
     app.get(PROTECTED_PATH, requireEntitlement('foresight'), (c) =>
+      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+    )
+  } else if (spec.permission) {
+    app.get(PROTECTED_PATH, requirePermission(...spec.permission), (c) =>
       c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
     )
   } else {
@@ -65,6 +88,34 @@ export async function oursApp(
     )
   }
   return app
+}
+
+/** A route behind `stytchAuth({ acceptTokens })`: whoever the principal is, as {@link MeBody}. */
+function tokensApp(options: StytchAuthOptions, acceptTokens: readonly AcceptedToken[]): BenchApp {
+  const app = new Hono<PrincipalEnv>()
+  app.get(HEALTH_PATH, (c) => c.text('ok'))
+  app.use(PROTECTED_PATH, stytchAuth({ ...options, acceptTokens }))
+  app.get(PROTECTED_PATH, (c) => {
+    const auth = c.var.auth
+    return auth.kind === 'machine'
+      ? c.json<MeBody>({ member: auth.clientId, team: null })
+      : c.json<MeBody>({ member: auth.memberId, team: auth.currentTeamName })
+  })
+  return app
+}
+
+/**
+ * The middleware `create` makes; in the telemetry scenario a `ConfigurationError` (an option the
+ * build does not accept) makes the scenario not available instead of failing it.
+ */
+function withOptions<T>(create: () => T, spec: Extract<AppSpec, { kind: 'ours' }>): T {
+  try {
+    return create()
+  } catch (error) {
+    if (spec.telemetry && error instanceof ConfigurationError)
+      throw new NotAvailable(`the built package rejects telemetry/serverTiming: ${error.message}`)
+    throw error
+  }
 }
 
 async function cacheOf(

@@ -2,8 +2,10 @@
  * @module
  * A server-under-test process: one app (see {@link ServerSpec}) on `@hono/node-server`, on a free
  * loopback port, reported to the orchestrator as `{ ready: port, cpus }` (the CPUs it may run on,
- * to confirm pinned mode's placement); it answers `{ cpu: id }` with
- * its CPU time so far. It exits when the orchestrator stops it or goes away.
+ * to confirm pinned mode's placement), or `{ unavailable: reason }` when the app needs what the
+ * build or the installed packages lack; it answers `{ cpu: id }` with its CPU time so far and
+ * `{ spans: id }` with the spans ended so far (telemetry scenario). It exits when the orchestrator
+ * stops it or goes away.
  *
  * Argument: the {@link ServerSpec} as JSON.
  */
@@ -15,6 +17,8 @@ import { naiveApp } from './naive.ts'
 import { affinityList } from '../pinning.ts'
 import { oursApp } from './ours.ts'
 import type { ServerSpec } from './spec.ts'
+import { spansEnded } from './telemetry.ts'
+import { NotAvailable } from '../not-available.ts'
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec
 
@@ -33,16 +37,27 @@ async function appOf({ app, fixtures }: ServerSpec): Promise<BenchApp> {
   }
 }
 
-const app = await appOf(spec)
-serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (address) =>
-  process.send?.({ ready: address.port, cpus: affinityList() })
-)
-// CPU time of this process (every thread: main, GC helpers, libuv pool), read around a measurement.
-process.on('message', (message: unknown) => {
-  const id = (message as { cpu?: unknown } | null)?.cpu
-  if (typeof id !== 'number') return
-  const { user, system } = process.cpuUsage()
-  process.send?.({ cpu: id, micros: user + system })
-})
 process.on('disconnect', () => process.exit(0))
 process.on('SIGTERM', () => process.exit(0))
+// CPU time of this process (every thread: main, GC helpers, libuv pool), read around a measurement;
+// spans ended so far (telemetry scenario; `null` without telemetry).
+process.on('message', (message: unknown) => {
+  const asked = message as { cpu?: unknown; spans?: unknown } | null
+  if (typeof asked?.cpu === 'number') {
+    const { user, system } = process.cpuUsage()
+    process.send?.({ cpu: asked.cpu, micros: user + system })
+  } else if (typeof asked?.spans === 'number') {
+    process.send?.({ spans: asked.spans, ended: spansEnded() ?? null })
+  }
+})
+
+try {
+  const app = await appOf(spec)
+  serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (address) =>
+    process.send?.({ ready: address.port, cpus: affinityList() })
+  )
+} catch (error) {
+  // The build or the packages lack what the scenario measures: say so, and wait to be stopped.
+  if (!(error instanceof NotAvailable)) throw error
+  process.send?.({ unavailable: error.message })
+}

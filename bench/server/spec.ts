@@ -2,6 +2,7 @@
  * @module
  * Which app a server-under-test process runs, as the orchestrator describes it.
  */
+import type { AcceptedToken } from 'ayz-auth'
 import type { FixtureInfo } from '../fixtures/api.ts'
 
 /** The app behind `GET /api/me`: without auth, a competitor's approach, or ayz-auth configured one way. */
@@ -17,6 +18,22 @@ export type AppSpec =
       readonly cache: 'memory' | 'redis' | 'upstash'
       /** `load`: entitlements from MongoDB on every request; `require`: plus `requireEntitlement('foresight')`. */
       readonly entitlements: 'none' | 'load' | 'require'
+      /**
+       * `requirePermission(resourceId, action)` on the route (with `entitlements` other than
+       * `require`): the RBAC decision made locally from the cached policy.
+       */
+      readonly permission?: readonly [resourceId: string, action: string]
+      /**
+       * `stytchAuth({ acceptTokens })`: a route that takes these kinds of token (with `entitlements:
+       * 'none'` and no `permission`); it answers an M2M token's client id as `member`.
+       */
+      readonly acceptTokens?: readonly AcceptedToken[]
+      /**
+       * `telemetry: true, serverTiming: true`, with OpenTelemetry's SDK registered globally (see
+       * `server/telemetry.ts`); not available when the SDK is not installed or the built package
+       * rejects or ignores the options.
+       */
+      readonly telemetry?: boolean
     }
 
 /** What a server-under-test process is started with (JSON in its first argument). */
