@@ -2,8 +2,9 @@
  * The conformance app, one Worker-style module served by every runtime: the Workers example (the
  * shared example app plus the Upstash and Data API adapters, imported from the built package), a
  * probe that says which runtime answers and where its configuration can come from, and routes for
- * access tokens (`/tokens/*`) and RBAC (`/rbac/*`), which the example does not have. Its only
- * value export is the default: workerd takes every named export for an entrypoint.
+ * access tokens (`/tokens/*`) and RBAC (`/rbac/*`), which the example does not have, and
+ * telemetry routes (`/otel/*`, reported at `/__telemetry`, see `conformance-telemetry.ts`). Its
+ * only value export is the default: workerd takes every named export for an entrypoint.
  */
 import { Hono } from 'hono'
 import { env, getRuntimeKey } from 'hono/adapter'
@@ -18,6 +19,7 @@ import {
   type Principal,
 } from 'ayz-auth'
 import example from '../../examples/workers/src/index.ts'
+import { telemetryRoutes } from './conformance-telemetry.ts'
 
 /** What `GET /__runtime` answers. */
 export interface RuntimeProbe {
@@ -70,6 +72,9 @@ rbac.get(
   (c) => c.json({ organizationId: c.var.auth.organizationId })
 )
 app.route('/rbac', rbac)
+
+// OpenTelemetry spans and metrics, onEvent and Server-Timing, with an SDK inside the app.
+app.route('/', telemetryRoutes())
 
 app.route('/', example)
 

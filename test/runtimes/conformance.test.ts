@@ -1,6 +1,6 @@
 /**
  * The runtime conformance suite: one app (conformance-worker.ts: the Workers example, from the
- * built package) served by Node, Bun, Deno and workerd, each configured only by its own
+ * built package, with routes for access tokens, RBAC and telemetry) served by Node, Bun, Deno and workerd, each configured only by its own
  * environment (workerd: bindings), and the same behavioural checks against each over HTTP. A
  * runtime that cannot start fails its checks; nothing is skipped.
  */
@@ -16,6 +16,7 @@ import {
   type ConformanceBackends,
   type Customer,
 } from './conformance-backends.ts'
+import type { ExportedSpan, ExportedTelemetry } from './conformance-telemetry.ts'
 import type { RuntimeProbe } from './conformance-worker.ts'
 import { RUNTIMES, startRuntime, type RunningRuntime, type RuntimeName } from './runtimes.ts'
 
@@ -376,5 +377,69 @@ describe.each(RUNTIMES)('on %s', (name) => {
     const after = emulator.calls
     expect(after.policy - before.policy).toBe(1)
     expect(after.orgPolicy - before.orgPolicy).toBe(2) // one per organization
+  })
+  it('reports through OpenTelemetry, onEvent and Server-Timing: a miss, an L1 hit, a rejection', async () => {
+    const { token, organizationId } = await seedCustomer(backends)
+    const report = async () => (await (await get('/__telemetry')).json()) as ExportedTelemetry
+    await report() // drops whatever an earlier run left
+    const miss = await get('/otel/me', bearer(token))
+    const hit = await get('/otel/me', bearer(token))
+    expect([miss.status, hit.status]).toEqual([200, 200])
+    expect(miss.headers.get('server-timing')).toMatch(/^auth;dur=\d+\.\d\d;desc="miss"$/)
+    expect(hit.headers.get('server-timing')).toMatch(/^auth;dur=\d+\.\d\d;desc="l1"$/)
+    expect(await json('/otel/me', bearer('not-a-real-session-token-0123456789'))).toMatchObject({
+      status: 401,
+      body: { error: 'authentication_failed', type: 'token_verification' },
+    })
+
+    const exported = await report()
+    const { spans, metrics, events } = exported
+    const authentications = spans.filter((span) => span.name === 'ayz_auth.authenticate')
+    const authenticated = (tier: string) =>
+      expect.objectContaining({
+        'ayz_auth.outcome': 'authenticated',
+        'ayz_auth.kind': 'member',
+        'ayz_auth.cache_tier': tier,
+        'ayz_auth.organization_id': organizationId,
+      })
+    expect(authentications.map((span) => span.attributes)).toEqual([
+      authenticated('miss'),
+      authenticated('l1'),
+      expect.objectContaining({
+        'ayz_auth.outcome': 'rejected',
+        'ayz_auth.reason': 'token_verification',
+      }),
+    ])
+    expect(
+      events.map((event) =>
+        event.type === 'authenticated'
+          ? [event.type, event.tier]
+          : event.type === 'rejected'
+            ? [event.type, event.reason]
+            : [event.type]
+      )
+    ).toEqual([
+      ['authenticated', 'miss'],
+      ['authenticated', 'l1'],
+      ['rejected', 'token_verification'],
+    ])
+    expect(metrics).toContain('ayz_auth.authentications')
+    expect(JSON.stringify(exported)).not.toContain(token)
+
+    // The miss asked Stytch: its span is the authentication's child where a context manager
+    // exists (serve-conformance.ts registers one on Node, Bun and Deno; workerd has none).
+    const [first] = authentications as [ExportedSpan]
+    const asked = spans.filter((span) => span.name === 'ayz_auth.stytch')
+    expect(asked.length).toBeGreaterThan(0)
+    const children = spans.filter((span) => span.parentSpanId === first.spanId)
+    const roots = asked.filter((span) => span.parentSpanId === null).length
+    console.log(
+      `${name}: the miss's ayz_auth.authenticate has children [${children.map((span) => span.name).join(', ')}]; ` +
+        `${roots} of ${asked.length} ayz_auth.stytch spans are roots`
+    )
+    if (name !== 'workerd') {
+      expect(children.map((span) => span.name)).toContain('ayz_auth.stytch')
+      expect(children.every((span) => span.traceId === first.traceId)).toBe(true)
+    }
   })
 })

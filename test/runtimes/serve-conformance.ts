@@ -1,7 +1,11 @@
 /**
  * Serves the conformance app on Node, Bun or Deno, whichever runs this file, the way a user of that
- * runtime would (`@hono/node-server`, `Bun.serve`, `Deno.serve`), and announces its URL.
+ * runtime would (`@hono/node-server`, `Bun.serve`, `Deno.serve`), and announces its URL. Like an
+ * OpenTelemetry setup on these runtimes (the Node SDK does the same), it registers a context
+ * manager over `AsyncLocalStorage`, which all three have, so spans can have parents.
  */
+import { context } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import worker from './conformance-worker.ts'
 
 type Handler = (request: Request) => Response | Promise<Response>
@@ -16,6 +20,8 @@ interface RuntimeGlobals {
     ): unknown
   }
 }
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
 
 const hostname = '127.0.0.1'
 const announce = (port: number) =>
