@@ -1,10 +1,12 @@
 /**
  * @module
  * A Redis {@link CacheStore} over ioredis, for apps that run many instances: a session verified by
- * one instance is a cache hit on every other. Importing this module also lets `STYTCH_REDIS_URL`
- * (or `STYTCH_CACHE=redis`) select it by configuration.
+ * one instance is a cache hit on every other, a revocation reaches every instance at once (pub/sub),
+ * and a cold token is verified once per fleet (a short lock). A single server or a Redis Cluster.
+ * Importing this module also lets `STYTCH_REDIS_URL` or `STYTCH_REDIS_CLUSTER_NODES` (or
+ * `STYTCH_CACHE=redis`) select it by configuration.
  */
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { CacheStore } from '../src/cache/cache-store.ts'
 import { closedByCloseAuth, registerCacheBackend } from '../src/runtime/backends.ts'
 
@@ -14,8 +16,28 @@ import { closedByCloseAuth, registerCacheBackend } from '../src/runtime/backends
  */
 export interface RedisClient {
   get(key: string): Promise<string | null>
-  set(key: string, value: string, mode: 'PX', milliseconds: number): Promise<unknown>
+  set(
+    key: string,
+    value: string,
+    mode: 'PX',
+    milliseconds: number,
+    condition?: 'NX'
+  ): Promise<unknown>
   del(...keys: string[]): Promise<number>
+  publish?(channel: string, message: string): Promise<unknown>
+  /** A new client with the same settings (ioredis's `duplicate()`), for the pub/sub connection. */
+  duplicate?(): RedisClient & SubscriberClient
+}
+
+/** What the pub/sub connection of the store uses. */
+interface SubscriberClient {
+  subscribe(channel: string): Promise<unknown>
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown
+  on(event: 'end' | 'ready', listener: () => void): unknown
+  connect?(): Promise<void>
+  quit?(): Promise<unknown>
+  disconnect(): void
+  readonly status?: string
 }
 
 /** Options of {@link redisCache}. */
@@ -24,6 +46,8 @@ export interface RedisCacheOptions {
   readonly client?: RedisClient
   /** `redis://[:password@]host:port[/db]` (or `rediss://`), when no client is given. */
   readonly url?: string
+  /** A Redis Cluster's nodes (`host:port`, some or all), when no client or URL is given. */
+  readonly nodes?: readonly string[]
   readonly password?: string
   readonly db?: number
   /** Milliseconds a command may take before the cache counts as down. Default 250. */
@@ -32,29 +56,34 @@ export interface RedisCacheOptions {
   readonly cooldownMs?: number
 }
 
-/** A client this module created from a URL: connected on demand, idle without holding the process. */
+/** A client this module created: connected on demand, idle without holding the process. */
 interface OwnClient {
-  readonly client: Redis
+  readonly client: Redis | Cluster
   readonly location: string
   /** Resolves once the client is ready, connecting it (again) if needed. */
   ready(): Promise<void>
+  /** A new connection for pub/sub, created the same way. */
+  subscriber(): OwnClient
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 250
+/** Longest pause between two attempts to bring a lost subscription back. */
+const MAX_RESUBSCRIBE_DELAY_MS = 5_000
 const clients = new Map<string, OwnClient>()
 
 /**
- * A {@link CacheStore} in Redis. Fails fast when Redis is down: nothing queues while disconnected,
- * and the library bounds every command by `commandTimeoutMs` and stops asking a failed Redis for
- * `cooldownMs`; meanwhile it keeps serving from process memory and Stytch. A client made from a URL
- * is shared per process, connects on first use (and again after an outage), never keeps an idle
- * script from exiting, and is closed by `closeAuth()`.
+ * A {@link CacheStore} in Redis or a Redis Cluster. Fails fast when Redis is down: nothing queues
+ * while disconnected, and the library bounds every command by `commandTimeoutMs` and stops asking
+ * a failed Redis for `cooldownMs`; meanwhile it keeps serving from process memory and Stytch. A
+ * client made from a URL or nodes is shared per process, connects on first use (and again after an
+ * outage), never keeps an idle script from exiting, and is closed by `closeAuth()`.
  *
  * @example
  * ```ts
  * import { redisCache } from 'ayz-auth/ioredis'
  * app.use('*', stytchAuth({ cache: redisCache(process.env.REDIS_URL!) }))
- * // or your own client: redisCache(new Redis(…)), redisCache(new Cluster([…])), or options: redisCache({ url, db: 2 })
+ * // or your own client: redisCache(new Redis(…)), redisCache(new Cluster([…])),
+ * // or options: redisCache({ url, db: 2 }), redisCache({ nodes: ['10.0.0.1:6379', '10.0.0.2:6379'] })
  * ```
  */
 export function redisCache(
@@ -71,13 +100,19 @@ export function redisCache(
       'redisCache(): `client` has no get, set and del methods: pass an ioredis Redis or Cluster'
     )
   const own = options.client ? undefined : ownClient(options)
-  const client = options.client ?? (own as OwnClient).client
+  const client: RedisClient = options.client ?? (own as OwnClient).client
   const command = own
     ? async <T>(send: () => Promise<T>): Promise<T> => {
         await own.ready()
         return send()
       }
     : <T>(send: () => Promise<T>): Promise<T> => send()
+  const px = (ttlSeconds: number) => Math.max(1, Math.ceil(ttlSeconds * 1000))
+  const subscriber = own
+    ? () => own.subscriber()
+    : typeof client.duplicate === 'function'
+      ? () => userSubscriber(client)
+      : undefined
   return {
     name: own ? `redis at ${own.location}` : 'redis',
     timeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -85,12 +120,23 @@ export function redisCache(
     get: (key) => command(() => client.get(key)),
     set: (key, value, ttlSeconds) =>
       command(async () => {
-        await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlSeconds * 1000)))
+        await client.set(key, value, 'PX', px(ttlSeconds))
       }),
     delete: (key) =>
       command(async () => {
         await client.del(key)
       }),
+    setIfAbsent: (key, value, ttlSeconds) =>
+      command(async () => (await client.set(key, value, 'PX', px(ttlSeconds), 'NX')) === 'OK'),
+    ...(client.publish
+      ? {
+          publish: (channel: string, message: string) =>
+            command(async () => {
+              await client.publish?.(channel, message)
+            }),
+        }
+      : {}),
+    ...(subscriber ? { listen: listenWith(subscriber) } : {}),
   }
 }
 
@@ -105,64 +151,159 @@ function isRedisClient(value: unknown): value is RedisClient {
   )
 }
 
-/** The process's client for a URL, password and database: created once, connected on demand. */
+/**
+ * Listening on a channel with a connection of its own: messages go to `onMessage`; a lost
+ * connection is reported (`onState(false)`) and brought back by itself, with a growing pause
+ * between attempts that never keeps the process alive; `onState(true)` once it listens again.
+ */
+function listenWith(connect: () => OwnClient | SubscriberConnection) {
+  return (
+    channel: string,
+    onMessage: (message: string) => void,
+    onState: (listening: boolean) => void
+  ): { stop(): Promise<void> } => {
+    const connection = connect()
+    const client = connection.client as unknown as SubscriberClient
+    let stopped = false
+    let listening = false
+    let attempt = 0
+    let timer: ReturnType<typeof setTimeout> | undefined
+    client.on('message', (from, message) => {
+      if (from === channel) onMessage(message)
+    })
+    const start = async () => {
+      if (stopped) return
+      try {
+        await connection.ready()
+        await client.subscribe(channel)
+        attempt = 0
+        onState((listening = true))
+      } catch {
+        retry()
+      }
+    }
+    const retry = () => {
+      if (stopped || timer) return
+      const delay = Math.min(MAX_RESUBSCRIBE_DELAY_MS, 250 * 2 ** attempt++)
+      timer = setTimeout(() => {
+        timer = undefined
+        void start()
+      }, delay)
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    client.on('end', () => {
+      if (stopped) return
+      // Lost after listening: reported once; a first connection that failed is retried quietly.
+      if (listening) onState((listening = false))
+      retry()
+    })
+    void start()
+    return {
+      async stop() {
+        stopped = true
+        clearTimeout(timer)
+        if (client.status !== 'ready' || !client.quit) return client.disconnect()
+        ;(client as unknown as { stream?: { ref?(): void } }).stream?.ref?.() // held until answered
+        await client.quit().catch(() => client.disconnect())
+      },
+    }
+  }
+}
+
+/** A pub/sub connection made from a user's client (`duplicate()`), left to its own reconnection. */
+interface SubscriberConnection {
+  readonly client: SubscriberClient
+  ready(): Promise<void>
+}
+
+function userSubscriber(client: RedisClient): SubscriberConnection {
+  const duplicate = (client.duplicate as () => SubscriberClient)()
+  return { client: duplicate, ready: async () => {} }
+}
+
+/** The process's client for a URL or cluster, password and database: created once, connected on demand. */
 function ownClient(options: RedisCacheOptions): OwnClient {
-  const { url } = options
-  if (!url)
+  const { url, nodes } = options
+  if (!url && !nodes?.length)
     throw new TypeError(
-      'redisCache() needs an ioredis client, a redis:// URL, or options with a url'
+      'redisCache() needs an ioredis client, a redis:// URL, or options with a url or cluster nodes'
     )
-  if (!/^rediss?:\/\/./i.test(url))
+  if (url && !/^rediss?:\/\/./i.test(url))
     throw new TypeError(
       `redisCache(): the URL must start with redis:// or rediss:// (got ${locationOf(url)})`
     )
-  const key = JSON.stringify([url, options.password ?? null, options.db ?? null])
+  const key = JSON.stringify([url ?? nodes, options.password ?? null, options.db ?? null])
   let own = clients.get(key)
-  if (own) return own
-  const client = new Redis(url, {
+  if (!own) {
+    own = createClient(options)
+    clients.set(key, own)
+    const created = own
+    closedByCloseAuth({
+      close: async () => {
+        clients.delete(key)
+        await quit(created.client)
+      },
+    })
+  }
+  return own
+}
+
+function createClient(options: RedisCacheOptions): OwnClient {
+  const { url, nodes, password, db } = options
+  const connection: RedisOptions = {
     lazyConnect: true,
-    enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
-    // No reconnection loop of its own: the next command after an outage connects again, paced by
-    // the library's breaker, so a dead Redis leaves no timer behind.
-    retryStrategy: () => null,
-    ...(options.password ? { password: options.password } : {}),
-    ...(options.db !== undefined ? { db: options.db } : {}),
-  })
+    ...(password ? { password } : {}),
+    ...(db !== undefined ? { db } : {}),
+  }
+  // No reconnection loop of its own: the next command after an outage connects again, paced by
+  // the library's breaker, so a dead Redis leaves no timer behind.
+  const client = url
+    ? new Redis(url, { ...connection, enableOfflineQueue: false, retryStrategy: () => null })
+    : new Cluster(nodes as string[], {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: () => null,
+        retryDelayOnFailover: 50,
+        redisOptions: connection,
+      } satisfies ClusterOptions)
   // Failures surface on commands (and in the library's "cache degraded" log), not as crashes.
   let lastError: unknown
   client.on('error', (error: unknown) => (lastError = error))
   // An idle connection does not keep a script alive; a command in flight is held by its timeout.
-  const socket = () => (client as unknown as { stream?: { ref?(): void; unref?(): void } }).stream
-  client.on('connect', () => socket()?.unref?.())
+  const unref = (node: Redis) =>
+    (node as unknown as { stream?: { unref?(): void } }).stream?.unref?.()
+  if (client instanceof Redis) client.on('connect', () => unref(client))
+  else client.on('+node', (node: Redis) => node.on('connect', () => unref(node)))
   let connecting: Promise<void> | undefined
-  own = {
+  return {
     client,
-    location: locationOf(url, options.db),
+    location: url ? locationOf(url, db) : `cluster ${(nodes ?? []).join(',')}`,
     ready() {
       if (client.status === 'ready') return Promise.resolve()
       lastError = undefined
       connecting ??= client
         .connect()
         .catch((error: unknown) => {
-          client.disconnect()
+          // Without a retry strategy a failed connection ends by itself (a disconnect() here would
+          // leave a 2 s timer of ioredis behind, holding the process).
+          if (client.status !== 'end' && client.status !== 'wait') client.disconnect()
           // ioredis rejects with "Connection is closed."; the 'error' event said why.
           throw new Error(reasonOf(lastError ?? error))
         })
         .finally(() => (connecting = undefined))
       return connecting
     },
+    subscriber: () => createClient(options),
   }
-  clients.set(key, own)
-  closedByCloseAuth({
-    close: async () => {
-      clients.delete(key)
-      socket()?.ref?.() // held until QUIT is answered
-      await client.quit().catch(() => client.disconnect())
-    },
-  })
-  return own
+}
+
+async function quit(client: Redis | Cluster): Promise<void> {
+  // Held until QUIT is answered: the idle sockets are unref'd.
+  const sockets = client instanceof Redis ? [client] : client.nodes().concat(client.nodes('all'))
+  for (const node of sockets) (node as unknown as { stream?: { ref?(): void } }).stream?.ref?.()
+  await client.quit().catch(() => client.disconnect())
 }
 
 /** The URL without its password, e.g. `redis://cache:6379/2`. */
@@ -182,10 +323,9 @@ function reasonOf(error: unknown): string {
 
 registerCacheBackend('redis', (config) => {
   const redis = config.redis
-  if (!redis) throw new TypeError('no Redis URL configured')
+  if (!redis) throw new TypeError('no Redis URL or cluster nodes configured')
   return redisCache({
-    url: redis.url,
-    db: redis.db,
+    ...('nodes' in redis ? { nodes: redis.nodes } : { url: redis.url, db: redis.db }),
     ...(redis.password ? { password: redis.password } : {}),
   })
 })

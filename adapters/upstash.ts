@@ -11,7 +11,11 @@ import { registerCacheBackend } from '../src/runtime/backends.ts'
 /** The three commands the store uses, as every `@upstash/redis` client (of every entry point) has them. */
 export interface UpstashClient {
   get(key: string): Promise<unknown>
-  set(key: string, value: string, options: { px: number }): Promise<unknown>
+  set(
+    key: string,
+    value: string,
+    options: { px: number } | { px: number; nx: true }
+  ): Promise<unknown>
   del(...keys: string[]): Promise<number>
 }
 
@@ -60,6 +64,10 @@ export function upstashCache(clientOrOptions: UpstashClient | UpstashCacheOption
     },
     async delete(key) {
       await client.del(key)
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      const px = Math.max(1, Math.ceil(ttlSeconds * 1000))
+      return (await client.set(key, value, { px, nx: true })) === 'OK'
     },
   }
 }

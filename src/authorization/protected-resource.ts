@@ -11,8 +11,11 @@ import type { Principal } from '../context/auth-env.ts'
 
 /** What {@link protectedResourceMetadata} describes. */
 export interface ProtectedResourceOptions {
-  /** This resource server's identifier: its URL, e.g. `https://api.example.com/mcp`. */
-  readonly resource: string
+  /**
+   * This resource server's identifier: its URL, e.g. `https://api.example.com/mcp` (or a function
+   * of the request, when the public URL varies).
+   */
+  readonly resource: string | ((c: Context) => string)
   /**
    * The authorization servers that issue tokens for it. Default: the project's Stytch domain
    * (`STYTCH_BASE_URL`, or Stytch's API host), which serves the Connected Apps OAuth endpoints.
@@ -51,7 +54,7 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions): Ha
     ]
     return c.json(
       {
-        resource: options.resource,
+        resource: typeof options.resource === 'function' ? options.resource(c) : options.resource,
         authorization_servers: authorizationServers,
         ...(options.scopesSupported ? { scopes_supported: options.scopesSupported } : {}),
         bearer_methods_supported: ['header'],
@@ -93,7 +96,12 @@ export function toMcpAuthInfo(auth: Principal, request?: Context | Request): Mcp
       clientId: '',
       scopes: [],
       expiresAt: Math.floor(auth.sessionExpiresAt.getTime() / 1000),
-      extra: { kind: auth.kind, memberId: auth.memberId, organizationId: auth.organizationId },
+      extra: {
+        kind: auth.kind,
+        memberId: auth.memberId,
+        organizationId: auth.organizationId,
+        organizationSlug: auth.organizationSlug,
+      },
     }
   return {
     token,
@@ -102,7 +110,12 @@ export function toMcpAuthInfo(auth: Principal, request?: Context | Request): Mcp
     expiresAt: Math.floor(auth.expiresAt.getTime() / 1000),
     extra:
       auth.kind === 'oauth'
-        ? { kind: auth.kind, memberId: auth.memberId, organizationId: auth.organizationId }
+        ? {
+            kind: auth.kind,
+            memberId: auth.memberId,
+            organizationId: auth.organizationId,
+            organizationSlug: auth.organizationSlug,
+          }
         : { kind: auth.kind },
   }
 }

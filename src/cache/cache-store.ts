@@ -26,6 +26,23 @@ export interface CacheStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>
   /** Removes `key`; resolves whether or not it existed. */
   delete(key: string): Promise<void>
+  /**
+   * Stores `value` under `key` for `ttlSeconds` only if `key` is absent; `true` when it did. With
+   * it, instances sharing the store verify a cold token once between them (a short lock).
+   */
+  setIfAbsent?(key: string, value: string, ttlSeconds: number): Promise<boolean>
+  /** Sends `message` to every instance listening on `channel` (a store that can push). */
+  publish?(channel: string, message: string): Promise<void>
+  /**
+   * Calls `onMessage` with each message on `channel`, until `stop()`; `onState(false)` when the
+   * subscription is lost (it comes back by itself), `onState(true)` when it listens (again). With
+   * it, a revocation reaches every instance's in-process tier at once, not within `l1Ttl`.
+   */
+  listen?(
+    channel: string,
+    onMessage: (message: string) => void,
+    onState: (listening: boolean) => void
+  ): { stop(): Promise<void> }
   /** How logs name the store, without secrets (e.g. `redis at redis://cache:6379`). Default `cache`. */
   readonly name?: string
   /** Milliseconds an operation may take before the store counts as down. Default 1000. */

@@ -40,6 +40,12 @@ export class MemoryCache implements CacheStore {
     this.#entries.delete(key)
   }
 
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.#entries.get(key) !== undefined) return false
+    this.#entries.set(key, value, ttlSeconds * 1000)
+    return true
+  }
+
   /** Every live entry (for inspection and tests). */
   entries(): IterableIterator<[string, string]> {
     return this.#entries.entries()

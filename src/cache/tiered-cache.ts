@@ -111,6 +111,17 @@ export interface TieredCacheOptions<T> {
   /** The JSON form of a value for the shared tier. Default: the value itself. */
   readonly encode?: (value: T) => unknown
   /**
+   * Loads shared by every instance of the shared tier (when its store has `setIfAbsent`): the
+   * first to miss takes a short lock and loads; the others wait up to `waitMs` for its entry (or its
+   * remembered rejection), and load themselves when none comes (holder gone, tier down).
+   */
+  readonly fleet?: { readonly waitMs: number }
+  /**
+   * The channel on which deletions are published to every instance (when the store can push), so
+   * each drops the entry from its in-process tier at once.
+   */
+  readonly purgeChannel?: string
+  /**
    * Rejections to remember: a load failing with an error `remember` accepts fails again from
    * memory for `ttlMs`, with the error `errorOf` makes (a marker is kept, not the error itself).
    */
@@ -123,6 +134,9 @@ export interface TieredCacheOptions<T> {
 }
 
 const Envelope = v.object({ u: v.number(), d: v.unknown() })
+const Purge = v.object({ ids: v.array(v.string()), reject: v.boolean() })
+/** How often a fleet waiter looks for the lock holder's entry. */
+const FLEET_POLL_MS = 25
 
 /**
  * An in-process tier in front of an optional shared tier, in front of a loader. A shared hit warms
@@ -161,8 +175,14 @@ export class TieredCache<T> {
   getOrLoad(
     id: string,
     load: () => Promise<Loaded<T>>,
-    onTier?: (tier: CacheTier) => void
+    how: {
+      /** Told which tier answered. */
+      readonly onTier?: (tier: CacheTier) => void
+      /** Whether the fleet's single flight applies (default: when configured). */
+      readonly fleet?: boolean
+    } = {}
   ): Promise<T> {
+    const { onTier } = how
     const hit = this.peek(id)
     if (hit !== undefined) {
       onTier?.('l1')
@@ -172,7 +192,7 @@ export class TieredCache<T> {
     if (rejections?.local.get(id)) return Promise.reject(rejections.errorOf())
     let flight = this.#flights.get(id)
     if (flight === undefined) {
-      flight = this.#fill(id, load).finally(() => this.#flights.delete(id))
+      flight = this.#fill(id, load, how.fleet ?? true).finally(() => this.#flights.delete(id))
       this.#flights.set(id, flight)
     }
     return flight.then(({ value, tier }) => {
@@ -194,27 +214,111 @@ export class TieredCache<T> {
     await this.#sharedCall('set', (store) => store.set(key, sealed, ttlMs / 1000))
   }
 
-  /** Removes `id` from both tiers; with `reject`, also answers it as rejected from now on. */
+  /**
+   * Removes `id` from both tiers; with `reject`, also answers it as rejected from now on. Every
+   * instance listening on the purge channel drops it from its in-process tier too.
+   */
   async delete(id: string, reject = false): Promise<void> {
-    const { local, rejections, shared, namespace } = this.#options
-    local.delete(id)
-    if (reject && rejections) rejections.local.set(id, true, rejections.ttlMs)
-    if (shared) await this.#sharedCall('delete', (store) => store.delete(`${namespace}:${id}`))
+    const { shared, namespace, purgeChannel } = this.#options
+    this.forgetLocally([id], reject)
+    if (!shared) return
+    await this.#sharedCall('delete', (store) => store.delete(`${namespace}:${id}`))
+    const publish = shared.store.publish?.bind(shared.store)
+    if (purgeChannel && publish) {
+      const message = await shared.sealer.seal(purgeChannel, JSON.stringify({ ids: [id], reject }))
+      await this.#sharedCall('publish', () => publish(purgeChannel, message))
+    }
   }
 
-  async #fill(id: string, load: () => Promise<Loaded<T>>): Promise<{ value: T; tier: CacheTier }> {
+  /** Drops `ids` from the in-process tier (and remembers them as rejected with `reject`). */
+  forgetLocally(ids: readonly string[], reject: boolean): void {
+    const { local, rejections } = this.#options
+    for (const id of ids) {
+      local.delete(id)
+      if (reject && rejections) rejections.local.set(id, true, rejections.ttlMs)
+    }
+  }
+
+  /** Applies a purge another instance published (sealed: anything else is ignored). */
+  async applyPurge(message: string): Promise<void> {
+    const { shared, purgeChannel } = this.#options
+    if (!shared || !purgeChannel) return
+    const opened = await shared.sealer.open(purgeChannel, message)
+    const purge = opened === undefined ? undefined : v.safeParse(Purge, parseJson(opened))
+    if (purge?.success) this.forgetLocally(purge.output.ids, purge.output.reject)
+  }
+
+  async #fill(
+    id: string,
+    load: () => Promise<Loaded<T>>,
+    fleet: boolean
+  ): Promise<{ value: T; tier: CacheTier }> {
     const shared = await this.#readShared(id)
     if (shared !== undefined) return { value: shared, tier: 'l2' }
+    const lock = fleet ? await this.#awaitFleet(id) : { release: async () => {} }
+    if (lock.value !== undefined) return { value: lock.value, tier: 'l2' }
     let loaded: Loaded<T>
     try {
       loaded = await load()
     } catch (error) {
       const rejections = this.#options.rejections
-      if (rejections?.remember(error)) rejections.local.set(id, true, rejections.ttlMs)
+      const remembered = rejections?.remember(error) === true
+      if (remembered) rejections?.local.set(id, true, rejections.ttlMs)
+      await lock.release(remembered)
       throw error
     }
     await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
+    await lock.release(false)
     return { value: loaded.value, tier: 'miss' }
+  }
+
+  /**
+   * The fleet's single flight: either the lock is ours (`release` it once loaded; a remembered
+   * rejection is left in it, sealed, for the waiters), or the holder's entry (`value`), or neither
+   * in time (then this instance loads by itself).
+   */
+  async #awaitFleet(id: string): Promise<{ value?: T; release(rejected: boolean): Promise<void> }> {
+    const { shared, fleet, namespace, rejections } = this.#options
+    const none = { release: async () => {} }
+    const setIfAbsent = shared?.store.setIfAbsent?.bind(shared.store)
+    if (!shared || !setIfAbsent || !fleet) return none
+    const key = `${namespace}:lock:${id}`
+    const taken = await this.#sharedCall('lock', () =>
+      setIfAbsent(key, 'pending', fleet.waitMs / 1000)
+    )
+    if (taken !== false)
+      return {
+        release: async (rejected) => {
+          if (!rejected || !rejections) {
+            await this.#sharedCall('unlock', (store) => store.delete(key))
+            return
+          }
+          const marker = await shared.sealer.seal(key, 'rejected')
+          await this.#sharedCall('unlock', (store) =>
+            store.set(key, marker, rejections.ttlMs / 1000)
+          )
+        },
+      }
+    const deadline = Date.now() + fleet.waitMs
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, FLEET_POLL_MS))
+      const value = await this.#readShared(id)
+      if (value !== undefined) return { ...none, value }
+      const state = await this.#sharedCall('get', (store) => store.get(key))
+      if (state === null) {
+        // The holder is done: its entry was written just before the lock went, or there is none
+        // (a failure it did not remember): then ask for ourselves.
+        const written = await this.#readShared(id)
+        return written === undefined ? none : { ...none, value: written }
+      }
+      if (typeof state === 'string' && state !== 'pending' && rejections) {
+        if ((await shared.sealer.open(key, state)) === 'rejected') {
+          rejections.local.set(id, true, rejections.ttlMs)
+          throw rejections.errorOf()
+        }
+      }
+    }
+    return none
   }
 
   async #readShared(id: string): Promise<T | undefined> {

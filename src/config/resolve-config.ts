@@ -24,7 +24,9 @@ export interface ResolvedConfig {
   /** The setting that chose {@link ResolvedConfig.cache}, for messages (e.g. `STYTCH_REDIS_URL is set`). */
   readonly cacheChosenBy: string
   readonly redis:
-    { readonly url: string; readonly password?: string; readonly db: number } | undefined
+    | { readonly url: string; readonly password?: string; readonly db: number }
+    | { readonly nodes: readonly string[]; readonly password?: string }
+    | undefined
   readonly upstash: { readonly url: string; readonly token: string } | undefined
   readonly ttlSeconds: number
   readonly l1TtlSeconds: number
@@ -104,6 +106,14 @@ const redisUrl = v.pipe(
   text,
   v.regex(/^rediss?:\/\/[^/]/i, 'must be a redis:// or rediss:// URL (e.g. redis://host:6379)')
 )
+const clusterNodes = v.pipe(
+  text,
+  v.transform((list) => list.split(',').map((node) => node.trim().replace(/^rediss?:\/\//i, ''))),
+  v.check(
+    (nodes) => nodes.every((node) => /^[^\s/:]+:\d+$/.test(node)),
+    'must be host:port pairs separated by commas (e.g. 10.0.0.1:6379,10.0.0.2:6379)'
+  )
+)
 /** One of `choices`, in any letter case. */
 const choice = <const T extends string>(choices: readonly T[], message: string) =>
   v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(choices, message))
@@ -123,6 +133,7 @@ const VARIABLES = {
   },
   STYTCH_REDIS_URL: { schema: redisUrl, secret: true },
   REDIS_URL: { schema: redisUrl, secret: true },
+  STYTCH_REDIS_CLUSTER_NODES: { schema: clusterNodes },
   STYTCH_REDIS_PASSWORD: { schema: text, secret: true },
   STYTCH_REDIS_DB: { schema: numeric(count(15)) },
   UPSTASH_REDIS_REST_URL: { schema: httpUrl },
@@ -178,7 +189,12 @@ const OPTIONS = v.object({
       v.minLength(1, 'must accept at least one kind of token')
     )
   ),
-  resourceMetadataUrl: v.optional(v.pipe(v.string(), v.url('must be a URL'))),
+  resourceMetadataUrl: v.optional(
+    v.union(
+      [v.pipe(v.string(), v.url()), v.function()],
+      'must be a URL, or a function of the request that answers one'
+    )
+  ),
   telemetry: v.optional(
     v.union(
       [v.boolean(), v.looseObject({})],
@@ -186,6 +202,7 @@ const OPTIONS = v.object({
     )
   ),
   serverTiming: v.optional(v.boolean()),
+  fleetSingleFlight: v.optional(v.boolean()),
   onEvent: v.optional(v.function('must be a function')),
 })
 
@@ -220,7 +237,9 @@ export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): Reso
   validateOptions(options)
   const config = settingsOf(options, parseEnv(vars, options))
   if (config.cache === 'redis' && !config.redis)
-    throw new ConfigurationError(`${config.cacheChosenBy} needs STYTCH_REDIS_URL (or REDIS_URL)`)
+    throw new ConfigurationError(
+      `${config.cacheChosenBy} needs STYTCH_REDIS_URL (or REDIS_URL, or STYTCH_REDIS_CLUSTER_NODES)`
+    )
   if (config.cache === 'upstash' && !config.upstash)
     throw new ConfigurationError(
       `${config.cacheChosenBy} needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN`
@@ -232,11 +251,13 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
   const projectId = options.projectId ?? env.STYTCH_PROJECT_ID
   const stytchEnv =
     options.env ?? env.STYTCH_ENV ?? (projectId?.startsWith('project-live-') ? 'live' : 'test')
-  const redisVariable = env.STYTCH_REDIS_URL
-    ? 'STYTCH_REDIS_URL'
-    : env.REDIS_URL
-      ? 'REDIS_URL'
-      : undefined
+  const redisVariable = env.STYTCH_REDIS_CLUSTER_NODES
+    ? 'STYTCH_REDIS_CLUSTER_NODES'
+    : env.STYTCH_REDIS_URL
+      ? 'STYTCH_REDIS_URL'
+      : env.REDIS_URL
+        ? 'REDIS_URL'
+        : undefined
   const redisUrl = env.STYTCH_REDIS_URL ?? env.REDIS_URL
   const upstash =
     env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
@@ -261,13 +282,18 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
     baseUrl: options.baseUrl?.replace(/\/+$/, '') ?? env.STYTCH_BASE_URL,
     cache,
     cacheChosenBy,
-    redis: redisUrl
+    redis: env.STYTCH_REDIS_CLUSTER_NODES
       ? {
-          url: redisUrl,
-          db: env.STYTCH_REDIS_DB ?? 0,
+          nodes: env.STYTCH_REDIS_CLUSTER_NODES,
           ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}),
         }
-      : undefined,
+      : redisUrl
+        ? {
+            url: redisUrl,
+            db: env.STYTCH_REDIS_DB ?? 0,
+            ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}),
+          }
+        : undefined,
     upstash,
     ttlSeconds: options.ttl ?? env.STYTCH_CACHE_TTL ?? 300,
     l1TtlSeconds: options.l1Ttl ?? env.STYTCH_CACHE_L1_TTL ?? 10,

@@ -75,9 +75,16 @@ export interface StytchAuthOptions {
    * The URL of this resource server's OAuth protected resource metadata (RFC 9728), e.g.
    * `https://api.example.com/.well-known/oauth-protected-resource`: every 401 (and 403
    * `insufficient_scope`) then carries `WWW-Authenticate: Bearer resource_metadata="…"`, so MCP
-   * clients can discover how to authorize.
+   * clients can discover how to authorize. A function of the request when the public URL varies
+   * (several hostnames, a port chosen at start).
    */
-  readonly resourceMetadataUrl?: string
+  readonly resourceMetadataUrl?: string | ((c: Context) => string)
+  /**
+   * With a shared tier whose store can lock (Redis, Upstash, `memoryCache()`), a cold session token
+   * is verified with Stytch once per fleet: the first instance takes a short lock, the others wait
+   * for its entry (up to `timeoutMs`). Default true; `false` lets every instance ask Stytch.
+   */
+  readonly fleetSingleFlight?: boolean
   /** When true, a missing or invalid token gives `c.var.auth === null` instead of a 401. */
   readonly optional?: boolean
   /** Where to look for a token, in order. Default `['header', 'cookie']`. */

@@ -154,9 +154,11 @@ export function answered(
 ): Response | Promise<Response> {
   if (!(error instanceof AuthError)) throw error
   const { onError, resourceMetadataUrl } = options
+  const metadata =
+    typeof resourceMetadataUrl === 'function' ? resourceMetadataUrl(c) : resourceMetadataUrl
   const challenged =
-    resourceMetadataUrl && (error.status === 401 || error.body.error === 'insufficient_scope')
-      ? error.withChallenge(`resource_metadata="${resourceMetadataUrl}"`)
+    metadata && (error.status === 401 || error.body.error === 'insufficient_scope')
+      ? error.withChallenge(`resource_metadata="${metadata}"`)
       : error
   if (onError) return onError(challenged, c)
   throw challenged
@@ -236,7 +238,8 @@ export async function authenticate(
           throw error
         }
       },
-      onTier
+      // Only an opaque token asks Stytch: one request of the fleet does, the others wait for it.
+      { ...(onTier ? { onTier } : {}), fleet: found.kind === 'session_token' }
     )
     if (!accepts(auth)) throw new TokenVerificationError()
   } catch (error) {

@@ -33,7 +33,13 @@ import { Telemetry } from '../telemetry/telemetry.ts'
 import type { CallPolicy } from '../verify/call-stytch.ts'
 import { stytchVerifier } from '../verify/stytch-verifier.ts'
 import { VerificationLimiter } from '../verify/verification-limiter.ts'
-import { cacheBackend, closeOpened, entitlementBackend, openTelemetryApi } from './backends.ts'
+import {
+  cacheBackend,
+  closedByCloseAuth,
+  closeOpened,
+  entitlementBackend,
+  openTelemetryApi,
+} from './backends.ts'
 import { clientDetails, createStytchClient } from './stytch-client.ts'
 
 /** The assembled parts of the library for one configuration. */
@@ -68,6 +74,8 @@ const LOCAL_ENTRIES = 10_000
 const runtimes = new Map<string, Promise<AuthRuntime>>()
 const localTiers = new Map<string, LocalTier<never>>()
 const breakers = new WeakMap<object, CircuitBreaker>()
+/** The purge channels each store is listened on (one subscription per store and channel). */
+const listening = new WeakMap<CacheStore, Set<string>>()
 const reported = new Set<string>()
 
 /**
@@ -158,7 +166,11 @@ async function buildRuntime(
       ...extra,
     })
 
+  // One Stytch call per cold token per fleet: instances sharing the tier wait for the first.
+  const fleet = options.fleetSingleFlight === false ? {} : { fleet: { waitMs: config.timeoutMs } }
   const sessions = tier<Principal>('session', CachedSessionSchema, {
+    ...fleet,
+    purgeChannel: `${config.prefix}:purge`,
     encode: (auth: Principal) => (auth instanceof AuthContext ? sessionFieldsOf(auth) : null),
     rejections: {
       local: localTier(`${project}|rejected`),
@@ -167,6 +179,7 @@ async function buildRuntime(
       errorOf: () => new TokenVerificationError(),
     },
   })
+  if (shared) listenForPurges(shared.store, `${config.prefix}:purge`, sessions, logger)
   const source = await entitlementSource(options, config)
   const entitlements =
     source &&
@@ -192,6 +205,7 @@ async function buildRuntime(
       client,
       call,
       policies: tier('policy', CachedPolicySchema, {
+        ...fleet,
         encode: (policy: Policy) => policy.data,
         rejections: {
           local: localTier(`${project}|policy-failures`),
@@ -311,6 +325,43 @@ function breakerOf(
   return breaker
 }
 
+/**
+ * Applies the revocations other instances publish (`revokeSession` there) to this process's
+ * in-process tier, once per store and channel. A lost subscription is one WARN (revocations from
+ * other instances then arrive within `l1Ttl`) and comes back by itself.
+ */
+function listenForPurges(
+  store: CacheStore,
+  channel: string,
+  sessions: TieredCache<Principal>,
+  logger: Logger
+): void {
+  const listen = store.listen?.bind(store)
+  const channels = listening.get(store) ?? new Set<string>()
+  if (!listen || channels.has(channel)) return
+  listening.set(store, channels.add(channel))
+  let lost = false
+  const subscription = listen(
+    channel,
+    (message) => void sessions.applyPurge(message),
+    (listening) => {
+      if (!listening && !lost)
+        logger.warn(
+          `revocations from other instances arrive within l1Ttl: the subscription to ${channel} is lost, reconnecting`
+        )
+      else if (listening && lost)
+        logger.info(`revocations from other instances arrive at once again (${channel})`)
+      lost = !listening
+    }
+  )
+  closedByCloseAuth({
+    close: async () => {
+      channels.delete(channel)
+      await subscription.stop()
+    },
+  })
+}
+
 /** The in-process tier named `key` (a project, prefix and cached shape), shared by every runtime. */
 function localTier<T>(key: string): LocalTier<T> {
   let local = localTiers.get(key)
@@ -357,6 +408,7 @@ function fingerprint(options: StytchAuthOptions, config: ResolvedConfig): string
     idOf(options.telemetry),
     options.telemetry === true,
     options.serverTiming === true,
+    options.fleetSingleFlight === false,
     idOf(options.onEvent),
   ])
 }

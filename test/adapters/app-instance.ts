@@ -9,7 +9,8 @@ import '../../adapters/upstash.ts'
 import { requirePermission, revokeSession, stytchAuth, type AuthEnv } from '../../src/index.ts'
 
 const app = new Hono<AuthEnv>()
-app.use('/api/*', stytchAuth())
+// AYZ_FLEET=off turns the fleet's single flight off (the scale-out tests compare both).
+app.use('/api/*', stytchAuth({ fleetSingleFlight: process.env.AYZ_FLEET !== 'off' }))
 app.get('/api/me', (c) => c.json({ member: c.var.auth.memberId }))
 app.get('/api/documents', requirePermission('documents', 'read'), (c) => c.text('documents'))
 app.post('/api/logout', async (c) => {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { Redis as Upstash } from '@upstash/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisCache } from '../../adapters/ioredis.ts'
@@ -6,8 +6,10 @@ import { upstashCache } from '../../adapters/upstash.ts'
 import { memoryCache, type CacheStore } from '../../src/index.ts'
 import {
   redisOrSkip,
+  startRedisCluster,
   startRedisServer,
   startUpstashServer,
+  type RedisCluster,
   type RedisServer,
   type UpstashServer,
 } from '../fixtures/redis/index.ts'
@@ -17,24 +19,41 @@ if (!redisAvailability.available) console.warn(redisAvailability.reason)
 
 let redis: RedisServer
 let upstash: UpstashServer
+let cluster: RedisCluster
 beforeAll(async () => {
   if (!redisAvailability.available) return
-  redis = await startRedisServer()
+  ;[redis, cluster] = await Promise.all([startRedisServer(), startRedisCluster()])
   upstash = await startUpstashServer({ redisUrl: redis.url })
 })
 afterAll(async () => {
   await upstash?.close()
-  await redis?.stop()
+  await Promise.all([redis?.stop(), cluster?.stop()])
 })
+
+const clusterNodes = () => cluster.nodes.map((node) => `${node.host}:${node.port}`)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const stores: [string, () => CacheStore, boolean][] = [
-  ['memory', () => memoryCache(), true],
+/** Each store: a name, how to make it, whether it can run here, whether it can push (pub/sub). */
+const stores: [string, () => CacheStore, boolean, boolean][] = [
+  ['memory', () => memoryCache(), true, false],
   [
     'ioredis + real redis-server',
     () => redisCache({ client: new Redis(redis.url), commandTimeoutMs: 2000 }),
     redisAvailability.available,
+    true,
+  ],
+  [
+    'ioredis Cluster + a real Redis Cluster (three masters, three replicas)',
+    () => redisCache({ client: new Cluster(clusterNodes()), commandTimeoutMs: 2000 }),
+    redisAvailability.available,
+    true,
+  ],
+  [
+    'redisCache({ nodes }) (its own Cluster client) + a real Redis Cluster',
+    () => redisCache({ nodes: clusterNodes(), commandTimeoutMs: 2000 }),
+    redisAvailability.available,
+    true,
   ],
   // The real @upstash/redis client, with its defaults (auto-pipelining, base64 responses).
   [
@@ -49,6 +68,7 @@ const stores: [string, () => CacheStore, boolean][] = [
         commandTimeoutMs: 2000,
       }),
     redisAvailability.available,
+    false,
   ],
 ]
 
@@ -97,6 +117,19 @@ describe.each(stores)('CacheStore contract: %s', (_name, create, available) => {
       expect(await store.get(`contract:u${index}`)).toBe(value)
   })
 
+  it.skipIf(!available)(
+    'setIfAbsent stores only when the key is absent, until its TTL',
+    async () => {
+      expect(store.setIfAbsent).toBeTypeOf('function')
+      await store.delete('contract:lock')
+      expect(await store.setIfAbsent!('contract:lock', 'first', 0.3)).toBe(true)
+      expect(await store.setIfAbsent!('contract:lock', 'second', 0.3)).toBe(false)
+      expect(await store.get('contract:lock')).toBe('first')
+      await sleep(450)
+      expect(await store.setIfAbsent!('contract:lock', 'third', 60)).toBe(true)
+    }
+  )
+
   it.skipIf(!available)('stores a 1 MB value', async () => {
     const large = 'x'.repeat(1024 * 1024 - 3) + '✓'
     await store.set('contract:large', large, 60)
@@ -119,3 +152,33 @@ describe.each(stores)('CacheStore contract: %s', (_name, create, available) => {
     }
   )
 })
+
+describe.each(stores.filter(([, , , pushes]) => pushes))(
+  'CacheStore pub/sub (stores that can push): %s',
+  (_name, create, available) => {
+    let store: CacheStore
+    beforeAll(() => {
+      if (available) store = create()
+    })
+
+    it.skipIf(!available)(
+      'a message published on a channel reaches a listener (stores that can push)',
+      async () => {
+        const received: string[] = []
+        let listening: () => void = () => {}
+        const ready = new Promise<void>((resolve) => (listening = resolve))
+        const subscription = store.listen!(
+          'contract:channel',
+          (message) => received.push(message),
+          (on) => on && listening()
+        )
+        await ready
+        await store.publish!('contract:channel', 'purge ✓')
+        const deadline = Date.now() + 2000
+        while (received.length === 0 && Date.now() < deadline) await sleep(10)
+        await subscription.stop()
+        expect(received).toEqual(['purge ✓'])
+      }
+    )
+  }
+)

@@ -42,7 +42,7 @@ describe('a configuration error', () => {
         STYTCH_SECRET: 'secret-never-shown',
         STYTCH_CACHE: 'redis',
       },
-      'STYTCH_CACHE=redis needs STYTCH_REDIS_URL (or REDIS_URL)',
+      'STYTCH_CACHE=redis needs STYTCH_REDIS_URL (or REDIS_URL, or STYTCH_REDIS_CLUSTER_NODES)',
     ],
   ])(
     'answers a JSON 500 naming the variable, logged once, no stack trace (%#)',
