@@ -255,70 +255,53 @@ export class TieredCache<T> {
   ): Promise<{ value: T; tier: CacheTier }> {
     const shared = await this.#readShared(id)
     if (shared !== undefined) return { value: shared, tier: 'l2' }
-    const lock = fleet ? await this.#awaitFleet(id) : { release: async () => {} }
+    const lock = fleet ? await this.#awaitFleet(id) : {}
     if (lock.value !== undefined) return { value: lock.value, tier: 'l2' }
-    let loaded: Loaded<T>
     try {
-      loaded = await load()
+      const loaded = await load()
+      await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
+      return { value: loaded.value, tier: 'miss' }
     } catch (error) {
       const rejections = this.#options.rejections
-      const remembered = rejections?.remember(error) === true
-      if (remembered) rejections?.local.set(id, true, rejections.ttlMs)
-      await lock.release(remembered)
+      if (rejections?.remember(error)) rejections.local.set(id, true, rejections.ttlMs)
       throw error
+    } finally {
+      await lock.release?.()
     }
-    await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
-    await lock.release(false)
-    return { value: loaded.value, tier: 'miss' }
   }
 
   /**
-   * The fleet's single flight: either the lock is ours (`release` it once loaded; a remembered
-   * rejection is left in it, sealed, for the waiters), or the holder's entry (`value`), or neither
-   * in time (then this instance loads by itself).
+   * The fleet's single flight: either the lock is ours (`release` it once loaded: the entry is
+   * written first), or the holder's entry (`value`), or neither in time, or the holder is done
+   * without one (a rejection, a failure): then this instance loads by itself. Nothing but the
+   * short-lived lock is written, so a flood of invalid tokens leaves nothing in the shared tier.
    */
-  async #awaitFleet(id: string): Promise<{ value?: T; release(rejected: boolean): Promise<void> }> {
-    const { shared, fleet, namespace, rejections } = this.#options
-    const none = { release: async () => {} }
+  async #awaitFleet(id: string): Promise<{ value?: T; release?(): Promise<void> }> {
+    const { shared, fleet, namespace } = this.#options
     const setIfAbsent = shared?.store.setIfAbsent?.bind(shared.store)
-    if (!shared || !setIfAbsent || !fleet) return none
+    if (!shared || !setIfAbsent || !fleet) return {}
     const key = `${namespace}:lock:${id}`
     const taken = await this.#sharedCall('lock', () =>
-      setIfAbsent(key, 'pending', fleet.waitMs / 1000)
+      setIfAbsent(key, 'locked', fleet.waitMs / 1000)
     )
     if (taken !== false)
       return {
-        release: async (rejected) => {
-          if (!rejected || !rejections) {
-            await this.#sharedCall('unlock', (store) => store.delete(key))
-            return
-          }
-          const marker = await shared.sealer.seal(key, 'rejected')
-          await this.#sharedCall('unlock', (store) =>
-            store.set(key, marker, rejections.ttlMs / 1000)
-          )
+        release: async () => {
+          await this.#sharedCall('unlock', (store) => store.delete(key))
         },
       }
     const deadline = Date.now() + fleet.waitMs
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, FLEET_POLL_MS))
       const value = await this.#readShared(id)
-      if (value !== undefined) return { ...none, value }
-      const state = await this.#sharedCall('get', (store) => store.get(key))
-      if (state === null) {
-        // The holder is done: its entry was written just before the lock went, or there is none
-        // (a failure it did not remember): then ask for ourselves.
+      if (value !== undefined) return { value }
+      if ((await this.#sharedCall('get', (store) => store.get(key))) === null) {
+        // The holder is done: its entry was written just before the lock went, or there is none.
         const written = await this.#readShared(id)
-        return written === undefined ? none : { ...none, value: written }
-      }
-      if (typeof state === 'string' && state !== 'pending' && rejections) {
-        if ((await shared.sealer.open(key, state)) === 'rejected') {
-          rejections.local.set(id, true, rejections.ttlMs)
-          throw rejections.errorOf()
-        }
+        return written === undefined ? {} : { value: written }
       }
     }
-    return none
+    return {}
   }
 
   async #readShared(id: string): Promise<T | undefined> {
