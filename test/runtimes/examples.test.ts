@@ -3,7 +3,7 @@
  * this test runs, given as settings) and Upstash, started from the command line: each starts,
  * answers an authenticated request, uses the Upstash cache its variables select, prints nothing
  * alarming, and stops. The Deno example runs in its folder with its own deno.json, which maps
- * `ayz-auth` to this repository's build. (With nothing configured: test/examples/first-run.test.ts.)
+ * `ayz-auth` to this repository's build. (With nothing configured: test/runtimes/first-run.test.ts.)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,7 +17,7 @@ import {
   type UpstashServer,
 } from '../fixtures/redis/index.ts'
 import { ROOT } from './build-worker.ts'
-import { noise } from '../examples/run-example.ts'
+import { noise } from './run-example.ts'
 import { isolatedEnv, spawnServer, type SpawnOptions } from './spawn-server.ts'
 
 let stytch: RunningStytchEmulator

@@ -88,9 +88,9 @@ describe('jsr.json', () => {
 })
 
 describe('typing c.var.auth (tsc on the built declarations)', () => {
-  it.each(['with-global', 'without-global'])('type-checks test/types/%s', async (folder) => {
+  it.each(['with-global', 'without-global'])('type-checks test/runtimes/types/%s', async (folder) => {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
-    const errors = await run(process.execPath, [tsc, '-p', join('test/types', folder)], {
+    const errors = await run(process.execPath, [tsc, '-p', join('test/runtimes/types', folder)], {
       cwd: ROOT,
     }).then(
       () => '',

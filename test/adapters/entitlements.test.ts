@@ -13,7 +13,7 @@ import {
 } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { bearer, captureLogger } from '../integration/harness.ts'
-import { fixtureBackends, realMongoBackend, type Backend } from './backends.ts'
+import { fixtureBackends, realMongoBackend, type Backend } from './entitlement-backends.ts'
 
 let stytch: RunningStytchEmulator
 const backends: Backend[] = await fixtureBackends()
