@@ -88,14 +88,17 @@ describe('jsr.json', () => {
 })
 
 describe('typing c.var.auth (tsc on the built declarations)', () => {
-  it.each(['with-global', 'without-global'])('type-checks test/runtimes/types/%s', async (folder) => {
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
-    const errors = await run(process.execPath, [tsc, '-p', join('test/runtimes/types', folder)], {
-      cwd: ROOT,
-    }).then(
-      () => '',
-      (error: { stdout?: string }) => error.stdout ?? String(error)
-    )
-    expect(errors).toBe('')
-  })
+  it.each(['with-global', 'without-global'])(
+    'type-checks test/runtimes/types/%s',
+    async (folder) => {
+      const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
+      const errors = await run(process.execPath, [tsc, '-p', join('test/runtimes/types', folder)], {
+        cwd: ROOT,
+      }).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? String(error)
+      )
+      expect(errors).toBe('')
+    }
+  )
 })

@@ -374,3 +374,14 @@ describe('wire shapes', () => {
     })
   })
 })
+
+describe('organization slugs', () => {
+  it('are unique, as in Stytch: a derived slug gets a suffix, a given slug that is taken throws', () => {
+    const emulator = stytchEmulator()
+    expect(emulator.createOrganization({ name: 'Acme' }).organization_slug).toBe('acme')
+    expect(emulator.createOrganization({ name: 'Acme' }).organization_slug).toBe('acme-2')
+    expect(() => emulator.createOrganization({ name: 'Other', slug: 'acme' })).toThrow(
+      'organization_slug_already_used'
+    )
+  })
+})

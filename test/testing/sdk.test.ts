@@ -60,7 +60,7 @@ describe('the real B2BClient against the served emulator', () => {
       member_session_id: seeded.session.member_session_id,
       member_id: seeded.member.member_id,
       organization_id: seeded.organization.organization_id,
-      organization_slug: 'acme',
+      organization_slug: seeded.organization.organization_slug,
       roles: ['stytch_member'],
       custom_claims: { plan: 'pro' },
       authentication_factors: [
@@ -74,7 +74,7 @@ describe('the real B2BClient against the served emulator', () => {
       iss: `stytch.com/${running.projectId}`,
       'https://stytch.com/organization': {
         organization_id: seeded.organization.organization_id,
-        slug: 'acme',
+        slug: seeded.organization.organization_slug,
       },
       'https://stytch.com/session': {
         id: seeded.session.member_session_id,

@@ -311,13 +311,24 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
     })
   }
 
-  /** Creates an organization (name default `'Acme'`, slug derived from the name, no custom roles). */
+  /**
+   * Creates an organization (name default `'Acme'`, no custom roles). Slugs are unique, as in
+   * Stytch: a slug derived from the name gets a numeric suffix when taken (`acme`, `acme-2`, …),
+   * and a given slug that is taken throws.
+   */
   createOrganization({
     name = 'Acme',
     slug,
     customRoles = [],
   }: CreateOrganizationOptions = {}): Organization {
-    const organization = organizationWire({ name, slug: slug ?? slugify(name), at: this.#now() })
+    const taken = new Set(
+      [...this.#store.organizations.values()].map((org) => org.organization_slug)
+    )
+    if (slug !== undefined && taken.has(slug))
+      throw new Error(`The organization slug ${slug} is taken (organization_slug_already_used)`)
+    let unique = slug ?? slugify(name)
+    for (let n = 2; taken.has(unique); n++) unique = `${slugify(name)}-${n}`
+    const organization = organizationWire({ name, slug: unique, at: this.#now() })
     organization.custom_roles = structuredClone(customRoles)
     this.#store.organizations.set(organization.organization_id, organization)
     return structuredClone(organization)
@@ -468,7 +479,7 @@ export class StytchEmulator extends Hono<EmulatorEnv> {
     const { organization_id } = this.createOrganization({
       ...org,
       name: org.name ?? 'Acme',
-      slug: org.slug ?? 'acme',
+      ...(org.slug !== undefined ? { slug: org.slug } : {}),
     })
     const { member_id } = this.createMember({
       organizationId: organization_id,

@@ -1,0 +1,45 @@
+/**
+ * The README's configuration table and the code agree: every option of `StytchAuthOptions` and
+ * every environment variable the library reads has its row, and the table names nothing else.
+ */
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
+const readme = read('README.md')
+const table = /<!-- config:start -->([\s\S]*?)<!-- config:end -->/.exec(readme)?.[1] ?? ''
+/** The backquoted names in the table's first two columns. */
+const documented = new Set(
+  table
+    .split('\n')
+    .filter((line) => line.startsWith('| '))
+    .flatMap(
+      (line) =>
+        line
+          .split('|')
+          .slice(1, 3)
+          .join(' ')
+          .match(/`[A-Za-z0-9_]+`/g) ?? []
+    )
+    .map((name) => name.slice(1, -1))
+)
+
+describe("the README's configuration table", () => {
+  it('has a row for every option of stytchAuth()', () => {
+    const options = [
+      ...read('src/config/stytch-auth-options.ts').matchAll(/^ {2}readonly (\w+)\?:/gm),
+    ].map((match) => match[1])
+    expect(options.length).toBeGreaterThan(25)
+    expect(options.filter((option) => !documented.has(option!))).toEqual([])
+  })
+
+  it('has a row for every environment variable the library reads, and no other', () => {
+    const variables = [
+      ...read('src/config/resolve-config.ts').matchAll(/^ {2}([A-Z][A-Z0-9_]+): \{\s*schema/gm),
+    ].map((match) => match[1]!)
+    expect(variables.length).toBeGreaterThan(20)
+    expect(variables.filter((variable) => !documented.has(variable))).toEqual([])
+    const documentedVariables = [...documented].filter((name) => /^[A-Z][A-Z0-9_]+$/.test(name))
+    expect(documentedVariables.filter((name) => !variables.includes(name))).toEqual([])
+  })
+})
