@@ -217,6 +217,12 @@ export const TARGETS: readonly TargetSpec[] = [
     reference: 'l1',
     atLeast: 0.95,
     referenceText: 'the same route without it (L1 hit, same requests)',
+    note: (record) => {
+      const floor = ratios(record, 'l1-pass-through', 'l1')
+      if (floor.length === 0) return ''
+      const over = ratios(record, 'l1-permission', 'l1-pass-through')
+      return ` (a pass-through middleware alone: ${ratioText(floor)}; requirePermission vs that: ${ratioText(over)})`
+    },
   },
   {
     kind: 'custom',

@@ -215,6 +215,17 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     type: 'load',
+    id: 'l1-pass-through',
+    label: 'ours: session token, L1 hit, through a pass-through middleware `(c, next) => next()`',
+    app: ours('memory', 'none', { passThrough: true }),
+    tokens: 'sessions',
+    carrier: 'bearer',
+    prime: true,
+    probe: false,
+    expect: member,
+  },
+  {
+    type: 'load',
     id: 'l1-telemetry',
     label: 'ours: session token, L1 hit, telemetry on',
     app: ours('memory', 'none', { telemetry: true }),

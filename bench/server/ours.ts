@@ -82,6 +82,12 @@ export async function oursApp(
     app.get(PROTECTED_PATH, requirePermission(...spec.permission), (c) =>
       c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
     )
+  } else if (spec.passThrough) {
+    app.get(
+      PROTECTED_PATH,
+      (_c, next) => next(),
+      (c) => c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+    )
   } else {
     app.get(PROTECTED_PATH, (c) =>
       c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })

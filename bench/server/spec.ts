@@ -24,6 +24,11 @@ export type AppSpec =
        */
       readonly permission?: readonly [resourceId: string, action: string]
       /**
+       * A synchronous pass-through middleware `(c, next) => next()` on the route where a guard
+       * would go: what Hono charges for any second middleware, the floor under every guard.
+       */
+      readonly passThrough?: boolean
+      /**
        * `stytchAuth({ acceptTokens })`: a route that takes these kinds of token (with `entitlements:
        * 'none'` and no `permission`); it answers an M2M token's client id as `member`.
        */

@@ -37,7 +37,7 @@ const RETRY_AFTER_MS = 5_000
  * @example
  * ```ts
  * const project = policies.peekProject() ?? (await policies.loadProject())
- * project.grants(auth.roles, 'documents', 'read')
+ * project.grants(auth.roles, permission('documents', 'read'))
  * ```
  */
 export class PolicyStore {

@@ -29,6 +29,25 @@ type PolicyData = v.InferOutput<typeof PolicyWireSchema> & { readonly fetchedAt:
 /** `(resource_id, action)` as one set member. */
 const keyOf = (resourceId: string, action: string) => `${resourceId}\u0000${action}`
 
+/** A permission to check, as the set members that grant it (made once per guard, not per request). */
+export interface Permission {
+  readonly exact: string
+  readonly any: string
+}
+
+/**
+ * The {@link Permission} to do `action` on `resourceId`.
+ *
+ * @example
+ * ```ts
+ * const deleteDocuments = permission('documents', 'delete')
+ * policy.grants(auth.roles, deleteDocuments)
+ * ```
+ */
+export function permission(resourceId: string, action: string): Permission {
+  return { exact: keyOf(resourceId, action), any: keyOf(resourceId, '*') }
+}
+
 /** Every `(resource_id, action)` each holder (role or scope) grants, `*` actions kept as `*`. */
 function grantsOf(
   holders: readonly { readonly permissions: readonly v.InferOutput<typeof Permission>[] }[],
@@ -52,7 +71,7 @@ function grantsOf(
  * @example
  * ```ts
  * const policy = new Policy({ fetchedAt: Date.now(), roles, scopes: [] })
- * policy.grants(['editor'], 'documents', 'write') // true when editor may write documents
+ * policy.grants(['editor'], permission('documents', 'write')) // true when editor may write documents
  * ```
  */
 export class Policy {
@@ -69,25 +88,22 @@ export class Policy {
     return this.data.fetchedAt
   }
 
-  /** Whether one of `roles` grants `action` on `resourceId`. */
-  grants(roles: readonly string[], resourceId: string, action: string): boolean {
-    return holds(this.#roles, roles, resourceId, action)
+  /** Whether one of `roles` grants the permission. */
+  grants(roles: readonly string[], wanted: Permission): boolean {
+    return holds(this.#roles, roles, wanted)
   }
 
-  /** Whether one of the OAuth `scopes` grants `action` on `resourceId` (the policy's `scopes`). */
-  grantsScopes(scopes: readonly string[], resourceId: string, action: string): boolean {
-    return holds(this.#scopes, scopes, resourceId, action)
+  /** Whether one of the OAuth `scopes` grants the permission (through the policy's `scopes`). */
+  grantsScopes(scopes: readonly string[], wanted: Permission): boolean {
+    return holds(this.#scopes, scopes, wanted)
   }
 }
 
 function holds(
   grants: Map<string, Set<string>>,
   holders: readonly string[],
-  resourceId: string,
-  action: string
+  { exact, any }: Permission
 ): boolean {
-  const exact = keyOf(resourceId, action)
-  const any = keyOf(resourceId, '*')
   for (const holder of holders) {
     const set = grants.get(holder)
     if (set && (set.has(exact) || set.has(any))) return true

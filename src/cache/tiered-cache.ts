@@ -18,8 +18,9 @@ interface LocalEntry<T> {
 
 /**
  * A bounded in-process map whose entries expire, evicting about the least recently used first. A
- * read re-inserts an entry (to mark it used) only when it sits in the older half of the map, so a
- * hot entry costs one `Map` lookup per hit and is never evicted.
+ * read re-inserts an entry (to mark it used) only when the map is at least half full and the entry
+ * sits in its older half, so a hot entry costs one `Map` lookup per hit and is never evicted
+ * (below half full, nothing is evicted before the entry's next read re-inserts it).
  *
  * @example
  * ```ts
@@ -30,12 +31,14 @@ interface LocalEntry<T> {
  */
 export class LocalTier<T> {
   readonly #entries = new Map<string, LocalEntry<T>>()
+  readonly #halfFull: number
   #seq = 0
 
   /** @param maxEntries the most entries kept at once (≥ 1). */
   constructor(readonly maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1)
       throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`)
+    this.#halfFull = maxEntries >>> 1
   }
 
   /** The live value under `key`. */
@@ -46,7 +49,8 @@ export class LocalTier<T> {
       this.#entries.delete(key)
       return undefined
     }
-    if (this.#seq - entry.seq >= this.#entries.size >>> 1) {
+    const size = this.#entries.size
+    if (size >= this.#halfFull && this.#seq - entry.seq >= size >>> 1) {
       this.#entries.delete(key)
       this.#entries.set(key, { value: entry.value, expiresAt: entry.expiresAt, seq: ++this.#seq })
     }

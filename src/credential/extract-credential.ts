@@ -62,32 +62,65 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * The token of a request in its plainest form, found with a scan and no validation, or
  * `undefined`: `Authorization: Bearer <token>` as sent, or a Stytch cookie that appears exactly
  * once. Only a cache key is made of it: a token found in the cache passed {@link extractToken}
- * before, and anything else goes to the full path, which rejects what must be rejected.
+ * before, and anything else goes to the full path, which rejects what must be rejected. The
+ * headers are a Web `Headers`, or Node's raw list (name, value, …) where the adapter exposes it,
+ * which saves building a `Headers` object; a header sent twice there takes the full path.
  *
  * @example
  * ```ts
  * const token = simpleToken(c.req.raw.headers, rules) // 'mZAYn5aLEq…' or undefined
  * ```
  */
-export function simpleToken(headers: Headers, rules: ExtractionRules): string | undefined {
+export function simpleToken(
+  headers: Headers | readonly string[],
+  rules: ExtractionRules
+): string | undefined {
   for (const source of rules.tokenFrom) {
     if (source === 'header') {
-      const value = headers.get('authorization')
+      const value = headerOf(headers, 'authorization')
       if (value !== null)
-        return value.length <= MAX_BYTES && value.startsWith('Bearer ') ? value.slice(7) : undefined
+        return value !== undefined && value.length <= MAX_BYTES && value.startsWith('Bearer ')
+          ? value.slice(7)
+          : undefined
     } else {
-      const cookie = headers.get('cookie')
+      const cookie = headerOf(headers, 'cookie')
+      if (cookie === undefined) return undefined
       if (cookie === null) continue
-      for (const name of [rules.cookieNames.session, rules.cookieNames.jwt]) {
-        const start = valueStart(cookie, name, 0)
-        if (start < 0) continue
-        if (valueStart(cookie, name, start) >= 0) return undefined
-        const end = cookie.indexOf(';', start)
-        return cookie.slice(start, end < 0 ? cookie.length : end)
-      }
+      const { session, jwt } = rules.cookieNames
+      const start = valueStart(cookie, session, 0)
+      return start >= 0 ? onlyValueAt(cookie, session, start) : onlyValueAt(cookie, jwt)
     }
   }
   return undefined
+}
+
+/** A header: `null` when absent, `undefined` when Node's raw list holds it more than once. */
+function headerOf(headers: Headers | readonly string[], name: string): string | null | undefined {
+  if (!Array.isArray(headers)) return (headers as Headers).get(name)
+  const raw = headers as readonly string[]
+  let found: string | null = null
+  for (let i = 0; i < raw.length; i += 2) {
+    const header = raw[i] as string
+    if (header.length === name.length && header.toLowerCase() === name) {
+      if (found !== null) return undefined
+      found = raw[i + 1] ?? ''
+    }
+  }
+  return found
+}
+
+/**
+ * The value of cookie `name` if it appears exactly once, unparsed (its first occurrence's value
+ * starts at `start`, when known); else `undefined`.
+ */
+function onlyValueAt(
+  cookie: string,
+  name: string,
+  start = valueStart(cookie, name, 0)
+): string | undefined {
+  if (start < 0 || valueStart(cookie, name, start) >= 0) return undefined
+  const end = cookie.indexOf(';', start)
+  return cookie.slice(start, end < 0 ? cookie.length : end)
 }
 
 /** Where the value of cookie `name` starts in a `Cookie` header, searching from `from`; -1 if absent. */

@@ -6,7 +6,7 @@
  * lets only members through, `requireScopes` only access tokens.
  */
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
-import { scopesCover } from '../authorization/policy.ts'
+import { permission, scopesCover, type Permission } from '../authorization/policy.ts'
 import type { PolicyStore } from '../authorization/policy-store.ts'
 import type { AuthContext } from '../context/auth-context.ts'
 import type { AuthEnv, EntitledAuthEnv, Principal, PrincipalEnv } from '../context/auth-env.ts'
@@ -266,11 +266,12 @@ export function requirePermission(
   options: { readonly organizationId?: OrganizationOf } = {}
 ): MiddlewareHandler<PrincipalEnv> {
   const { organizationId } = options
+  const wanted = { ...permission(resourceId, action), resourceId, action }
   return guardWith<PrincipalEnv>((auth, c, binding) => {
     if (organizationId) checkTenancy(auth, organizationId(c))
-    const decided = 'runtime' in binding ? decide(binding, auth, resourceId, action) : undefined
+    const decided = 'runtime' in binding ? decide(binding, auth, wanted) : undefined
     if (decided === undefined)
-      return permits(c, binding, auth, resourceId, action).then((allowed) => {
+      return permits(c, binding, auth, wanted).then((allowed) => {
         if (!allowed) throw new MissingPermissionError(resourceId, action)
       })
     if (!decided) throw new MissingPermissionError(resourceId, action)
@@ -318,30 +319,26 @@ export async function hasPermission(
 ): Promise<boolean> {
   const auth: unknown = (c as Context<PrincipalEnv>).get('auth')
   if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
-  return permits(c, bindingOf(c) ?? lazyBinding({}), auth as Principal, resourceId, action)
+  const wanted = { ...permission(resourceId, action), resourceId, action }
+  return permits(c, bindingOf(c) ?? lazyBinding({}), auth as Principal, wanted)
 }
 
+/** A permission, with its resource and action (for M2M scopes). */
+type Wanted = Permission & { readonly resourceId: string; readonly action: string }
+
 /** The decision from what is in process memory, or `undefined` when the policy must be loaded. */
-function decide(
-  binding: Binding,
-  auth: Principal,
-  resourceId: string,
-  action: string
-): boolean | undefined {
+function decide(binding: Binding, auth: Principal, wanted: Wanted): boolean | undefined {
   switch (auth.kind) {
     case 'machine':
-      return scopesCover(auth.scopes, [`${action}:${resourceId}`])
+      return scopesCover(auth.scopes, [`${wanted.action}:${wanted.resourceId}`])
     case 'oauth':
-      return policiesOf(binding).peekProject()?.grantsScopes(auth.scopes, resourceId, action)
+      return policiesOf(binding).peekProject()?.grantsScopes(auth.scopes, wanted)
     case 'member': {
       const policies = policiesOf(binding)
       const project = policies.peekProject()
       const organization = policies.peekOrganization(auth.organizationId)
       if (!project || !organization) return undefined
-      return (
-        project.grants(auth.roles, resourceId, action) ||
-        organization.grants(auth.roles, resourceId, action)
-      )
+      return project.grants(auth.roles, wanted) || organization.grants(auth.roles, wanted)
     }
   }
 }
@@ -350,19 +347,18 @@ async function permits(
   c: Context,
   binding: Binding | LazyBinding,
   auth: Principal,
-  resourceId: string,
-  action: string
+  wanted: Wanted
 ): Promise<boolean> {
-  if (auth.kind === 'machine') return scopesCover(auth.scopes, [`${action}:${resourceId}`])
+  if (auth.kind === 'machine')
+    return scopesCover(auth.scopes, [`${wanted.action}:${wanted.resourceId}`])
   const bound = 'runtime' in binding ? binding : (binding.ready ?? (await binding(c)))
   const policies = policiesOf(bound)
-  if (auth.kind === 'oauth')
-    return (await policies.loadProject()).grantsScopes(auth.scopes, resourceId, action)
+  if (auth.kind === 'oauth') return (await policies.loadProject()).grantsScopes(auth.scopes, wanted)
   const [project, organization] = await Promise.all([
     policies.loadProject(),
     policies.loadOrganization(auth.organizationId),
   ])
-  return [project, organization].some((policy) => policy.grants(auth.roles, resourceId, action))
+  return project.grants(auth.roles, wanted) || organization.grants(auth.roles, wanted)
 }
 
 function policiesOf(binding: Binding): PolicyStore {

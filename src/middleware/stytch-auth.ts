@@ -186,7 +186,9 @@ function cachedPrincipal(
   rules: ExtractionRules
 ): Principal | undefined {
   if (!syncDigestOf) return undefined
-  const token = simpleToken(c.req.raw.headers, rules)
+  // On @hono/node-server, Node's raw header list: no `Headers` object is built for a hit.
+  const raw = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming?.rawHeaders
+  const token = simpleToken(Array.isArray(raw) ? (raw as string[]) : c.req.raw.headers, rules)
   return token === undefined ? undefined : runtime.sessions.peek(syncDigestOf(token))
 }
 

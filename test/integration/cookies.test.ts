@@ -3,6 +3,9 @@
  * as a Bearer header, and never ambiguous (a duplicated session cookie, as a sibling subdomain can
  * toss, is a 401 whatever the cache holds).
  */
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { appWith } from './harness.ts'
@@ -132,6 +135,67 @@ describe('a session token in the stytch_session cookie', () => {
       expect(await (await server.request('/api/me', both)).json()).toMatchObject({
         memberId: a.member.member_id,
       })
+    }
+  })
+})
+
+describe("on @hono/node-server, where the fast path reads Node's raw headers", () => {
+  /** Status and body of a GET with `sent` headers exactly as listed (name, value, …). */
+  function get(port: number, sent: string[]): Promise<{ status: number; body: string }> {
+    const headers = ['Host', `127.0.0.1:${port}`, ...sent]
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/me', headers }, (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+      req.on('error', reject).end()
+    })
+  }
+
+  it('serves a cached token from any header case, and never one of a header sent twice', async () => {
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const listening = serve({ fetch: app().fetch, port: 0, hostname: '127.0.0.1' }, () =>
+        resolve(listening)
+      )
+    })
+    try {
+      const { port } = server.address() as AddressInfo
+      const victim = await stytch.emulator.seed()
+      const attacker = await stytch.emulator.seed()
+      for (const { sessionToken } of [victim, attacker]) {
+        expect((await get(port, ['Cookie', `stytch_session=${sessionToken}`])).status).toBe(200)
+        expect((await get(port, ['AUTHORIZATION', `Bearer ${sessionToken}`])).status).toBe(200)
+      }
+      expect(stytch.emulator.calls.authenticate).toBe(2)
+      const twice = [
+        [
+          'cookie',
+          `stytch_session=${victim.sessionToken}`,
+          'cookie',
+          `stytch_session=${attacker.sessionToken}`,
+        ],
+        [
+          'authorization',
+          `Bearer ${victim.sessionToken}`,
+          'Authorization',
+          `Bearer ${attacker.sessionToken}`,
+        ],
+        [
+          'authorization',
+          `Bearer ${victim.sessionToken}`,
+          'authorization',
+          `Bearer ${victim.sessionToken}`,
+        ],
+      ]
+      for (const headers of twice) {
+        const res = await get(port, headers)
+        expect(res.status).toBe(401)
+        expect(JSON.parse(res.body)).toMatchObject({ error: 'authentication_failed' })
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })
