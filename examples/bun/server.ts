@@ -6,11 +6,7 @@
  * serves the API alone. Adapters a setting selects (`STYTCH_CACHE=upstash`) load from
  * `node_modules` on first use.
  */
-import { Hono } from 'hono'
-import { createApp } from '../shared/app.ts'
-import { demoPage } from '../shared/demo-page.ts'
-import { demoRefusal, startDemoStytch, type Demo } from '../shared/demo-stytch.ts'
-import { demoBanner, exit, isAddressInUse, portInUse, selfCheck } from '../shared/startup.ts'
+import { demoBanner, exit, isAddressInUse, portInUse, startExample } from '../shared/startup.ts'
 
 /** The part of Bun's API this file uses (the project's types are Node's). */
 declare const Bun: {
@@ -22,22 +18,7 @@ declare const Bun: {
 }
 
 const port = Number(process.env.PORT ?? 3000)
-let demo: Demo | undefined
-if (!process.env.STYTCH_PROJECT_ID) {
-  const refusal = demoRefusal()
-  if (refusal) exit(refusal)
-  demo = await startDemoStytch()
-}
-
-const app = new Hono()
-if (demo) app.route('/', demoPage(demo))
-app.route('/', createApp(demo?.auth))
-
-const problem = await selfCheck(
-  (path, init) => app.request(path, init),
-  demo?.members.ada.sessionToken
-)
-if (problem) exit(`The example did not start. ${problem}`)
+const { app, demo } = await startExample()
 
 let server: { readonly port: number }
 try {

@@ -10,11 +10,7 @@
  */
 import 'ayz-auth/upstash'
 import 'ayz-auth/data-api'
-import { Hono } from 'hono'
-import { createApp } from '../shared/app.ts'
-import { demoPage } from '../shared/demo-page.ts'
-import { demoRefusal, startDemoStytch, type Demo } from '../shared/demo-stytch.ts'
-import { demoBanner, exit, isAddressInUse, portInUse, selfCheck } from '../shared/startup.ts'
+import { demoBanner, exit, isAddressInUse, portInUse, startExample } from '../shared/startup.ts'
 
 /** The part of Deno's API this file uses (the project's types are Node's). */
 declare const Deno: {
@@ -25,22 +21,7 @@ declare const Deno: {
 }
 
 const port = Number(process.env.PORT ?? 8000)
-let demo: Demo | undefined
-if (!process.env.STYTCH_PROJECT_ID) {
-  const refusal = demoRefusal()
-  if (refusal) exit(refusal)
-  demo = await startDemoStytch()
-}
-
-const app = new Hono()
-if (demo) app.route('/', demoPage(demo))
-app.route('/', createApp(demo?.auth))
-
-const problem = await selfCheck(
-  (path, init) => app.request(path, init),
-  demo?.members.ada.sessionToken
-)
-if (problem) exit(`The example did not start. ${problem}`)
+const { app, demo } = await startExample()
 
 const onListen = ({ port }: { port: number }) => {
   const base = `http://127.0.0.1:${port}`

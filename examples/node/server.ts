@@ -6,29 +6,10 @@
  * reported once, here, and not by every command it would print.
  */
 import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
-import { createApp } from '../shared/app.ts'
-import { demoPage } from '../shared/demo-page.ts'
-import { demoRefusal, startDemoStytch, type Demo } from '../shared/demo-stytch.ts'
-import { demoBanner, exit, isAddressInUse, portInUse, selfCheck } from '../shared/startup.ts'
+import { demoBanner, exit, isAddressInUse, portInUse, startExample } from '../shared/startup.ts'
 
 const port = Number(process.env.PORT ?? 3000)
-let demo: Demo | undefined
-if (!process.env.STYTCH_PROJECT_ID) {
-  const refusal = demoRefusal()
-  if (refusal) exit(refusal)
-  demo = await startDemoStytch()
-}
-
-const app = new Hono()
-if (demo) app.route('/', demoPage(demo))
-app.route('/', createApp(demo?.auth))
-
-const problem = await selfCheck(
-  (path, init) => app.request(path, init),
-  demo?.members.ada.sessionToken
-)
-if (problem) exit(`The example did not start. ${problem}`)
+const { app, demo } = await startExample()
 
 const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
   const base = `http://127.0.0.1:${info.port}`

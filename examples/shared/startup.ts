@@ -2,7 +2,39 @@
  * What every runtime's example does around starting: check itself before saying it is ready, print
  * the demo's banner, and turn the usual start-up failures into one line that says what to do.
  */
-import type { Demo } from './demo-stytch.ts'
+import { Hono } from 'hono'
+import { createApp } from './app.ts'
+import { demoPage } from './demo-page.ts'
+import { demoRefusal, startDemoStytch, type Demo } from './demo-stytch.ts'
+
+/**
+ * The example app, checked before it is served: with no `STYTCH_PROJECT_ID`, the Stytch emulator
+ * started in this process with the demo members and the demo page (refused in production);
+ * otherwise the API alone, against your Stytch project. A failed self-check exits with one line.
+ *
+ * @example
+ * ```ts
+ * const { app, demo } = await startExample()
+ * serve({ fetch: app.fetch, port })
+ * ```
+ */
+export async function startExample(): Promise<{ app: Hono; demo: Demo | undefined }> {
+  let demo: Demo | undefined
+  if (!process.env.STYTCH_PROJECT_ID) {
+    const refusal = demoRefusal()
+    if (refusal) exit(refusal)
+    demo = await startDemoStytch()
+  }
+  const app = new Hono()
+  if (demo) app.route('/', demoPage(demo))
+  app.route('/', createApp(demo?.auth))
+  const problem = await selfCheck(
+    (path, init) => app.request(path, init),
+    demo?.members.ada.sessionToken
+  )
+  if (problem) exit(`The example did not start. ${problem}`)
+  return { app, demo }
+}
 
 /** Sends a request to the app (in process, or over HTTP) and gives its response. */
 export type Send = (path: string, init?: RequestInit) => Response | Promise<Response>
