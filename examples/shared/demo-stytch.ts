@@ -34,7 +34,8 @@ export interface Demo {
   /** The Stytch ids the demo seeded. */
   readonly ids: DemoIds
   /** `projectId`, `secret` and `baseUrl` of the emulator, and the demo's entitlement source. */
-  readonly auth: StytchAuthOptions
+  readonly auth: StytchAuthOptions &
+    Required<Pick<StytchAuthOptions, 'projectId' | 'secret' | 'baseUrl'>>
   readonly members: { readonly ada: DemoMember; readonly bob: DemoMember }
   /** A new session for a seeded member, as a completed login would give. */
   signIn(member: DemoMember['key']): Promise<DemoSession>
