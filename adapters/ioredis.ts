@@ -33,7 +33,8 @@ export interface RedisClient {
 interface SubscriberClient {
   subscribe(channel: string): Promise<unknown>
   on(event: 'message', listener: (channel: string, message: string) => void): unknown
-  on(event: 'end' | 'ready', listener: () => void): unknown
+  on(event: 'end' | 'ready' | 'connect', listener: () => void): unknown
+  on(event: 'error', listener: (error: unknown) => void): unknown
   connect?(): Promise<void>
   quit?(): Promise<unknown>
   disconnect(): void
@@ -62,8 +63,6 @@ interface OwnClient {
   readonly location: string
   /** Resolves once the client is ready, connecting it (again) if needed. */
   ready(): Promise<void>
-  /** A new connection for pub/sub, created the same way. */
-  subscriber(): OwnClient
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 250
@@ -108,11 +107,7 @@ export function redisCache(
       }
     : <T>(send: () => Promise<T>): Promise<T> => send()
   const px = (ttlSeconds: number) => Math.max(1, Math.ceil(ttlSeconds * 1000))
-  const subscriber = own
-    ? () => own.subscriber()
-    : typeof client.duplicate === 'function'
-      ? () => userSubscriber(client)
-      : undefined
+  const subscriber = subscriberFor(client, own !== undefined)
   return {
     name: own ? `redis at ${own.location}` : 'redis',
     timeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -151,31 +146,97 @@ function isRedisClient(value: unknown): value is RedisClient {
   )
 }
 
+/** The store's pub/sub connection: one at a time, made anew after it ends unless it reconnects. */
+interface SubscriberConnection {
+  readonly client: SubscriberClient
+  ready(): Promise<void>
+  /** Whether the client reconnects by itself (a duplicate of the user's client): kept after an end. */
+  readonly reconnects: boolean
+}
+
+/** A cluster client, as far as finding a node to subscribe on goes. */
+interface ClusterNodes {
+  nodes(role: 'master'): readonly { duplicate(override?: RedisOptions): SubscriberClient }[]
+}
+
+/**
+ * How the store makes its pub/sub connection, if it can. A cluster's is a plain connection to one
+ * master (a PUBLISH reaches every node of a cluster), the next master after each loss: ioredis's own
+ * cluster subscriber, while a node is down, disconnects its last subscriber again and again
+ * (redis/ioredis#2030). A single server's is a duplicate of the client: the user's reconnects by
+ * itself, the library's own is made anew.
+ */
+function subscriberFor(
+  client: RedisClient,
+  own: boolean
+): (() => SubscriberConnection) | undefined {
+  const cluster = client as Partial<ClusterNodes>
+  if (typeof cluster.nodes === 'function') {
+    const nodes = cluster as ClusterNodes
+    let turn = 0
+    return () => {
+      const masters = nodes.nodes('master')
+      const node = masters[turn++ % Math.max(1, masters.length)]
+      if (!node) throw new Error('no cluster node known yet')
+      return subscriberOf(
+        node.duplicate({ lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false }),
+        false
+      )
+    }
+  }
+  const { duplicate } = client
+  return duplicate ? () => subscriberOf(duplicate.call(client), !own) : undefined
+}
+
+function subscriberOf(client: SubscriberClient, reconnects: boolean): SubscriberConnection {
+  // A lost subscription is reported by the store, once; the client's errors add nothing.
+  client.on('error', () => {})
+  // The subscription never keeps a script alive.
+  client.on('connect', () => (client as { stream?: { unref?(): void } }).stream?.unref?.())
+  return {
+    client,
+    reconnects,
+    ready: () =>
+      client.status === 'ready' || !client.connect ? Promise.resolve() : client.connect(),
+  }
+}
+
 /**
  * Listening on a channel with a connection of its own: messages go to `onMessage`; a lost
  * connection is reported (`onState(false)`) and brought back by itself, with a growing pause
  * between attempts that never keeps the process alive; `onState(true)` once it listens again.
  */
-function listenWith(connect: () => OwnClient | SubscriberConnection) {
+function listenWith(connect: () => SubscriberConnection) {
   return (
     channel: string,
     onMessage: (message: string) => void,
     onState: (listening: boolean) => void
   ): { stop(): Promise<void> } => {
-    const connection = connect()
-    const client = connection.client as unknown as SubscriberClient
+    let connection: SubscriberConnection | undefined
     let stopped = false
     let listening = false
     let attempt = 0
     let timer: ReturnType<typeof setTimeout> | undefined
-    client.on('message', (from, message) => {
-      if (from === channel) onMessage(message)
-    })
+    const open = () => {
+      const opened = connect()
+      opened.client.on('message', (from, message) => {
+        if (from === channel) onMessage(message)
+      })
+      opened.client.on('end', () => {
+        if (stopped || opened !== connection) return
+        // Lost after listening: reported once; a first connection that failed is retried quietly.
+        if (listening) onState((listening = false))
+        if (!opened.reconnects) connection = undefined
+        retry()
+      })
+      return opened
+    }
     const start = async () => {
       if (stopped) return
       try {
-        await connection.ready()
-        await client.subscribe(channel)
+        const current = (connection ??= open())
+        await current.ready()
+        await current.client.subscribe(channel)
         attempt = 0
         onState((listening = true))
       } catch {
@@ -191,34 +252,19 @@ function listenWith(connect: () => OwnClient | SubscriberConnection) {
       }, delay)
       ;(timer as { unref?: () => void }).unref?.()
     }
-    client.on('end', () => {
-      if (stopped) return
-      // Lost after listening: reported once; a first connection that failed is retried quietly.
-      if (listening) onState((listening = false))
-      retry()
-    })
     void start()
     return {
       async stop() {
         stopped = true
         clearTimeout(timer)
+        const client = connection?.client
+        if (!client) return
         if (client.status !== 'ready' || !client.quit) return client.disconnect()
         ;(client as unknown as { stream?: { ref?(): void } }).stream?.ref?.() // held until answered
         await client.quit().catch(() => client.disconnect())
       },
     }
   }
-}
-
-/** A pub/sub connection made from a user's client (`duplicate()`), left to its own reconnection. */
-interface SubscriberConnection {
-  readonly client: SubscriberClient
-  ready(): Promise<void>
-}
-
-function userSubscriber(client: RedisClient): SubscriberConnection {
-  const duplicate = (client.duplicate as () => SubscriberClient)()
-  return { client: duplicate, ready: async () => {} }
 }
 
 /** The process's client for a URL or cluster, password and database: created once, connected on demand. */
@@ -295,7 +341,6 @@ function createClient(options: RedisCacheOptions): OwnClient {
         .finally(() => (connecting = undefined))
       return connecting
     },
-    subscriber: () => createClient(options),
   }
 }
 

@@ -8,7 +8,7 @@
 import { Hono } from 'hono'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import '../../adapters/ioredis.ts'
+import { redisCache } from '../../adapters/ioredis.ts'
 import { stytchAuth, type AuthEnv } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import {
@@ -83,7 +83,55 @@ describe.skipIf(!availability.available)('a Redis Cluster', () => {
     for (const { sessionToken } of after) expect(await send(sessionToken)).toBe(200)
     expect(stytch.emulator.calls.authenticate - before).toBe(10)
     expect(await keysOnMasters()).toBeGreaterThanOrEqual(30)
+    await cluster.restartNode((await killing).port) // back as a replica, for the next test
   }, 60_000)
+
+  it('a purge listener survives the loss of the master it listens on, quietly', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`)
+    process.on('warning', onWarning)
+    const nodes = cluster.nodes.map((node) => `${node.host}:${node.port}`)
+    const store = redisCache({ nodes })
+    await store.get('warm-up') // the cluster's nodes are known once it has answered
+    const states: boolean[] = []
+    const received: string[] = []
+    const subscription = store.listen!(
+      'scale-out:purge',
+      (message) => received.push(message),
+      (listening) => states.push(listening)
+    )
+    const until = async (done: () => boolean, what: string) => {
+      const deadline = Date.now() + 20_000
+      while (!done()) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what} ${JSON.stringify(states)}`)
+        await sleep(20)
+      }
+    }
+    try {
+      await until(() => states.at(-1) === true, 'the first subscription')
+      // The master holding the subscription: the one whose own clients listen on the channel.
+      const masters = await cluster.masters()
+      let index = -1
+      for (const [at, master] of masters.entries()) {
+        const node = new Redis(master.port, master.host)
+        const channels = await node.pubsub('CHANNELS', 'scale-out:purge')
+        node.disconnect()
+        if ((channels as unknown[]).length > 0) index = at
+      }
+      expect(index).toBeGreaterThanOrEqual(0)
+      const killed = await cluster.killMaster(index)
+      await until(() => states.includes(false) && states.at(-1) === true, 'a new subscription')
+      await store.publish!('scale-out:purge', 'after the failover')
+      await until(() => received.length > 0, 'the message')
+      expect(received).toEqual(['after the failover'])
+      await cluster.restartNode(killed.port)
+    } finally {
+      await subscription.stop()
+      process.off('warning', onWarning)
+    }
+    expect(warnings).toEqual([])
+  }, 90_000)
 })
 
 describe.skipIf(!availability.available)('three instances on one Redis', () => {
