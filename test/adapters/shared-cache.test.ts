@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import '../../adapters/ioredis.ts'
 import '../../adapters/upstash.ts'
-import { stytchAuth, type AuthEnv } from '../../src/index.ts'
+import { closeAuth, stytchAuth, type AuthEnv } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import {
   redisOrSkip,
@@ -27,6 +27,7 @@ beforeAll(async () => {
   upstash = await startUpstashServer({ redisUrl: redis.url })
 })
 afterAll(async () => {
+  await closeAuth() // the subscriptions first: Redis stopping under them is no outage to report
   await upstash?.close()
   await redis?.stop()
   await stytch?.close()
@@ -222,9 +223,10 @@ function env(extra: Record<string, string>): Record<string, string> {
   return { ...stytch.env(), ...extra }
 }
 
+/** An app on the shared tier; its log is kept (not printed) unless a `logger` is given. */
 function appOn(options: Parameters<typeof stytchAuth>[0]): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>()
-  app.use('*', stytchAuth(options))
+  app.use('*', stytchAuth({ logger: captureLogger(), ...options }))
   app.get('/me', (c) => c.json({ member: c.var.auth.memberId }))
   return app
 }

@@ -8,7 +8,7 @@ import {
   type AuthEnv,
 } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
-import { bearer } from './harness.ts'
+import { bearer, captureLogger } from './harness.ts'
 
 let stytch: RunningStytchEmulator
 beforeAll(async () => {
@@ -42,8 +42,9 @@ describe('a guard used without stytchAuth() before it', () => {
 describe('misconfiguration', () => {
   it('fails loudly, naming the variable and the option, without leaking anything to the client', async () => {
     vi.stubEnv('STYTCH_PROJECT_ID', '')
+    const logger = captureLogger()
     const app = new Hono()
-    app.use('*', stytchAuth())
+    app.use('*', stytchAuth({ logger }))
     app.get('/', (c) => c.text('ok'))
     let caught: unknown
     app.onError((error, c) => {
@@ -58,6 +59,9 @@ describe('misconfiguration', () => {
     expect((caught as Error).message).toBe(
       'STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth()'
     )
+    expect(logger.lines).toEqual([
+      'error [ayz-auth] configuration error: STYTCH_PROJECT_ID is not set: set it or pass `projectId` to stytchAuth() ',
+    ])
   })
 
   it('rejects an invalid option at startup', () => {
