@@ -1,8 +1,8 @@
 /**
  * @module
  * `AuthContext`: what `c.var.auth` holds after `stytchAuth()`, the TypeScript form of the Python
- * package's `StytchContext`. Its session fields are declared once, as the valibot schema of a
- * cached session; their type is inferred from it.
+ * package's `StytchContext`. Its session fields are one interface and the valibot schema that
+ * reads them back from a shared cache, held to it by the compiler.
  */
 import * as v from 'valibot'
 
@@ -13,33 +13,55 @@ const Instant = v.pipe(
   v.transform((text) => new Date(text))
 )
 
-/** The session fields, as a shared cache stores them (times as ISO 8601 strings). */
-export const SessionFieldsSchema = v.object({
+/** The session part of an {@link AuthContext}: what Stytch verified. */
+export interface SessionFields {
+  readonly memberId: string
+  readonly sessionId: string
+  readonly organizationId: string
+  /** The organization's slug, when Stytch sent it (both its responses and its JWTs do). */
+  readonly organizationSlug: string | null
+  readonly sessionStartedAt: Date
+  readonly sessionExpiresAt: Date
+  readonly sessionLastAccessedAt: Date
+  /** When this session was verified (with Stytch, or locally for a JWT). */
+  readonly authenticatedAt: Date
+  readonly memberEmail: string | null
+  readonly memberName: string | null
+  readonly sessionCustomClaims: Record<string, unknown>
+  /** Stytch factor `type`s of the session, e.g. `['magic_link', 'totp']`. */
+  readonly authenticationFactors: string[]
+  /** The member's RBAC role ids, implicit assignments included (e.g. `['stytch_member', 'editor']`). */
+  readonly roles: string[]
+  /** The Stytch response (or, for a JWT, the verified claims as a `member_session`) without tokens. */
+  readonly rawSession: Record<string, unknown>
+}
+
+/** {@link SessionFields} as a shared cache stores them (times as ISO 8601 strings). */
+const sessionFieldEntries = {
   memberId: Id,
   sessionId: Id,
   organizationId: Id,
-  /** The organization's slug, when Stytch sent it (both its responses and its JWTs do). */
   organizationSlug: v.nullable(v.string()),
   sessionStartedAt: Instant,
   sessionExpiresAt: Instant,
   sessionLastAccessedAt: Instant,
-  /** When this session was verified (with Stytch, or locally for a JWT). */
   authenticatedAt: Instant,
   memberEmail: v.nullable(v.string()),
   memberName: v.nullable(v.string()),
   sessionCustomClaims: v.record(v.string(), v.unknown()),
-  /** Stytch factor `type`s of the session, e.g. `['magic_link', 'totp']`. */
   authenticationFactors: v.array(v.string()),
-  /** The member's RBAC role ids, implicit assignments included (e.g. `['stytch_member', 'editor']`). */
   roles: v.array(v.string()),
-  /** The Stytch response (or, for a JWT, the verified claims as a `member_session`) without tokens. */
   rawSession: v.record(v.string(), v.unknown()),
-})
+}
 
-/** The session part of an {@link AuthContext}: what Stytch verified. */
-export type SessionFields = Readonly<v.InferOutput<typeof SessionFieldsSchema>>
+/**
+ * The schema of {@link SessionFields} (its type is declared above, as JSR wants a public type
+ * spelled out; the compiler holds the schema to it).
+ */
+export const SessionFieldsSchema: v.GenericSchema<unknown, SessionFields> =
+  v.object(sessionFieldEntries)
 
-const SESSION_FIELDS = Object.keys(SessionFieldsSchema.entries) as (keyof SessionFields)[]
+const SESSION_FIELDS = Object.keys(sessionFieldEntries) as (keyof SessionFields)[]
 
 /** Why {@link AuthContext.entitlements} is or is not available. */
 export type EntitlementsStatus =
@@ -158,7 +180,8 @@ export class AuthContext {
  * ```
  */
 export function sessionFieldsOf(auth: SessionFields): SessionFields {
-  return Object.fromEntries(SESSION_FIELDS.map((field) => [field, auth[field]])) as SessionFields
+  const fields = Object.fromEntries(SESSION_FIELDS.map((field) => [field, auth[field]]))
+  return fields as Record<keyof SessionFields, unknown> as SessionFields
 }
 
 /**
