@@ -28,6 +28,8 @@ export interface PolicyStoreOptions {
 
 /** Share of the TTL after which a request starts a background refresh. */
 const REFRESH_AT = 0.9
+/** Organizations whose policy key is remembered (cleared past it, to bound memory). */
+const MAX_ORGANIZATION_KEYS = 10_000
 /** Shortest wait before a failed refresh is tried again. */
 const RETRY_AFTER_MS = 5_000
 
@@ -45,6 +47,7 @@ export class PolicyStore {
   readonly #refreshing = new Map<string, Promise<void>>()
   readonly #retryAt = new Map<string, number>()
   readonly #failing = new Set<string>()
+  readonly #organizationKeys = new Map<string, string>()
   /** Whether the stale policy of this outage was reported (once per outage, not per request). */
   #warnedStale = false
 
@@ -59,7 +62,7 @@ export class PolicyStore {
 
   /** An organization's custom roles if they are in process memory; starts a refresh when due. */
   peekOrganization(organizationId: string): Policy | undefined {
-    return this.#peek(`org:${organizationId}`)
+    return this.#peek(this.#organizationKey(organizationId))
   }
 
   /** The project policy, loaded if needed: 503 (`StytchApiError`) when Stytch cannot be asked and nothing is cached. */
@@ -69,12 +72,27 @@ export class PolicyStore {
 
   /** An organization's custom roles, loaded if needed (as {@link PolicyStore.loadProject}). */
   loadOrganization(organizationId: string): Promise<Policy> {
-    return this.#load(`org:${organizationId}`)
+    return this.#load(this.#organizationKey(organizationId))
+  }
+
+  /**
+   * `org:{organization_id}`, the same string each time for an organization: a `Map` lookup with a
+   * string it has seen hashes nothing (a new one per request would be hashed every time).
+   */
+  #organizationKey(organizationId: string): string {
+    let key = this.#organizationKeys.get(organizationId)
+    if (key === undefined) {
+      if (this.#organizationKeys.size >= MAX_ORGANIZATION_KEYS) this.#organizationKeys.clear()
+      key = `org:${organizationId}`
+      this.#organizationKeys.set(organizationId, key)
+    }
+    return key
   }
 
   #peek(id: string): Policy | undefined {
-    const policy = this.#options.policies.peek(id)
-    if (policy) this.#refreshIfDue(id, policy)
+    const now = Date.now()
+    const policy = this.#options.policies.peek(id, now)
+    if (policy) this.#refreshIfDue(id, policy, now)
     return policy
   }
 
@@ -87,9 +105,8 @@ export class PolicyStore {
     return policy
   }
 
-  #refreshIfDue(id: string, policy: Policy): void {
+  #refreshIfDue(id: string, policy: Policy, now = Date.now()): void {
     const { ttlMs, policies, maxStaleMs, logger } = this.#options
-    const now = Date.now()
     const age = now - policy.fetchedAt
     if (age < ttlMs * REFRESH_AT) return
     if (age >= ttlMs && this.#failing.has(id) && !this.#warnedStale) {

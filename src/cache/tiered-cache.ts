@@ -162,8 +162,8 @@ export class TieredCache<T> {
   }
 
   /** The in-process value under `id`, synchronously (the hot path), or `undefined`. */
-  peek(id: string): T | undefined {
-    return this.#options.local.get(id)
+  peek(id: string, now?: number): T | undefined {
+    return this.#options.local.get(id, now)
   }
 
   /** The value under `id` from process memory, else from the shared tier, else `undefined`. */
