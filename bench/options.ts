@@ -59,8 +59,9 @@ const USAGE = `npm run bench [-- options]
 
   --quick              one short round (about 2 minutes); default: full (3 rounds, about 9 minutes)
   --rounds N           rounds (scenarios alternate order each round)
-  --duration S         seconds per loaded measurement
-  --warmup S           seconds of warm-up load before each measurement
+  --duration S         whole seconds per loaded measurement, taken in 1-s slices interleaved
+                       with every other scenario's
+  --warmup S           whole seconds of warm-up load before the measurements
   --connections C      connections / concurrency (default 50)
   --latency MS         Stytch emulator latency (default 50)
   --load wrk|autocannon  force a load generator (default: wrk when installed)
@@ -113,6 +114,12 @@ export function parseSettings(argv: readonly string[]): Settings {
       throw new Error(`--${name} must be a positive number, got ${value}`)
     return parsed
   }
+  // wrk takes whole seconds, and a measurement is taken in 1-s slices.
+  const seconds = (value: string | undefined, fallback: number, name: string): number => {
+    const parsed = number(value, fallback, name)
+    if (!Number.isInteger(parsed)) throw new Error(`--${name} must be whole seconds, got ${value}`)
+    return parsed
+  }
   const load = values.load
   if (load !== 'auto' && load !== 'wrk' && load !== 'autocannon')
     throw new Error(`--load must be wrk or autocannon, got ${load}`)
@@ -124,8 +131,8 @@ export function parseSettings(argv: readonly string[]): Settings {
   return {
     mode: quick ? 'quick' : 'full',
     rounds: Math.round(number(values.rounds, quick ? 1 : 3, 'rounds')),
-    warmupSeconds: number(values.warmup, quick ? 1 : 2, 'warmup'),
-    durationSeconds: number(values.duration, quick ? 2 : 6, 'duration'),
+    warmupSeconds: seconds(values.warmup, quick ? 1 : 2, 'warmup'),
+    durationSeconds: seconds(values.duration, quick ? 2 : 6, 'duration'),
     probeSeconds: quick ? 2 : 3,
     connections: Math.round(number(values.connections, 50, 'connections')),
     threads: 2,

@@ -26,7 +26,12 @@ import { SCENARIOS, type Scenario, type TokenSet } from './scenarios/catalog.ts'
 import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
 import type { RunContext } from './scenarios/context.ts'
 import { runHeapScenario } from './scenarios/heap-scenario.ts'
-import { runLoadScenario, type LoadSample } from './scenarios/load-scenario.ts'
+import {
+  joinedSlices,
+  prepareLoadScenario,
+  type LoadSample,
+  type PreparedScenario,
+} from './scenarios/load-scenario.ts'
 import { snapshotBuild } from './snapshot.ts'
 
 /**
@@ -110,53 +115,106 @@ const push = <T>(map: Map<string, T[]>, id: string, value: T): void => {
   map.set(id, [...(map.get(id) ?? []), value])
 }
 
-async function runStep(step: Scenario, round: number): Promise<void> {
-  const prefix = `round ${round + 1}/${settings.rounds} · ${step.id}`
-  if (step.type === 'load') {
-    const sample = await runLoadScenario(step, context)
-    push(loadSamples, step.id, sample)
-    log(
-      `${prefix}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (server ${Math.round((sample.cpuMicrosPerRequest * sample.rps) / 1e4)}% of a CPU), ` +
-        `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
-        (sample.spansPerRequest === undefined
-          ? ''
-          : `, ${sample.spansPerRequest.toFixed(2)} spans/req`) +
-        (sample.failures ? `, ${sample.failures} FAILURES` : '')
-    )
-  } else {
-    const sample = await runColdScenario(step, context)
+const failures: string[] = []
+const unavailable = new Map<string, string>()
+
+/**
+ * Runs `work` for one step of a round; a failure (a scenario's server crashing, a dependency timing
+ * out) is reported and the run goes on: the table shows what was measured, the notes say what was
+ * not. A step the build cannot run yet (NotAvailable: a feature it lacks) is not a failure: it is
+ * listed as not available and skipped from then on.
+ */
+async function attempt<T>(
+  id: string,
+  round: number,
+  work: () => Promise<T>
+): Promise<T | undefined> {
+  try {
+    return await work()
+  } catch (error) {
+    const prefix = `round ${round + 1}/${settings.rounds} · ${id}`
+    if (error instanceof NotAvailable) {
+      unavailable.set(id, error.message)
+      log(`${prefix}: not available: ${error.message}`)
+      return undefined
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    failures.push(`round ${round + 1}, ${id}: ${message.split('\n')[0] ?? ''}`)
+    log(`${prefix}: FAILED: ${message}`)
+    return undefined
+  }
+}
+
+/**
+ * One round. Every loaded scenario gets a fresh server, primed and warmed up, in the round's order;
+ * then all are measured in 1-s slices, pass after pass, each server in turn (the order reversed
+ * every other pass), so that a slow drift in the machine's speed (other tenants of the host, the
+ * CPU's clock) reaches every scenario and its baseline alike instead of whichever ran during it.
+ * The cold scenarios follow.
+ */
+async function runRound(order: readonly Scenario[], round: number): Promise<void> {
+  const prefix = (id: string): string => `round ${round + 1}/${settings.rounds} · ${id}`
+  const prepared: PreparedScenario[] = []
+  const slices = new Map<PreparedScenario, LoadSample[]>()
+  try {
+    for (const step of order) {
+      if (step.type !== 'load' || unavailable.has(step.id)) continue
+      const ready = await attempt(step.id, round, () => prepareLoadScenario(step, context))
+      if (!ready) continue
+      prepared.push(ready)
+      slices.set(ready, [])
+    }
+    const counts = new Map(prepared.map((p) => [p, Math.max(1, Math.round(p.seconds))]))
+    const passes = Math.max(0, ...counts.values())
+    if (prepared.length > 0)
+      log(`${prefix('measuring')}: ${prepared.length} servers ready, ${passes} interleaved passes`)
+    for (let pass = 0; pass < passes; pass++) {
+      for (const scenario of pass % 2 === 0 ? prepared : [...prepared].reverse()) {
+        const taken = slices.get(scenario)
+        const count = counts.get(scenario) ?? passes
+        // A scenario with fewer slices than there are passes is spread evenly over them.
+        if (
+          !taken ||
+          Math.floor(((pass + 1) * count) / passes) === Math.floor((pass * count) / passes)
+        )
+          continue
+        const slice = await attempt(scenario.scenario.id, round, () =>
+          scenario.measure(scenario.seconds / count)
+        )
+        if (slice) taken.push(slice)
+        else slices.delete(scenario)
+      }
+    }
+    for (const [{ scenario }, taken] of slices) {
+      const sample = joinedSlices(taken)
+      push(loadSamples, scenario.id, sample)
+      log(
+        `${prefix(scenario.id)}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (server ${Math.round((sample.cpuMicrosPerRequest * sample.rps) / 1e4)}% of a CPU), ` +
+          `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
+          (sample.spansPerRequest === undefined
+            ? ''
+            : `, ${sample.spansPerRequest.toFixed(2)} spans/req`) +
+          (sample.failures ? `, ${sample.failures} FAILURES` : '')
+      )
+    }
+  } finally {
+    await Promise.all(prepared.map((scenario) => scenario.stop()))
+  }
+  for (const step of order) {
+    if (step.type !== 'cold' || unavailable.has(step.id)) continue
+    const sample = await attempt(step.id, round, () => runColdScenario(step, context))
+    if (!sample) continue
     push(coldSamples, step.id, sample)
     const { distinct, stampede } = sample
     log(
-      `${prefix}: ${distinct.result.requests} new tokens p50 ${distinct.result.p50Ms.toFixed(2)} ms, ${distinct.calls.stytchTotal} Stytch calls ${JSON.stringify(distinct.result.statuses)}; ` +
+      `${prefix(step.id)}: ${distinct.result.requests} new tokens p50 ${distinct.result.p50Ms.toFixed(2)} ms, ${distinct.calls.stytchTotal} Stytch calls ${JSON.stringify(distinct.result.statuses)}; ` +
         `stampede ${stampede.result.requests} p50 ${stampede.result.p50Ms.toFixed(2)} ms, ${stampede.calls.stytchTotal} Stytch call(s) ${JSON.stringify(stampede.result.statuses)}`
     )
   }
 }
 
-// A failed step (a scenario's server crashing, a dependency timing out) is reported and the run
-// goes on: the table shows what was measured, the notes say what was not. A step the build cannot
-// run yet (NotAvailable: a feature it lacks) is not a failure: it is listed as not available.
-const failures: string[] = []
-const unavailable = new Map<string, string>()
-for (let round = 0; round < settings.rounds; round++) {
-  const order = round % 2 === 0 ? steps : [...steps].reverse()
-  for (const step of order) {
-    if (unavailable.has(step.id)) continue
-    try {
-      await runStep(step, round)
-    } catch (error) {
-      if (error instanceof NotAvailable) {
-        unavailable.set(step.id, error.message)
-        log(`round ${round + 1}/${settings.rounds} · ${step.id}: not available: ${error.message}`)
-        continue
-      }
-      const message = error instanceof Error ? error.message : String(error)
-      failures.push(`round ${round + 1}, ${step.id}: ${message.split('\n')[0] ?? ''}`)
-      log(`round ${round + 1}/${settings.rounds} · ${step.id}: FAILED: ${message}`)
-    }
-  }
-}
+for (let round = 0; round < settings.rounds; round++)
+  await runRound(round % 2 === 0 ? steps : [...steps].reverse(), round)
 
 let heap: RunRecord['heap']
 if (selected('heap')) {

@@ -1,10 +1,12 @@
 /**
  * @module
  * One round of a loaded scenario: a fresh server process, priming (each token once, for ayz-auth),
- * a sanity check, a warm-up, then the measured run, with the dependencies' counters read around it.
+ * a sanity check and a warm-up, then the measurement in slices (interleaved by `run.ts` with every
+ * other scenario's), the dependencies' counters read around each.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { NotAvailable } from '../not-available.ts'
+import { median } from '../stats.ts'
 import type { LoadScenario } from './catalog.ts'
 import {
   delta,
@@ -38,18 +40,32 @@ export interface LoadSample {
   readonly spansPerRequest?: number
 }
 
+/** A scenario's server, primed and warmed up, measured a slice at a time. */
+export interface PreparedScenario {
+  readonly scenario: LoadScenario
+  /** Seconds this scenario is measured for in a round (the sum of its slices). */
+  readonly seconds: number
+  /** Measures one slice of `seconds` under load, the dependencies' counters read around it. */
+  measure(seconds: number): Promise<LoadSample>
+  stop(): Promise<void>
+}
+
 /**
- * Runs one round of `scenario`.
+ * Starts a fresh server for `scenario`, primes it (each token once, for ayz-auth), checks one
+ * answer and warms it up; the measurement is left to the caller, slice by slice, so that the
+ * slices of every scenario of a round can be interleaved.
  *
  * @example
  * ```ts
- * const sample = await runLoadScenario(SCENARIOS[0], context)
+ * const prepared = await prepareLoadScenario(SCENARIOS[0], context)
+ * const slice = await prepared.measure(1)
+ * await prepared.stop()
  * ```
  */
-export async function runLoadScenario(
+export async function prepareLoadScenario(
   scenario: LoadScenario,
   context: RunContext
-): Promise<LoadSample> {
+): Promise<PreparedScenario> {
   const { settings, fixtures, client, load, info } = context
   const tokens = context.tokens[scenario.tokens]
   const { carrier } = scenario
@@ -88,10 +104,14 @@ export async function runLoadScenario(
       durationSeconds: warmupSeconds,
     })
     await sleep(SETTLE_MS)
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  const measure = async (durationSeconds: number): Promise<LoadSample> => {
     const before = await fixtures.call('counters')
     const spansBefore = await server.spansEnded()
     const cpuBefore = await server.cpuMicros()
-    const durationSeconds = scenario.probe ? settings.probeSeconds : settings.durationSeconds
     const result = await load.run({
       url: server.url,
       tokens,
@@ -117,8 +137,49 @@ export async function runLoadScenario(
         ? { spansPerRequest: (spansAfter - spansBefore) / Math.max(1, result.requests) }
         : {}),
     }
-  } finally {
-    await server.stop()
+  }
+  return {
+    scenario,
+    seconds: scenario.probe ? settings.probeSeconds : settings.durationSeconds,
+    measure,
+    stop: () => server.stop(),
+  }
+}
+
+/**
+ * One round's sample of a scenario from its slices: requests, failures, calls and CPU time
+ * summed; throughput the mean of the slices' (they last equally long); latency percentiles the
+ * median of the slices'.
+ *
+ * @example
+ * ```ts
+ * const sample = joinedSlices([first, second, third])
+ * ```
+ */
+export function joinedSlices(slices: readonly LoadSample[]): LoadSample {
+  const total = (of: (slice: LoadSample) => number): number =>
+    slices.reduce((sum, slice) => sum + of(slice), 0)
+  const requests = total((slice) => slice.requests)
+  const perRequest = (of: (slice: LoadSample) => number): number =>
+    total((slice) => of(slice) * slice.requests) / Math.max(1, requests)
+  const spans = slices.every((slice) => slice.spansPerRequest !== undefined)
+  return {
+    rps: total((slice) => slice.rps) / Math.max(1, slices.length),
+    p50Ms: median(slices.map((slice) => slice.p50Ms)),
+    p90Ms: median(slices.map((slice) => slice.p90Ms)),
+    p99Ms: median(slices.map((slice) => slice.p99Ms)),
+    requests,
+    cpuMicrosPerRequest: perRequest((slice) => slice.cpuMicrosPerRequest),
+    failures: total((slice) => slice.failures),
+    calls: {
+      stytchAuthenticate: total((slice) => slice.calls.stytchAuthenticate),
+      stytchJwks: total((slice) => slice.calls.stytchJwks),
+      stytchTotal: total((slice) => slice.calls.stytchTotal),
+      mongoQueries: total((slice) => slice.calls.mongoQueries),
+      redisGets: total((slice) => slice.calls.redisGets),
+      upstashRequests: total((slice) => slice.calls.upstashRequests),
+    },
+    ...(spans ? { spansPerRequest: perRequest((slice) => slice.spansPerRequest ?? 0) } : {}),
   }
 }
 
