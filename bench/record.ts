@@ -44,8 +44,40 @@ export interface RunRecord {
  */
 export type Measure = 'rps' | 'cpu'
 
+/** What a ratio is taken of: a round's sample, or one of its slices. */
+type Reading = Pick<LoadSample, 'rps' | 'cpuMicrosPerRequest'>
+
+/** `reading` over `reference` by `measure`. */
+function ratioOf(reading: Reading, reference: Reading, measure: Measure): number {
+  return measure === 'rps'
+    ? reading.rps / reference.rps
+    : reference.cpuMicrosPerRequest / reading.cpuMicrosPerRequest
+}
+
 /**
- * Per-round ratios of scenario `id` to scenario `referenceId` (rounds where both ran).
+ * A round's comparison of several samples: `compare` applied to their slices taken in the same
+ * pass, a few seconds apart at most, and the median of that over the passes (a pair of samples
+ * measured minutes apart would carry the machine's drift in between); `compare` of the whole
+ * samples when they share no pass.
+ */
+function pairedByPass<const T extends readonly LoadSample[]>(
+  samples: T,
+  compare: (readings: { readonly [K in keyof T]: Reading }) => number
+): number {
+  type Readings = { readonly [K in keyof T]: Reading }
+  const [first, ...rest] = samples
+  const values = (first?.slices ?? []).flatMap((slice) => {
+    const readings = rest.map((sample) => sample.slices.find((other) => other.pass === slice.pass))
+    return readings.every((reading) => reading !== undefined)
+      ? [compare([slice, ...readings] as unknown as Readings)]
+      : []
+  })
+  return values.length > 0 ? median(values) : compare(samples as unknown as Readings)
+}
+
+/**
+ * Per-round ratios of scenario `id` to scenario `referenceId` (rounds where both ran), each the
+ * median of the ratios of their slices taken in the same pass.
  *
  * @example
  * ```ts
@@ -64,11 +96,7 @@ export function ratios(
   samples.forEach((sample, round) => {
     const reference = references[round]
     if (!reference) return
-    values.push(
-      measure === 'rps'
-        ? sample.rps / reference.rps
-        : reference.cpuMicrosPerRequest / sample.cpuMicrosPerRequest
-    )
+    values.push(pairedByPass([sample, reference], ([a, b]) => ratioOf(a, b, measure)))
   })
   return values.filter((value) => Number.isFinite(value))
 }
@@ -101,7 +129,8 @@ export function baselineIdOf(id: string): string {
 
 /**
  * Per-round differences `id × its baseline − referenceId × its baseline`, in × baseline units
- * (rounds where all four ran): e.g. how much of the bare app's throughput reading the token from a
+ * (rounds where all four ran; each the median over the passes of the difference of same-pass
+ * slices): e.g. how much of the bare app's throughput reading the token from a
  * cookie costs over reading it from `Authorization`, each against a baseline receiving the same
  * requests.
  *
@@ -116,24 +145,21 @@ export function differences(
   referenceId: string,
   measure: Measure = 'rps'
 ): number[] {
-  const byRound = (scenario: string): (number | undefined)[] => {
-    const samples = record.load.get(scenario) ?? []
-    const baselines = record.load.get(baselineIdOf(scenario)) ?? []
-    return samples.map((sample, round) => {
-      const baseline = baselines[round]
-      if (!baseline) return undefined
-      return measure === 'rps'
-        ? sample.rps / baseline.rps
-        : baseline.cpuMicrosPerRequest / sample.cpuMicrosPerRequest
-    })
-  }
-  const references = byRound(referenceId)
-  return byRound(id)
-    .map((value, round) => {
-      const reference = references[round]
-      return value === undefined || reference === undefined ? Number.NaN : value - reference
-    })
-    .filter((value) => Number.isFinite(value))
+  const samples = record.load.get(id) ?? []
+  const values: number[] = []
+  samples.forEach((sample, round) => {
+    const baseline = record.load.get(baselineIdOf(id))?.[round]
+    const reference = record.load.get(referenceId)?.[round]
+    const referenceBaseline = record.load.get(baselineIdOf(referenceId))?.[round]
+    if (!baseline || !reference || !referenceBaseline) return
+    values.push(
+      pairedByPass(
+        [sample, baseline, reference, referenceBaseline],
+        ([a, b, c, d]) => ratioOf(a, b, measure) - ratioOf(c, d, measure)
+      )
+    )
+  })
+  return values.filter((value) => Number.isFinite(value))
 }
 
 /** A count with thousands separators (`—` when not a number). */

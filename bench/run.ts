@@ -179,7 +179,7 @@ async function runRound(order: readonly Scenario[], round: number): Promise<void
         )
           continue
         const slice = await attempt(scenario.scenario.id, round, () =>
-          scenario.measure(scenario.seconds / count)
+          scenario.measure(scenario.seconds / count, pass)
         )
         if (slice) taken.push(slice)
         else slices.delete(scenario)

@@ -38,6 +38,18 @@ export interface LoadSample {
   readonly calls: CounterDelta
   /** OpenTelemetry spans ended per request in the measured window (telemetry scenarios only). */
   readonly spansPerRequest?: number
+  /**
+   * Each slice's throughput and CPU per request, by the pass it was taken in, so that a scenario can
+   * be compared with another slice by slice, within a pass (see `record.ts`).
+   */
+  readonly slices: readonly SliceReading[]
+}
+
+/** One slice of a measurement: the pass of the round it was taken in, and what it measured. */
+export interface SliceReading {
+  readonly pass: number
+  readonly rps: number
+  readonly cpuMicrosPerRequest: number
 }
 
 /** A scenario's server, primed and warmed up, measured a slice at a time. */
@@ -45,8 +57,11 @@ export interface PreparedScenario {
   readonly scenario: LoadScenario
   /** Seconds this scenario is measured for in a round (the sum of its slices). */
   readonly seconds: number
-  /** Measures one slice of `seconds` under load, the dependencies' counters read around it. */
-  measure(seconds: number): Promise<LoadSample>
+  /**
+   * Measures one slice of `seconds` under load in pass `pass` of the round, the dependencies'
+   * counters read around it.
+   */
+  measure(seconds: number, pass: number): Promise<LoadSample>
   stop(): Promise<void>
 }
 
@@ -58,7 +73,7 @@ export interface PreparedScenario {
  * @example
  * ```ts
  * const prepared = await prepareLoadScenario(SCENARIOS[0], context)
- * const slice = await prepared.measure(1)
+ * const slice = await prepared.measure(1, 0)
  * await prepared.stop()
  * ```
  */
@@ -108,7 +123,7 @@ export async function prepareLoadScenario(
     await server.stop()
     throw error
   }
-  const measure = async (durationSeconds: number): Promise<LoadSample> => {
+  const measure = async (durationSeconds: number, pass: number): Promise<LoadSample> => {
     const before = await fixtures.call('counters')
     const spansBefore = await server.spansEnded()
     const cpuBefore = await server.cpuMicros()
@@ -124,18 +139,20 @@ export async function prepareLoadScenario(
     const spansAfter = await server.spansEnded()
     await sleep(SETTLE_MS)
     const after = await fixtures.call('counters')
+    const cpuMicrosPerRequest = (cpuAfter - cpuBefore) / Math.max(1, result.requests)
     return {
       rps: result.rps,
       p50Ms: result.p50Ms,
       p90Ms: result.p90Ms,
       p99Ms: result.p99Ms,
       requests: result.requests,
-      cpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests),
+      cpuMicrosPerRequest,
       failures: result.errors + result.non2xx,
       calls: delta(before, after),
       ...(spansBefore !== undefined && spansAfter !== undefined
         ? { spansPerRequest: (spansAfter - spansBefore) / Math.max(1, result.requests) }
         : {}),
+      slices: [{ pass, rps: result.rps, cpuMicrosPerRequest }],
     }
   }
   return {
@@ -149,7 +166,7 @@ export async function prepareLoadScenario(
 /**
  * One round's sample of a scenario from its slices: requests, failures, calls and CPU time
  * summed; throughput the mean of the slices' (they last equally long); latency percentiles the
- * median of the slices'.
+ * median of the slices'; the slices' readings kept.
  *
  * @example
  * ```ts
@@ -180,6 +197,7 @@ export function joinedSlices(slices: readonly LoadSample[]): LoadSample {
       upstashRequests: total((slice) => slice.calls.upstashRequests),
     },
     ...(spans ? { spansPerRequest: perRequest((slice) => slice.spansPerRequest ?? 0) } : {}),
+    slices: slices.flatMap((slice) => slice.slices),
   }
 }
 
