@@ -130,9 +130,8 @@ export function baselineIdOf(id: string): string {
 /**
  * Per-round differences `id × its baseline − referenceId × its baseline`, in × baseline units
  * (rounds where all four ran; each the median over the passes of the difference of same-pass
- * slices): e.g. how much of the bare app's throughput reading the token from a
- * cookie costs over reading it from `Authorization`, each against a baseline receiving the same
- * requests.
+ * slices): e.g. how much of the bare app's throughput reading the token from a cookie costs over
+ * reading it from `Authorization`, each against a baseline receiving the same requests.
  *
  * @example
  * ```ts

@@ -164,23 +164,20 @@ async function runRound(order: readonly Scenario[], round: number): Promise<void
       prepared.push(ready)
       slices.set(ready, [])
     }
-    const counts = new Map(prepared.map((p) => [p, Math.max(1, Math.round(p.seconds))]))
-    const passes = Math.max(0, ...counts.values())
+    const passes = Math.max(0, ...prepared.map((scenario) => scenario.slices))
     if (prepared.length > 0)
       log(`${prefix('measuring')}: ${prepared.length} servers ready, ${passes} interleaved passes`)
     for (let pass = 0; pass < passes; pass++) {
       for (const scenario of pass % 2 === 0 ? prepared : [...prepared].reverse()) {
         const taken = slices.get(scenario)
-        const count = counts.get(scenario) ?? passes
         // A scenario with fewer slices than there are passes is spread evenly over them.
         if (
           !taken ||
-          Math.floor(((pass + 1) * count) / passes) === Math.floor((pass * count) / passes)
+          Math.floor(((pass + 1) * scenario.slices) / passes) ===
+            Math.floor((pass * scenario.slices) / passes)
         )
           continue
-        const slice = await attempt(scenario.scenario.id, round, () =>
-          scenario.measure(scenario.seconds / count, pass)
-        )
+        const slice = await attempt(scenario.scenario.id, round, () => scenario.measure(pass))
         if (slice) taken.push(slice)
         else slices.delete(scenario)
       }

@@ -17,6 +17,7 @@ import { HEALTH_PATH, PROTECTED_PATH } from '../server/common.ts'
 import type { AppSpec, MeBody, ServerSpec } from '../server/spec.ts'
 import { NotAvailable } from '../not-available.ts'
 import type { TokenSet } from './catalog.ts'
+import { sum } from '../stats.ts'
 
 /** Everything a scenario needs. */
 export interface RunContext {
@@ -202,6 +203,26 @@ export function delta(before: Counters, after: Counters): CounterDelta {
     mongoQueries: after.mongoQueries - before.mongoQueries,
     redisGets: after.redisGets - before.redisGets,
     upstashRequests: after.upstashRequests - before.upstashRequests,
+  }
+}
+
+/**
+ * The counters of several measurements added up, field by field.
+ *
+ * @example
+ * ```ts
+ * const cost = summed(slices.map((slice) => slice.calls))
+ * ```
+ */
+export function summed(deltas: readonly CounterDelta[]): CounterDelta {
+  const total = (of: (counters: CounterDelta) => number): number => sum(deltas.map(of))
+  return {
+    stytchAuthenticate: total((c) => c.stytchAuthenticate),
+    stytchJwks: total((c) => c.stytchJwks),
+    stytchTotal: total((c) => c.stytchTotal),
+    mongoQueries: total((c) => c.mongoQueries),
+    redisGets: total((c) => c.redisGets),
+    upstashRequests: total((c) => c.upstashRequests),
   }
 }
 

@@ -6,13 +6,14 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { NotAvailable } from '../not-available.ts'
-import { median } from '../stats.ts'
+import { median, sum } from '../stats.ts'
 import type { LoadScenario } from './catalog.ts'
 import {
   delta,
   sanityCheck,
   sleep,
   startServer,
+  summed,
   SETTLE_MS,
   type CounterDelta,
   type RunContext,
@@ -55,13 +56,10 @@ export interface SliceReading {
 /** A scenario's server, primed and warmed up, measured a slice at a time. */
 export interface PreparedScenario {
   readonly scenario: LoadScenario
-  /** Seconds this scenario is measured for in a round (the sum of its slices). */
-  readonly seconds: number
-  /**
-   * Measures one slice of `seconds` under load in pass `pass` of the round, the dependencies'
-   * counters read around it.
-   */
-  measure(seconds: number, pass: number): Promise<LoadSample>
+  /** How many 1-s slices this scenario is measured in per round (its seconds measured). */
+  readonly slices: number
+  /** Measures one 1-s slice under load in pass `pass` of the round, the dependencies' counters read around it. */
+  measure(pass: number): Promise<LoadSample>
   stop(): Promise<void>
 }
 
@@ -73,7 +71,7 @@ export interface PreparedScenario {
  * @example
  * ```ts
  * const prepared = await prepareLoadScenario(SCENARIOS[0], context)
- * const slice = await prepared.measure(1, 0)
+ * const slice = await prepared.measure(0)
  * await prepared.stop()
  * ```
  */
@@ -123,7 +121,7 @@ export async function prepareLoadScenario(
     await server.stop()
     throw error
   }
-  const measure = async (durationSeconds: number, pass: number): Promise<LoadSample> => {
+  const measure = async (pass: number): Promise<LoadSample> => {
     const before = await fixtures.call('counters')
     const spansBefore = await server.spansEnded()
     const cpuBefore = await server.cpuMicros()
@@ -133,7 +131,7 @@ export async function prepareLoadScenario(
       carrier,
       connections,
       threads,
-      durationSeconds,
+      durationSeconds: 1,
     })
     const cpuAfter = await server.cpuMicros()
     const spansAfter = await server.spansEnded()
@@ -157,7 +155,7 @@ export async function prepareLoadScenario(
   }
   return {
     scenario,
-    seconds: scenario.probe ? settings.probeSeconds : settings.durationSeconds,
+    slices: scenario.probe ? settings.probeSeconds : settings.durationSeconds,
     measure,
     stop: () => server.stop(),
   }
@@ -174,8 +172,7 @@ export async function prepareLoadScenario(
  * ```
  */
 export function joinedSlices(slices: readonly LoadSample[]): LoadSample {
-  const total = (of: (slice: LoadSample) => number): number =>
-    slices.reduce((sum, slice) => sum + of(slice), 0)
+  const total = (of: (slice: LoadSample) => number): number => sum(slices.map(of))
   const requests = total((slice) => slice.requests)
   const perRequest = (of: (slice: LoadSample) => number): number =>
     total((slice) => of(slice) * slice.requests) / Math.max(1, requests)
@@ -188,14 +185,7 @@ export function joinedSlices(slices: readonly LoadSample[]): LoadSample {
     requests,
     cpuMicrosPerRequest: perRequest((slice) => slice.cpuMicrosPerRequest),
     failures: total((slice) => slice.failures),
-    calls: {
-      stytchAuthenticate: total((slice) => slice.calls.stytchAuthenticate),
-      stytchJwks: total((slice) => slice.calls.stytchJwks),
-      stytchTotal: total((slice) => slice.calls.stytchTotal),
-      mongoQueries: total((slice) => slice.calls.mongoQueries),
-      redisGets: total((slice) => slice.calls.redisGets),
-      upstashRequests: total((slice) => slice.calls.upstashRequests),
-    },
+    calls: summed(slices.map((slice) => slice.calls)),
     ...(spans ? { spansPerRequest: perRequest((slice) => slice.spansPerRequest ?? 0) } : {}),
     slices: slices.flatMap((slice) => slice.slices),
   }
