@@ -22,9 +22,9 @@ import { choosePlacement, pinThisProcess } from './pinning.ts'
 import type { RunRecord } from './record.ts'
 import { renderJson, renderMarkdown } from './report.ts'
 import { RpcClient } from './rpc.ts'
-import { SCENARIOS, type Scenario, type TokenSet } from './scenarios/catalog.ts'
+import { SCENARIOS, type LoadScenario, type Scenario, type TokenSet } from './scenarios/catalog.ts'
 import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
-import type { RunContext } from './scenarios/context.ts'
+import { startServer, type RunContext, type RunningServer } from './scenarios/context.ts'
 import { runHeapScenario } from './scenarios/heap-scenario.ts'
 import {
   joinedSlices,
@@ -146,27 +146,41 @@ async function attempt<T>(
 }
 
 /**
- * One round. Every loaded scenario gets a fresh server, primed and warmed up, in the round's order;
- * then all are measured in 1-s slices, pass after pass, each server in turn (the order reversed
- * every other pass), so that a slow drift in the machine's speed (other tenants of the host, the
- * CPU's clock) reaches every scenario and its baseline alike instead of whichever ran during it.
- * The cold scenarios follow.
+ * One round. Every app of the round's loaded scenarios gets a fresh server, and every scenario is
+ * primed and warmed up on its app's server, in the round's order; then all are measured in 1-s
+ * slices, pass after pass, one scenario after another (the order reversed every other pass), so
+ * that a slow drift in the machine's speed (other tenants of the host, the CPU's clock) reaches
+ * every scenario and its baseline alike instead of whichever ran during it. Scenarios of the same
+ * app sending the same tokens share a server (the L1 hit by Bearer and by cookie; their
+ * baseline), so that comparing two ways of sending a token does not also compare two processes,
+ * whose speed differs by more than the targets' tolerances. The cold scenarios follow.
  */
 async function runRound(order: readonly Scenario[], round: number): Promise<void> {
   const prefix = (id: string): string => `round ${round + 1}/${settings.rounds} · ${id}`
   const prepared: PreparedScenario[] = []
   const slices = new Map<PreparedScenario, LoadSample[]>()
+  const servers = new Map<string, Promise<RunningServer>>()
+  const serverOf = ({ app, tokens }: LoadScenario): Promise<RunningServer> => {
+    const key = JSON.stringify([app, tokens])
+    const server = servers.get(key) ?? startServer(app, context.info, context.pinning?.server)
+    servers.set(key, server)
+    return server
+  }
   try {
     for (const step of order) {
       if (step.type !== 'load' || unavailable.has(step.id)) continue
-      const ready = await attempt(step.id, round, () => prepareLoadScenario(step, context))
+      const ready = await attempt(step.id, round, async () =>
+        prepareLoadScenario(step, context, await serverOf(step))
+      )
       if (!ready) continue
       prepared.push(ready)
       slices.set(ready, [])
     }
     const passes = Math.max(0, ...prepared.map((scenario) => scenario.slices))
     if (prepared.length > 0)
-      log(`${prefix('measuring')}: ${prepared.length} servers ready, ${passes} interleaved passes`)
+      log(
+        `${prefix('measuring')}: ${prepared.length} scenarios ready on ${servers.size} servers, ${passes} interleaved passes`
+      )
     for (let pass = 0; pass < passes; pass++) {
       for (const scenario of pass % 2 === 0 ? prepared : [...prepared].reverse()) {
         const taken = slices.get(scenario)
@@ -195,7 +209,10 @@ async function runRound(order: readonly Scenario[], round: number): Promise<void
       )
     }
   } finally {
-    await Promise.all(prepared.map((scenario) => scenario.stop()))
+    const started = await Promise.allSettled(servers.values())
+    await Promise.all(
+      started.map((server) => (server.status === 'fulfilled' ? server.value.stop() : undefined))
+    )
   }
   for (const step of order) {
     if (step.type !== 'cold' || unavailable.has(step.id)) continue

@@ -1,8 +1,9 @@
 /**
  * @module
- * One round of a loaded scenario: a fresh server process, priming (each token once, for ayz-auth),
- * a sanity check and a warm-up, then the measurement in slices (interleaved by `run.ts` with every
- * other scenario's), the dependencies' counters read around each.
+ * One round of a loaded scenario on the server of its app (started by `run.ts`, shared by the
+ * scenarios whose apps are the same): priming (each token once, for ayz-auth), a sanity check and
+ * a warm-up, then the measurement in slices (interleaved by `run.ts` with every other scenario's),
+ * the dependencies' counters read around each.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { NotAvailable } from '../not-available.ts'
@@ -12,7 +13,6 @@ import {
   delta,
   sanityCheck,
   sleep,
-  startServer,
   summed,
   SETTLE_MS,
   type CounterDelta,
@@ -53,74 +53,70 @@ export interface SliceReading {
   readonly cpuMicrosPerRequest: number
 }
 
-/** A scenario's server, primed and warmed up, measured a slice at a time. */
+/** A scenario, primed and warmed up on its server, measured a slice at a time. */
 export interface PreparedScenario {
   readonly scenario: LoadScenario
   /** How many 1-s slices this scenario is measured in per round (its seconds measured). */
   readonly slices: number
   /** Measures one 1-s slice under load in pass `pass` of the round, the dependencies' counters read around it. */
   measure(pass: number): Promise<LoadSample>
-  stop(): Promise<void>
 }
 
 /**
- * Starts a fresh server for `scenario`, primes it (each token once, for ayz-auth), checks one
- * answer and warms it up; the measurement is left to the caller, slice by slice, so that the
- * slices of every scenario of a round can be interleaved.
+ * Prepares `scenario` on `server`, a running server of its app: primes it (each token once, for
+ * ayz-auth), checks one answer and warms it up; the measurement is left to the caller, slice by
+ * slice, so that the slices of every scenario of a round can be interleaved. The caller starts and
+ * stops the server.
  *
  * @example
  * ```ts
- * const prepared = await prepareLoadScenario(SCENARIOS[0], context)
+ * const server = await startServer(SCENARIOS[0].app, context.info, context.pinning?.server)
+ * const prepared = await prepareLoadScenario(SCENARIOS[0], context, server)
  * const slice = await prepared.measure(0)
- * await prepared.stop()
+ * await server.stop()
  * ```
  */
 export async function prepareLoadScenario(
   scenario: LoadScenario,
-  context: RunContext
+  context: RunContext,
+  server: RunningServer
 ): Promise<PreparedScenario> {
-  const { settings, fixtures, client, load, info } = context
+  const { settings, fixtures, client, load } = context
   const tokens = context.tokens[scenario.tokens]
   const { carrier } = scenario
   const connections = scenario.probe ? 1 : settings.connections
   const threads = scenario.probe ? 1 : settings.threads
-  const server = await startServer(scenario.app, info, context.pinning?.server)
-  try {
-    if (scenario.prime) {
-      // A second pass re-sends every token: cached ones are fast hits, a token whose verification
-      // failed (a transient 503 under load) gets verified; it must then be all 200s.
-      for (let pass = 1; ; pass++) {
-        const primed = await client.call('burst', server.url, tokens, settings.connections, carrier)
-        if (primed.statuses['200'] === tokens.length) break
-        const answer = `${scenario.id}: priming pass ${pass} answered ${JSON.stringify(primed.statuses)}`
-        if (pass === 2) throw new Error(answer)
-        context.log(`${answer}; sending every token again`)
-      }
+  if (scenario.prime) {
+    // A second pass re-sends every token: cached ones are fast hits, a token whose verification
+    // failed (a transient 503 under load) gets verified; it must then be all 200s.
+    for (let pass = 1; ; pass++) {
+      const primed = await client.call('burst', server.url, tokens, settings.connections, carrier)
+      if (primed.statuses['200'] === tokens.length) break
+      const answer = `${scenario.id}: priming pass ${pass} answered ${JSON.stringify(primed.statuses)}`
+      if (pass === 2) throw new Error(answer)
+      context.log(`${answer}; sending every token again`)
     }
-    const headers = await sanityCheck(
-      server.url,
-      tokens[0] ?? '',
-      carrier,
-      scenario.expect,
-      scenario.id
-    )
-    await checkRequirements(scenario, headers, server)
-    const warmupSeconds = scenario.probe
-      ? Math.min(1, settings.warmupSeconds)
-      : settings.warmupSeconds
-    await load.run({
-      url: server.url,
-      tokens,
-      carrier,
-      connections,
-      threads,
-      durationSeconds: warmupSeconds,
-    })
-    await sleep(SETTLE_MS)
-  } catch (error) {
-    await server.stop()
-    throw error
   }
+  const headers = await sanityCheck(
+    server.url,
+    tokens[0] ?? '',
+    carrier,
+    scenario.expect,
+    scenario.id
+  )
+  await checkRequirements(scenario, headers, server)
+  const warmupSeconds = scenario.probe
+    ? Math.min(1, settings.warmupSeconds)
+    : settings.warmupSeconds
+  await load.run({
+    url: server.url,
+    tokens,
+    carrier,
+    connections,
+    threads,
+    durationSeconds: warmupSeconds,
+  })
+  await sleep(SETTLE_MS)
   const measure = async (pass: number): Promise<LoadSample> => {
     const before = await fixtures.call('counters')
     const spansBefore = await server.spansEnded()
@@ -157,7 +153,6 @@ export async function prepareLoadScenario(
     scenario,
     slices: scenario.probe ? settings.probeSeconds : settings.durationSeconds,
     measure,
-    stop: () => server.stop(),
   }
 }
 
