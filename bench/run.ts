@@ -146,8 +146,8 @@ async function attempt<T>(
 }
 
 /**
- * One round. Every app of the round's loaded scenarios gets a fresh server, and every scenario is
- * primed and warmed up on its app's server, in the round's order; then all are measured in 1-s
+ * One round. Every app of the round's loaded scenarios gets a fresh server per set of tokens it
+ * receives, and every scenario is primed and warmed up on its server, in the round's order; then all are measured in 1-s
  * slices, pass after pass, one scenario after another (the order reversed every other pass), so
  * that a slow drift in the machine's speed (other tenants of the host, the CPU's clock) reaches
  * every scenario and its baseline alike instead of whichever ran during it. Scenarios of the same

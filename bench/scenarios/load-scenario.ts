@@ -1,7 +1,7 @@
 /**
  * @module
  * One round of a loaded scenario on the server of its app (started by `run.ts`, shared by the
- * scenarios whose apps are the same): priming (each token once, for ayz-auth), a sanity check and
+ * scenarios sending the same tokens to the same app): priming (each token once, for ayz-auth), a sanity check and
  * a warm-up, then the measurement in slices (interleaved by `run.ts` with every other scenario's),
  * the dependencies' counters read around each.
  */
