@@ -151,9 +151,10 @@ async function attempt<T>(
  * slices, pass after pass, one scenario after another (the order reversed every other pass), so
  * that a slow drift in the machine's speed (other tenants of the host, the CPU's clock) reaches
  * every scenario and its baseline alike instead of whichever ran during it. Scenarios of the same
- * app sending the same tokens share a server (the L1 hit by Bearer and by cookie; their
- * baseline), so that comparing two ways of sending a token does not also compare two processes,
- * whose speed differs by more than the targets' tolerances. The cold scenarios follow.
+ * app sending the same tokens share a server (the L1 hit by Bearer and by cookie, and through the
+ * app's guarded routes; their baseline), so that comparing two ways of sending a token, or two
+ * routes, does not also compare two processes, whose speed differs by more than the targets'
+ * tolerances. The cold scenarios follow.
  */
 async function runRound(order: readonly Scenario[], round: number): Promise<void> {
   const prefix = (id: string): string => `round ${round + 1}/${settings.rounds} · ${id}`

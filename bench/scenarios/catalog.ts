@@ -5,6 +5,7 @@
  * connection (latency without queueing); cold scenarios send each new token once, then stampede.
  */
 import type { Carrier } from '../carriers.ts'
+import type { Route } from '../server/common.ts'
 import type { AppSpec, MeBody } from '../server/spec.ts'
 
 /** Which pre-made tokens a loaded scenario rotates over: session tokens, session JWTs, M2M access tokens. */
@@ -19,6 +20,8 @@ export interface LoadScenario {
   readonly tokens: TokenSet
   /** Where each request carries its token (and its baseline receives the very same requests). */
   readonly carrier: Carrier
+  /** Which route of an ayz-auth app it loads (see `ROUTES`); default `plain`, `GET /api/me`. */
+  readonly route?: Route
   /** Send every token once before warming up, so each is verified and cached (ayz-auth apps). */
   readonly prime: boolean
   /** One connection instead of the run's concurrency: latency with no queueing. */
@@ -206,9 +209,10 @@ export const SCENARIOS: readonly Scenario[] = [
     // The emulator's default policy lets every member (role stytch_member) read documents; the
     // project and organization policies load while priming, then every decision is local.
     label: "ours: session token, L1 hit, through requirePermission('documents', 'read')",
-    app: ours('memory', 'none', { permission: ['documents', 'read'] }),
+    app: ours('memory'),
     tokens: 'sessions',
     carrier: 'bearer',
+    route: 'permission',
     prime: true,
     probe: false,
     expect: member,
@@ -217,9 +221,10 @@ export const SCENARIOS: readonly Scenario[] = [
     type: 'load',
     id: 'l1-pass-through',
     label: 'ours: session token, L1 hit, through a pass-through middleware `(c, next) => next()`',
-    app: ours('memory', 'none', { passThrough: true }),
+    app: ours('memory'),
     tokens: 'sessions',
     carrier: 'bearer',
+    route: 'pass-through',
     prime: true,
     probe: false,
     expect: member,

@@ -5,6 +5,7 @@
  * token. Stytch calls are read from the emulator around each part.
  */
 import type { ExactResult } from '../clients/exact-api.ts'
+import { PROTECTED_PATH } from '../server/common.ts'
 import type { ColdScenario } from './catalog.ts'
 import {
   delta,
@@ -53,8 +54,9 @@ export async function runColdScenario(
   )
   const stampedeToken = fresh[fresh.length - 1] ?? ''
   const server = await startServer(scenario.app, info, context.pinning?.server)
+  const url = `${server.origin}${PROTECTED_PATH}`
   try {
-    await client.call('burst', server.url, warm, settings.coldConcurrency)
+    await client.call('burst', url, warm, settings.coldConcurrency)
     await sleep(SETTLE_MS)
     const measure = async (run: () => Promise<ExactResult>): Promise<ExactSample> => {
       const before = await fixtures.call('counters')
@@ -63,10 +65,10 @@ export async function runColdScenario(
       return { result, calls: delta(before, await fixtures.call('counters')) }
     }
     const distinct = await measure(() =>
-      client.call('burst', server.url, measured, settings.coldConcurrency)
+      client.call('burst', url, measured, settings.coldConcurrency)
     )
     const stampede = await measure(() =>
-      client.call('stampede', server.url, stampedeToken, settings.stampede)
+      client.call('stampede', url, stampedeToken, settings.stampede)
     )
     return { distinct, stampede }
   } finally {

@@ -13,7 +13,7 @@ import type { LoadGenerator } from '../load.ts'
 import type { Settings } from '../options.ts'
 import type { Pinning } from '../pinning.ts'
 import type { RpcClient } from '../rpc.ts'
-import { HEALTH_PATH, PROTECTED_PATH } from '../server/common.ts'
+import { HEALTH_PATH } from '../server/common.ts'
 import type { AppSpec, MeBody, ServerSpec } from '../server/spec.ts'
 import { NotAvailable } from '../not-available.ts'
 import type { TokenSet } from './catalog.ts'
@@ -35,8 +35,8 @@ export interface RunContext {
 
 /** A running server under test. */
 export interface RunningServer {
-  /** The protected route's URL. */
-  readonly url: string
+  /** `http://127.0.0.1:<port>`, where every route of its app is served. */
+  readonly origin: string
   /** CPU time the server process has used so far (user + system, all threads), in µs. */
   cpuMicros(): Promise<number>
   /** Spans the server's OpenTelemetry SDK has seen end so far; `undefined` without telemetry. */
@@ -116,7 +116,7 @@ export async function startServer(
     return typeof ended === 'number' ? ended : undefined
   }
   return {
-    url: `${origin}${PROTECTED_PATH}`,
+    origin,
     cpuMicros,
     spansEnded,
     stop: () => stopChild(child),
@@ -167,7 +167,7 @@ export function request(
  *
  * @example
  * ```ts
- * await sanityCheck(server.url, token, 'bearer', (body) => body.member !== null, 'l1')
+ * await sanityCheck(`${server.origin}/api/me`, token, 'bearer', (body) => body.member !== null, 'l1')
  * ```
  */
 export async function sanityCheck(

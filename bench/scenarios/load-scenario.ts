@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { NotAvailable } from '../not-available.ts'
+import { ROUTES } from '../server/common.ts'
 import { median, sum } from '../stats.ts'
 import type { LoadScenario } from './catalog.ts'
 import {
@@ -86,30 +87,25 @@ export async function prepareLoadScenario(
   const { carrier } = scenario
   const connections = scenario.probe ? 1 : settings.connections
   const threads = scenario.probe ? 1 : settings.threads
+  const url = `${server.origin}${ROUTES[scenario.route ?? 'plain']}`
   if (scenario.prime) {
     // A second pass re-sends every token: cached ones are fast hits, a token whose verification
     // failed (a transient 503 under load) gets verified; it must then be all 200s.
     for (let pass = 1; ; pass++) {
-      const primed = await client.call('burst', server.url, tokens, settings.connections, carrier)
+      const primed = await client.call('burst', url, tokens, settings.connections, carrier)
       if (primed.statuses['200'] === tokens.length) break
       const answer = `${scenario.id}: priming pass ${pass} answered ${JSON.stringify(primed.statuses)}`
       if (pass === 2) throw new Error(answer)
       context.log(`${answer}; sending every token again`)
     }
   }
-  const headers = await sanityCheck(
-    server.url,
-    tokens[0] ?? '',
-    carrier,
-    scenario.expect,
-    scenario.id
-  )
+  const headers = await sanityCheck(url, tokens[0] ?? '', carrier, scenario.expect, scenario.id)
   await checkRequirements(scenario, headers, server)
   const warmupSeconds = scenario.probe
     ? Math.min(1, settings.warmupSeconds)
     : settings.warmupSeconds
   await load.run({
-    url: server.url,
+    url,
     tokens,
     carrier,
     connections,
@@ -122,7 +118,7 @@ export async function prepareLoadScenario(
     const spansBefore = await server.spansEnded()
     const cpuBefore = await server.cpuMicros()
     const result = await load.run({
-      url: server.url,
+      url,
       tokens,
       carrier,
       connections,

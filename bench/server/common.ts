@@ -10,8 +10,23 @@ export interface BenchApp {
   fetch(request: Request): Response | Promise<Response>
 }
 
-/** The protected route every scenario loads. */
+/** The protected route every scenario loads, unless it names another of {@link ROUTES}. */
 export const PROTECTED_PATH = '/api/me'
+
+/**
+ * The routes of an ayz-auth app, all behind the same `stytchAuth()` (one cache, one runtime), so
+ * that scenarios comparing what runs after it measure one process: `plain` is the handler alone,
+ * `permission` puts `requirePermission('documents', 'read')` before it, `pass-through` puts
+ * `(c, next) => next()` there, what Hono charges for any second middleware on a route.
+ */
+export const ROUTES = {
+  plain: PROTECTED_PATH,
+  permission: `${PROTECTED_PATH}/permission`,
+  'pass-through': `${PROTECTED_PATH}/pass-through`,
+} as const
+
+/** One of {@link ROUTES}. */
+export type Route = keyof typeof ROUTES
 /** The unauthenticated route (readiness, opening connections). */
 export const HEALTH_PATH = '/health'
 

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import {
   type AcceptedToken,
   ConfigurationError,
@@ -13,7 +13,7 @@ import {
 } from 'ayz-auth'
 import type { FixtureInfo } from '../fixtures/api.ts'
 import { NotAvailable } from '../not-available.ts'
-import { type BenchApp, HEALTH_PATH, PROTECTED_PATH } from './common.ts'
+import { type BenchApp, HEALTH_PATH, PROTECTED_PATH, ROUTES } from './common.ts'
 import type { AppSpec, MeBody } from './spec.ts'
 import { installTelemetry } from './telemetry.ts'
 
@@ -42,8 +42,9 @@ export const MAX_VERIFICATIONS_PER_SECOND = 100_000
 const TELEMETRY_OPTIONS = { telemetry: true, serverTiming: true } as const
 
 /**
- * ayz-auth as a user would configure it (imported from the built package), with the cache tier,
- * entitlements and route guard of `spec`.
+ * ayz-auth as a user would configure it (imported from the built package), with the cache tier and
+ * entitlements of `spec`, serving every one of {@link ROUTES} behind one `stytchAuth()` (the plain
+ * route with `requireEntitlement('foresight')` when `spec` says so).
  *
  * @example
  * ```ts
@@ -70,29 +71,15 @@ export async function oursApp(
   if (spec.acceptTokens) return tokensApp(options, spec.acceptTokens)
   const app = new Hono<AuthEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
-  app.use(
-    PROTECTED_PATH,
-    withOptions(() => stytchAuth(options), spec)
-  )
-  if (spec.entitlements === 'require') {
-    app.get(PROTECTED_PATH, requireEntitlement('foresight'), (c) =>
-      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
-    )
-  } else if (spec.permission) {
-    app.get(PROTECTED_PATH, requirePermission(...spec.permission), (c) =>
-      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
-    )
-  } else if (spec.passThrough) {
-    app.get(
-      PROTECTED_PATH,
-      (_c, next) => next(),
-      (c) => c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
-    )
-  } else {
-    app.get(PROTECTED_PATH, (c) =>
-      c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
-    )
-  }
+  const auth = withOptions(() => stytchAuth(options), spec)
+  const me = (c: Context<AuthEnv>) =>
+    c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+  for (const path of Object.values(ROUTES)) app.use(path, auth)
+  if (spec.entitlements === 'require') app.get(ROUTES.plain, requireEntitlement('foresight'), me)
+  else app.get(ROUTES.plain, me)
+  // The emulator's default policy lets every member (role stytch_member) read documents.
+  app.get(ROUTES.permission, requirePermission('documents', 'read'), me)
+  app.get(ROUTES['pass-through'], (_c, next) => next(), me)
   return app
 }
 

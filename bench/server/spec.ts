@@ -19,18 +19,8 @@ export type AppSpec =
       /** `load`: entitlements from MongoDB on every request; `require`: plus `requireEntitlement('foresight')`. */
       readonly entitlements: 'none' | 'load' | 'require'
       /**
-       * `requirePermission(resourceId, action)` on the route (with `entitlements` other than
-       * `require`): the RBAC decision made locally from the cached policy.
-       */
-      readonly permission?: readonly [resourceId: string, action: string]
-      /**
-       * A synchronous pass-through middleware `(c, next) => next()` on the route where a guard
-       * would go: what Hono charges for any second middleware, the floor under every guard.
-       */
-      readonly passThrough?: boolean
-      /**
        * `stytchAuth({ acceptTokens })`: a route that takes these kinds of token (with `entitlements:
-       * 'none'` and no `permission`); it answers an M2M token's client id as `member`.
+       * 'none'`); it answers an M2M token's client id as `member`.
        */
       readonly acceptTokens?: readonly AcceptedToken[]
       /**
