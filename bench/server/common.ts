@@ -27,6 +27,7 @@ export const ROUTES = {
 
 /** One of {@link ROUTES}. */
 export type Route = keyof typeof ROUTES
+
 /** The unauthenticated route (readiness, opening connections). */
 export const HEALTH_PATH = '/health'
 
