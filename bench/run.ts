@@ -118,6 +118,10 @@ const push = <T>(map: Map<string, T[]>, id: string, value: T): void => {
 const failures: string[] = []
 const unavailable = new Map<string, string>()
 
+/** How a progress line about step `id` of round `round` starts. */
+const prefixOf = (round: number, id: string): string =>
+  `round ${round + 1}/${settings.rounds} · ${id}`
+
 /**
  * Runs `work` for one step of a round; a failure (a scenario's server crashing, a dependency timing
  * out) is reported and the run goes on: the table shows what was measured, the notes say what was
@@ -132,7 +136,7 @@ async function attempt<T>(
   try {
     return await work()
   } catch (error) {
-    const prefix = `round ${round + 1}/${settings.rounds} · ${id}`
+    const prefix = prefixOf(round, id)
     if (error instanceof NotAvailable) {
       unavailable.set(id, error.message)
       log(`${prefix}: not available: ${error.message}`)
@@ -147,17 +151,17 @@ async function attempt<T>(
 
 /**
  * One round. Every app of the round's loaded scenarios gets a fresh server per set of tokens it
- * receives, and every scenario is primed and warmed up on its server, in the round's order; then all are measured in 1-s
- * slices, pass after pass, one scenario after another (the order reversed every other pass), so
- * that a slow drift in the machine's speed (other tenants of the host, the CPU's clock) reaches
- * every scenario and its baseline alike instead of whichever ran during it. Scenarios of the same
- * app sending the same tokens share a server (the L1 hit by Bearer and by cookie, and through the
- * app's guarded routes; their baseline), so that comparing two ways of sending a token, or two
- * routes, does not also compare two processes, whose speed differs by more than the targets'
- * tolerances. The cold scenarios follow.
+ * receives, and every scenario is primed and warmed up on its server, in the round's order; then
+ * all are measured in 1-s slices, pass after pass, one scenario after another (the order reversed
+ * every other pass), so that a slow drift in the machine's speed (other tenants of the host, the
+ * CPU's clock) reaches every scenario and its baseline alike instead of whichever ran during it.
+ * Scenarios of the same app sending the same tokens share a server (the L1 hit by Bearer and by
+ * cookie, and through the app's guarded routes; their baseline), so that comparing two ways of
+ * sending a token, or two routes, does not also compare two processes, whose speed differs by more
+ * than the targets' tolerances. The cold scenarios follow.
  */
 async function runRound(order: readonly Scenario[], round: number): Promise<void> {
-  const prefix = (id: string): string => `round ${round + 1}/${settings.rounds} · ${id}`
+  const prefix = (id: string): string => prefixOf(round, id)
   const prepared: PreparedScenario[] = []
   const slices = new Map<PreparedScenario, LoadSample[]>()
   const servers = new Map<string, Promise<RunningServer>>()

@@ -167,7 +167,7 @@ export function request(
  *
  * @example
  * ```ts
- * await sanityCheck(`${server.origin}/api/me`, token, 'bearer', (body) => body.member !== null, 'l1')
+ * await sanityCheck(`${server.origin}${PROTECTED_PATH}`, token, 'bearer', (body) => body.member !== null, 'l1')
  * ```
  */
 export async function sanityCheck(

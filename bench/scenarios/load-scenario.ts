@@ -101,30 +101,15 @@ export async function prepareLoadScenario(
   }
   const headers = await sanityCheck(url, tokens[0] ?? '', carrier, scenario.expect, scenario.id)
   await checkRequirements(scenario, headers, server)
-  const warmupSeconds = scenario.probe
-    ? Math.min(1, settings.warmupSeconds)
-    : settings.warmupSeconds
-  await load.run({
-    url,
-    tokens,
-    carrier,
-    connections,
-    threads,
-    durationSeconds: warmupSeconds,
-  })
+  const loadFor = (durationSeconds: number) =>
+    load.run({ url, tokens, carrier, connections, threads, durationSeconds })
+  await loadFor(scenario.probe ? Math.min(1, settings.warmupSeconds) : settings.warmupSeconds)
   await sleep(SETTLE_MS)
   const measure = async (pass: number): Promise<LoadSample> => {
     const before = await fixtures.call('counters')
     const spansBefore = await server.spansEnded()
     const cpuBefore = await server.cpuMicros()
-    const result = await load.run({
-      url,
-      tokens,
-      carrier,
-      connections,
-      threads,
-      durationSeconds: 1,
-    })
+    const result = await loadFor(1)
     const cpuAfter = await server.cpuMicros()
     const spansAfter = await server.spansEnded()
     await sleep(SETTLE_MS)
