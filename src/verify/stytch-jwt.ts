@@ -110,9 +110,16 @@ export function stytchJwtVerifier(config: {
       const verified = SESSION_CLAIM in payload ? sessionOf(payload) : accessTokenOf(payload)
       if (!verified)
         return { status: 'invalid', reason: 'the Stytch claims are missing or malformed' }
-      if (verified.validUntil <= Date.now())
-        return { status: 'invalid', reason: 'the session has expired' }
-      return { status: 'valid', verified }
+      const now = Date.now()
+      if (verified.validUntil > now) return { status: 'valid', verified }
+      // Within the clock tolerance past `exp`: as for a JWT further past it, a session still alive
+      // is asked about; only a session whose own expiry passed (or an access token) is invalid.
+      const { auth } = verified
+      if (auth.kind !== 'member')
+        return { status: 'invalid', reason: 'the access token has expired' }
+      return auth.sessionExpiresAt.getTime() > now
+        ? { status: 'expired' }
+        : { status: 'invalid', reason: 'the session has expired' }
     },
   }
 }

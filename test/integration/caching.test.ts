@@ -1,6 +1,12 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { memoryCache, revokeSession, stytchAuth, type AuthEnv } from '../../src/index.ts'
+import {
+  memoryCache,
+  revokeSession,
+  stytchAuth,
+  type AuthEnv,
+  type PrincipalEnv,
+} from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { bearer, captureLogger } from './harness.ts'
 
@@ -85,6 +91,57 @@ describe('caching of verified sessions', () => {
     stytch.emulator.revokeSession(session.member_session_id)
     expect((await server.request('/me', bearer(staleToo))).status).toBe(401)
     expect(stytch.emulator.calls.authenticate).toBe(2)
+  })
+
+  it('a JWT just past its exp (within the clock tolerance) is refreshed with Stytch while the session lives', async () => {
+    const server = app()
+    const { session } = await stytch.emulator.seed()
+    const justStale = await stytch.emulator.mintSessionJwt(session.member_session_id, {
+      issuedAt: new Date(Date.now() - 302_000),
+    })
+    expect((await server.request('/me', bearer(justStale))).status).toBe(200)
+    expect((await server.request('/me', bearer(justStale))).status).toBe(200)
+    expect(stytch.emulator.calls.authenticate).toBe(1)
+  })
+
+  it('a JWT just past its exp whose session has expired is a 401 with no call to Stytch', async () => {
+    const server = app()
+    const { session } = await stytch.emulator.seed({ expiresAt: new Date(Date.now() - 1000) })
+    const justStale = await stytch.emulator.mintSessionJwt(session.member_session_id, {
+      issuedAt: new Date(Date.now() - 302_000),
+    })
+    expect((await server.request('/me', bearer(justStale))).status).toBe(401)
+    expect(stytch.emulator.calls.authenticate).toBe(0)
+  })
+
+  it('an access token just past its exp is a 401 with no call to Stytch: it has no session to ask about', async () => {
+    const server = new Hono<PrincipalEnv>()
+    server.use(
+      '*',
+      stytchAuth({
+        projectId: stytch.projectId,
+        secret: stytch.secret,
+        baseUrl: stytch.url,
+        logger: captureLogger(),
+        acceptTokens: ['m2m', 'oauth'],
+      })
+    )
+    server.get('/me', (c) => c.text('ok'))
+    const { member } = await stytch.emulator.seed()
+    const { clientId } = stytch.emulator.createM2MClient({ scopes: ['read:reports'] })
+    const mint = (times: { issuedAt?: Date; expiresInSeconds?: number }) =>
+      Promise.all([
+        stytch.emulator.mintM2MToken({ clientId, ...times }),
+        stytch.emulator.mintAccessToken({ memberId: member.member_id, scopes: [], ...times }),
+      ])
+    for (const token of await mint({}))
+      expect((await server.request('/me', bearer(token))).status).toBe(200)
+    for (const token of await mint({
+      issuedAt: new Date(Date.now() - 62_000),
+      expiresInSeconds: 60,
+    }))
+      expect((await server.request('/me', bearer(token))).status).toBe(401)
+    expect(stytch.emulator.calls.authenticate).toBe(0)
   })
 
   it('a JWT signed by another key is a 401 with no call to Stytch', async () => {
