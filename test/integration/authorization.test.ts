@@ -285,6 +285,39 @@ describe('tenancy', () => {
     }
   )
 
+  it('an organization whose slug is another organization id does not pass for it (403 tenancy_mismatch)', async () => {
+    const victim = stytch.emulator.createOrganization({ name: 'Victim' })
+    const app = tenantApp({})
+    // Stytch's slug alphabet allows an id as a slug; in upper case too, for a case-blind lookup.
+    for (const slug of [victim.organization_id, victim.organization_id.toUpperCase()]) {
+      const attacker = await stytch.emulator.seed({
+        organization: { name: 'Attacker', slug },
+        member: { roles: ['stytch_admin'] },
+      })
+      for (const token of [attacker.sessionToken, attacker.sessionJwt]) {
+        for (const path of ['settings', 'documents', 'both', 'export']) {
+          const res = await app.request(`/orgs/${slug}/${path}`, bearer(token))
+          expect(res.status).toBe(403)
+          expect(await res.json()).toMatchObject({ error: 'tenancy_mismatch' })
+        }
+        expect(
+          (
+            await app.request(
+              `/orgs/${attacker.organization.organization_id}/export`,
+              bearer(token)
+            )
+          ).status
+        ).toBe(200)
+      }
+    }
+    const plain = await stytch.emulator.seed({
+      organization: { name: 'Plain', slug: `plain-${prefixes}` },
+      member: { roles: ['stytch_admin'] },
+    })
+    for (const own of [plain.organization.organization_id, plain.organization.organization_slug])
+      expect((await app.request(`/orgs/${own}/export`, bearer(plain.sessionJwt))).status).toBe(200)
+  })
+
   it('a custom role defined by one organization grants nothing in another that defines it differently', async () => {
     const reader = await stytch.emulator.seed({
       organization: { customRoles: [auditor] },
