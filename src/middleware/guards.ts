@@ -226,9 +226,8 @@ export type OrganizationOf = (c: Context) => string | undefined
 /**
  * Lets a request through only if the organization it names (by Stytch organization id or slug) is
  * the principal's; otherwise 403 `tenancy_mismatch`. A value shaped like an organization id
- * (`organization-test-…`, `organization-live-…`) is compared with the id only and never matches a
- * slug, so an organization cannot pass for another by taking its id as a slug; any other value is
- * compared with the slug only. This is the check a route with an `:orgId`
+ * (`organization-test-…`, `organization-live-…`) never matches a slug, so an organization cannot
+ * pass for another by taking its id as a slug. This is the check a route with an `:orgId`
  * parameter needs before it trusts that parameter. A getter answering `undefined` (a missing or
  * misnamed parameter) is a mismatch too, never a pass. A machine (M2M) token belongs to no
  * organization: it never passes.
@@ -381,13 +380,15 @@ const ORGANIZATION_ID_SHAPE = /^organization-(test|live)-[0-9a-f-]{36}$/i
 
 /**
  * The named organization must be the principal's; naming none (a missing parameter) is a mismatch.
- * An id-shaped name is compared with the organization id only: else an organization whose slug is
- * another one's id would pass for it, on a route that reads the parameter as an id.
+ * An id-shaped name never matches the slug: else an organization whose slug is another one's id
+ * would pass for it, on a route that reads the parameter as an id.
  */
 function checkTenancy(auth: Principal, organization: string | undefined): void {
-  if (organization === undefined || auth.kind === 'machine') throw new TenancyMismatchError()
-  const ownName = ORGANIZATION_ID_SHAPE.test(organization)
-    ? auth.organizationId
-    : auth.organizationSlug
-  if (organization !== ownName) throw new TenancyMismatchError()
+  if (
+    organization === undefined ||
+    auth.kind === 'machine' ||
+    (organization !== auth.organizationId &&
+      (ORGANIZATION_ID_SHAPE.test(organization) || organization !== auth.organizationSlug))
+  )
+    throw new TenancyMismatchError()
 }
