@@ -99,10 +99,11 @@ export function stytchAuth(options: StytchAuthOptions = {}): MiddlewareHandler {
       if (binding.runtime.telemetry)
         return await observed(c, next, binding, binding.runtime.telemetry)
       auth = await authenticate(c, binding.runtime, rules, optional, accepts)
+      if (auth && check) check(auth)
     } catch (error) {
       return answered(c, error, options)
     }
-    return authenticated(c, next, binding, auth)
+    return proceed(c, next, binding, auth)
   }
   /** The same path, reported: a span, metrics, an event, and `Server-Timing` when enabled. */
   const observed = async (c: Context, next: Next, binding: Binding, telemetry: Telemetry) => {

@@ -151,6 +151,19 @@ describe('the error table, through a real app, the real SDK and the emulator', (
     })
   })
 
+  it("requiredClaims' 403 goes through onError alike on a cache miss and on a hit", async () => {
+    const app = new Hono()
+    const onError = (error: AuthError) =>
+      new Response(`custom ${error.status}`, { status: error.status })
+    app.use('*', stytchAuth({ ...options(), requiredClaims: ['admin'], onError }))
+    app.get('/', (c) => c.text('ok'))
+    const { sessionToken } = await stytch.emulator.seed()
+    const miss = await app.request('/', bearer(sessionToken))
+    const hit = await app.request('/', bearer(sessionToken))
+    expect([miss.status, await miss.text()]).toEqual([403, 'custom 403'])
+    expect([hit.status, await hit.text()]).toEqual([403, 'custom 403'])
+  })
+
   it('errors are AuthError HTTPExceptions that app.onError can reshape', async () => {
     const app = appWith(options())
     app.onError((error, c) => {
