@@ -62,29 +62,22 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * The token of a request in its plainest form, found with a scan and no validation, or
  * `undefined`: `Authorization: Bearer <token>` as sent, or a Stytch cookie that appears exactly
  * once. Only a cache key is made of it: a token found in the cache passed {@link extractToken}
- * before, and anything else goes to the full path, which rejects what must be rejected. The
- * headers are a Web `Headers`, or Node's raw list (name, value, …) where the adapter exposes it,
- * which saves building a `Headers` object; a header sent twice there takes the full path.
+ * before, and anything else goes to the full path, which rejects what must be rejected (a header
+ * sent twice arrives joined, `a, b`, and is never a cached token).
  *
  * @example
  * ```ts
  * const token = simpleToken(c.req.raw.headers, rules) // 'mZAYn5aLEq…' or undefined
  * ```
  */
-export function simpleToken(
-  headers: Headers | readonly string[],
-  rules: ExtractionRules
-): string | undefined {
+export function simpleToken(headers: Headers, rules: ExtractionRules): string | undefined {
   for (const source of rules.tokenFrom) {
     if (source === 'header') {
-      const value = headerOf(headers, 'authorization')
+      const value = headers.get('authorization')
       if (value !== null)
-        return value !== undefined && value.length <= MAX_BYTES && value.startsWith('Bearer ')
-          ? value.slice(7)
-          : undefined
+        return value.length <= MAX_BYTES && value.startsWith('Bearer ') ? value.slice(7) : undefined
     } else {
-      const cookie = headerOf(headers, 'cookie')
-      if (cookie === undefined) return undefined
+      const cookie = headers.get('cookie')
       if (cookie === null) continue
       const { session, jwt } = rules.cookieNames
       const start = valueStart(cookie, session, 0)
@@ -92,21 +85,6 @@ export function simpleToken(
     }
   }
   return undefined
-}
-
-/** A header: `null` when absent, `undefined` when Node's raw list holds it more than once. */
-function headerOf(headers: Headers | readonly string[], name: string): string | null | undefined {
-  if (!Array.isArray(headers)) return (headers as Headers).get(name)
-  const raw = headers as readonly string[]
-  let found: string | null = null
-  for (let i = 0; i < raw.length; i += 2) {
-    const header = raw[i] as string
-    if (header.length === name.length && header.toLowerCase() === name) {
-      if (found !== null) return undefined
-      found = raw[i + 1] ?? ''
-    }
-  }
-  return found
 }
 
 /**

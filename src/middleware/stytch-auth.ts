@@ -179,7 +179,9 @@ const KIND_OF = { session: 'member', m2m: 'machine', oauth: 'oauth' } as const
 
 /**
  * The principal of the request's credential if it is cached in process, found synchronously: a
- * scan of the `Authorization` or `Cookie` header, a hash, a lookup (the hot path).
+ * scan of the `Authorization` or `Cookie` header, a hash, a lookup (the hot path). The headers are
+ * the request's own, as the full path reads them (never the socket's: a sub-request or a rewritten
+ * request carries others).
  */
 function cachedPrincipal(
   c: Context,
@@ -187,9 +189,7 @@ function cachedPrincipal(
   rules: ExtractionRules
 ): Principal | undefined {
   if (!syncDigestOf) return undefined
-  // On @hono/node-server, Node's raw header list: no `Headers` object is built for a hit.
-  const raw = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming?.rawHeaders
-  const token = simpleToken(Array.isArray(raw) ? (raw as string[]) : c.req.raw.headers, rules)
+  const token = simpleToken(c.req.raw.headers, rules)
   return token === undefined ? undefined : runtime.sessions.peek(syncDigestOf(token))
 }
 
