@@ -13,6 +13,8 @@ import type { CacheTier, Telemetry } from '../telemetry/telemetry.ts'
 interface LocalEntry<T> {
   readonly value: T
   readonly expiresAt: number
+  /** When the value was stored (verified), for readers bounding its age (`Infinity`: ageless). */
+  readonly storedAt: number
   readonly seq: number
 }
 
@@ -41,30 +43,34 @@ export class LocalTier<T> {
     this.#halfFull = maxEntries >>> 1
   }
 
-  /** The live value under `key`. */
-  get(key: string, now: number = Date.now()): T | undefined {
+  /** The live value under `key`, if it was stored after `storedAfter` (default: whenever). */
+  get(key: string, now: number = Date.now(), storedAfter = -Infinity): T | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     if (entry.expiresAt <= now) {
       this.#entries.delete(key)
       return undefined
     }
+    if (entry.storedAt <= storedAfter) return undefined
     const size = this.#entries.size
     if (size >= this.#halfFull && this.#seq - entry.seq >= size >>> 1) {
       this.#entries.delete(key)
-      this.#entries.set(key, { value: entry.value, expiresAt: entry.expiresAt, seq: ++this.#seq })
+      this.#entries.set(key, { ...entry, seq: ++this.#seq })
     }
     return entry.value
   }
 
-  /** Stores `value` for `ttlMs` milliseconds, evicting the oldest entry when full. */
-  set(key: string, value: T, ttlMs: number, now: number = Date.now()): void {
+  /**
+   * Stores `value` for `ttlMs` milliseconds, evicting the oldest entry when full. `storedAt` is when
+   * the value was stored first (by default now), for readers bounding its age.
+   */
+  set(key: string, value: T, ttlMs: number, now: number = Date.now(), storedAt = now): void {
     this.#entries.delete(key)
     if (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)
     }
-    this.#entries.set(key, { value, expiresAt: now + ttlMs, seq: ++this.#seq })
+    this.#entries.set(key, { value, expiresAt: now + ttlMs, storedAt, seq: ++this.#seq })
   }
 
   /** Removes `key`. */
@@ -97,7 +103,11 @@ export interface Loaded<T> {
   readonly value: T
   /** Milliseconds the value may be served from cache; 0 or less means do not cache it. */
   readonly ttlMs: number
-  /** Keep it in this process only (it is cheaper to compute again than to share). */
+  /**
+   * A value verified from the token alone (an access token): kept in this process only (it is
+   * cheaper to verify again than to share) and served until it expires whatever a reader's
+   * `maxAgeMs` (verifying it again would give the same answer).
+   */
   readonly localOnly?: boolean
 }
 
@@ -110,6 +120,12 @@ export interface TieredCacheOptions<T> {
   readonly shared?: SharedTier | undefined
   /** Longest an entry lives in process when a shared tier exists (bounds staleness across instances). */
   readonly localTtlMs: number
+  /**
+   * Longest this cache serves a value after it was stored, whoever stored it: its own `ttl`, as
+   * both tiers are shared with caches of other settings (0: never from cache). Default: no bound
+   * but each entry's expiry.
+   */
+  readonly maxAgeMs?: number
   /** Validates a shared entry's data and builds the value from it; an invalid entry is a miss. */
   readonly schema: v.GenericSchema<unknown, T>
   /** The JSON form of a value for the shared tier. Default: the value itself. */
@@ -127,18 +143,28 @@ export interface TieredCacheOptions<T> {
   readonly purgeChannel?: string
   /**
    * Rejections to remember: a load failing with an error `remember` accepts fails again from
-   * memory for `ttlMs`, with the error `errorOf` makes (a marker is kept, not the error itself).
+   * memory for `ttlMs`, with the error `errorOf` makes (a marker is kept, not the error itself); so
+   * does an id deleted with `rejectForMs`, revoked, and a load in flight then caches nothing.
    */
   readonly rejections?: {
-    readonly local: LocalTier<true>
+    readonly local: LocalTier<Rejection>
     readonly ttlMs: number
     readonly remember: (error: unknown) => boolean
     readonly errorOf: () => Error
   }
 }
 
-const Envelope = v.object({ u: v.number(), d: v.unknown() })
-const Purge = v.object({ ids: v.array(v.string()), reject: v.boolean() })
+/** Why an id is answered as rejected from memory: its load failed, or it was revoked. */
+export type Rejection = 'failed' | 'revoked'
+
+/** A shared entry: valid until `u`, stored at `s` (absent in entries of earlier versions), data `d`. */
+const Envelope = v.object({ u: v.number(), s: v.optional(v.number()), d: v.unknown() })
+/** A published deletion; `forMs` (absent from earlier versions) says how long to reject. */
+const Purge = v.object({
+  ids: v.array(v.string()),
+  reject: v.boolean(),
+  forMs: v.optional(v.number()),
+})
 /** How often a fleet waiter looks for the lock holder's entry. */
 const FLEET_POLL_MS = 25
 
@@ -155,15 +181,20 @@ const FLEET_POLL_MS = 25
  */
 export class TieredCache<T> {
   readonly #options: TieredCacheOptions<T>
+  readonly #maxAgeMs: number
   readonly #flights = new Map<string, Promise<{ value: T; tier: CacheTier }>>()
+  /** Ids whose shared entry could not be deleted (the tier was down): deleted once it answers. */
+  readonly #unpurged = new Set<string>()
+  #purging = false
 
   constructor(options: TieredCacheOptions<T>) {
     this.#options = options
+    this.#maxAgeMs = options.maxAgeMs ?? Infinity
   }
 
   /** The in-process value under `id`, synchronously (the hot path), or `undefined`. */
-  peek(id: string, now?: number): T | undefined {
-    return this.#options.local.get(id, now)
+  peek(id: string, now: number = Date.now()): T | undefined {
+    return this.#options.local.get(id, now, now - this.#maxAgeMs)
   }
 
   /** The value under `id` from process memory, else from the shared tier, else `undefined`. */
@@ -209,37 +240,44 @@ export class TieredCache<T> {
   async set(id: string, value: T, ttlMs: number, localOnly = false): Promise<void> {
     if (ttlMs <= 0) return
     const now = Date.now()
-    this.#hold(id, value, now + ttlMs, now, localOnly)
+    this.#hold(id, value, now + ttlMs, now, localOnly ? Infinity : now, localOnly)
     const { shared, namespace, encode } = this.#options
     if (!shared || localOnly) return
     const key = `${namespace}:${id}`
-    const payload = JSON.stringify({ u: now + ttlMs, d: encode ? encode(value) : value })
+    const payload = JSON.stringify({ u: now + ttlMs, s: now, d: encode ? encode(value) : value })
     const sealed = await shared.sealer.seal(key, payload)
     await this.#sharedCall('set', (store) => store.set(key, sealed, ttlMs / 1000))
   }
 
   /**
-   * Removes `id` from both tiers; with `reject`, also answers it as rejected from now on. Every
-   * instance listening on the purge channel drops it from its in-process tier too.
+   * Removes `id` from both tiers; with `rejectForMs`, also answers it as rejected (revoked) for that
+   * long, and at least the rejections' `ttlMs`. Every instance listening on the purge channel does
+   * the same in its in-process tier. When the shared tier cannot delete it (down), it is deleted
+   * there as soon as the tier answers again.
    */
-  async delete(id: string, reject = false): Promise<void> {
-    const { shared, namespace, purgeChannel } = this.#options
-    this.forgetLocally([id], reject)
+  async delete(id: string, rejectForMs?: number): Promise<void> {
+    const { shared, purgeChannel } = this.#options
+    this.forgetLocally([id], rejectForMs)
     if (!shared) return
-    await this.#sharedCall('delete', (store) => store.delete(`${namespace}:${id}`))
+    await this.#deleteShared(id)
     const publish = shared.store.publish?.bind(shared.store)
     if (purgeChannel && publish) {
-      const message = await shared.sealer.seal(purgeChannel, JSON.stringify({ ids: [id], reject }))
+      const purge = { ids: [id], reject: rejectForMs !== undefined, forMs: rejectForMs ?? 0 }
+      const message = await shared.sealer.seal(purgeChannel, JSON.stringify(purge))
       await this.#sharedCall('publish', () => publish(purgeChannel, message))
     }
   }
 
-  /** Drops `ids` from the in-process tier (and remembers them as rejected with `reject`). */
-  forgetLocally(ids: readonly string[], reject: boolean): void {
+  /**
+   * Drops `ids` from the in-process tier, and with `rejectForMs` remembers them as revoked for that
+   * long (at least the rejections' `ttlMs`).
+   */
+  forgetLocally(ids: readonly string[], rejectForMs?: number): void {
     const { local, rejections } = this.#options
     for (const id of ids) {
       local.delete(id)
-      if (reject && rejections) rejections.local.set(id, true, rejections.ttlMs)
+      if (rejectForMs !== undefined && rejections)
+        rejections.local.set(id, 'revoked', Math.max(rejectForMs, rejections.ttlMs))
     }
   }
 
@@ -249,7 +287,10 @@ export class TieredCache<T> {
     if (!shared || !purgeChannel) return
     const opened = await shared.sealer.open(purgeChannel, message)
     const purge = opened === undefined ? undefined : v.safeParse(Purge, parseJson(opened))
-    if (purge?.success) this.forgetLocally(purge.output.ids, purge.output.reject)
+    if (purge?.success) {
+      const { ids, reject, forMs } = purge.output
+      this.forgetLocally(ids, reject ? (forMs ?? 0) : undefined)
+    }
   }
 
   async #fill(
@@ -261,13 +302,16 @@ export class TieredCache<T> {
     if (shared !== undefined) return { value: shared, tier: 'l2' }
     const lock = fleet ? await this.#awaitFleet(id) : {}
     if (lock.value !== undefined) return { value: lock.value, tier: 'l2' }
+    const rejections = this.#options.rejections
     try {
       const loaded = await load()
+      // Revoked while it loaded (by this cache or any other sharing the tier): nothing is cached.
+      if (rejections?.local.get(id) === 'revoked') throw rejections.errorOf()
       await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
       return { value: loaded.value, tier: 'miss' }
     } catch (error) {
-      const rejections = this.#options.rejections
-      if (rejections?.remember(error)) rejections.local.set(id, true, rejections.ttlMs)
+      if (rejections?.remember(error) && !rejections.local.get(id))
+        rejections.local.set(id, 'failed', rejections.ttlMs)
       throw error
     } finally {
       await lock.release?.()
@@ -318,19 +362,49 @@ export class TieredCache<T> {
     const envelope = payload === undefined ? undefined : v.safeParse(Envelope, parseJson(payload))
     const now = Date.now()
     if (!envelope?.success || envelope.output.u <= now) return undefined
+    const storedAt = envelope.output.s ?? now
+    if (storedAt <= now - this.#maxAgeMs) return undefined
     const parsed = v.safeParse(schema, envelope.output.d)
     if (!parsed.success) return undefined
-    this.#hold(id, parsed.output, envelope.output.u, now)
+    this.#hold(id, parsed.output, envelope.output.u, now, storedAt)
     return parsed.output
   }
 
-  #hold(id: string, value: T, validUntil: number, now: number, localOnly = false): void {
+  #hold(
+    id: string,
+    value: T,
+    validUntil: number,
+    now: number,
+    storedAt: number,
+    localOnly = false
+  ): void {
     const { local, shared, localTtlMs } = this.#options
     const cap = shared && !localOnly ? localTtlMs : Infinity
-    local.set(id, value, Math.min(cap, validUntil - now), now)
+    local.set(id, value, Math.min(cap, validUntil - now), now, storedAt)
   }
 
-  /** A shared-tier operation through its breaker; a failure (logged by the breaker's owner) is `undefined`. */
+  /** Deletes the shared entry of `id`, or keeps it to delete once the tier answers again. */
+  async #deleteShared(id: string): Promise<void> {
+    const key = `${this.#options.namespace}:${id}`
+    const deleted = await this.#sharedCall('delete', (store) => store.delete(key).then(() => true))
+    if (deleted) this.#unpurged.delete(id)
+    else this.#unpurged.add(id)
+  }
+
+  /** Deletes the shared entries a failed delete left behind, one at a time. */
+  async #retryDeletes(): Promise<void> {
+    this.#purging = true
+    try {
+      for (const id of [...this.#unpurged]) await this.#deleteShared(id)
+    } finally {
+      this.#purging = false
+    }
+  }
+
+  /**
+   * A shared-tier operation through its breaker; a failure (logged by the breaker's owner) is
+   * `undefined`. A success retries the deletions left behind while the tier was down.
+   */
   async #sharedCall<R>(
     name: string,
     operation: (store: CacheStore) => Promise<R>
@@ -341,6 +415,7 @@ export class TieredCache<T> {
     try {
       const result = await shared.breaker.run(() => operation(shared.store))
       call?.end('ok')
+      if (this.#unpurged.size > 0 && !this.#purging) void this.#retryDeletes()
       return result
     } catch {
       call?.end('error')

@@ -139,8 +139,8 @@ export function extractToken(
 }
 
 /**
- * Every well-formed token a request carries, from all sources in order (e.g. to purge both the
- * session token and the session JWT of a browser at logout).
+ * Every well-formed token a request carries where `rules` look, in their order (e.g. to purge both
+ * the session token and the session JWT of a browser at logout).
  *
  * @example
  * ```ts
@@ -151,7 +151,9 @@ export function extractAllTokens(
   headers: Headers,
   rules: ExtractionRules = DEFAULT_EXTRACTION_RULES
 ): ExtractedToken[] {
-  const found = [fromHeader(headers), ...cookiesOf(headers, rules.cookieNames)]
+  const found = rules.tokenFrom.flatMap((source) =>
+    source === 'header' ? [fromHeader(headers)] : cookiesOf(headers, rules.cookieNames)
+  )
   return found.filter((token): token is ExtractedToken => token?.ok === true)
 }
 

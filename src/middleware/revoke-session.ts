@@ -3,20 +3,25 @@ import { digestOf } from '../cache/digest.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
 import {
   extractAllTokens,
+  extractToken,
   tokenKindOf,
   type ExtractedToken,
 } from '../credential/extract-credential.ts'
-import { MISSING_TOKEN_MESSAGE, TokenExtractionError } from '../errors/auth-error.ts'
+import { TokenExtractionError } from '../errors/auth-error.ts'
 import { authRuntime } from '../runtime/auth-runtime.ts'
-import { bindingOf } from './stytch-auth.ts'
+import { locallyValidForMs } from '../verify/stytch-jwt.ts'
+import { bindingOf, extractionRulesOf } from './stytch-auth.ts'
 
 /**
  * Logs a session out everywhere: revokes it at Stytch, then purges it from every cache tier, so
  * every instance sharing the Redis/Upstash tier rejects it at once (instances that already hold it
- * in their in-process tier reject it within `l1Ttl`, 10 s by default). Given a request, it revokes
- * the token the request carries and purges its session token and JWT cookies alike. Rejects with
- * `StytchApiError` (503) when Stytch cannot be reached: nothing is purged then, so nobody believes
- * a logout that did not happen.
+ * in their in-process tier reject it within `l1Ttl`, 10 s by default), and a session JWT is refused
+ * until its `exp` although it would still verify locally. Given a request, it revokes the token the
+ * request was authenticated with (found as its `stytchAuth()` finds it: `tokenFrom`,
+ * `cookieNames`) and purges every token it carries there, session token and JWT cookies alike.
+ * Rejects with `StytchApiError` (503) when Stytch cannot be reached: nothing is purged then, so
+ * nobody believes a logout that did not happen. When the shared cache is down, the entry is deleted
+ * there as soon as it answers again.
  *
  * @example
  * ```ts
@@ -32,18 +37,31 @@ export async function revokeSession(
   options: StytchAuthOptions = {}
 ): Promise<void> {
   const context = typeof target === 'string' ? undefined : target
-  const runtime = (context && bindingOf(context)?.runtime) ?? (await authRuntime(options, context))
-  const tokens: ExtractedToken[] = context
-    ? extractAllTokens(context.req.raw.headers)
-    : [{ ok: true, token: target as string, kind: tokenKindOf(target as string) }]
-  const [first] = tokens
-  if (!first) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
+  const binding = context && bindingOf(context)
+  const runtime = binding?.runtime ?? (await authRuntime(options, context))
+  const tokens = context
+    ? tokensOf(context.req.raw.headers, binding?.rules ?? extractionRulesOf(options))
+    : [{ ok: true as const, token: target as string, kind: tokenKindOf(target as string) }]
+  const [first] = tokens as [ExtractedToken, ...ExtractedToken[]]
   await runtime.verifier.revoke(first.token, first.kind)
   const ids = await Promise.all(tokens.map(({ token }) => digestOf(token)))
   const known = ids.map((id) => runtime.sessions.peek(id)).find((auth) => auth?.kind === 'member')
-  await Promise.all(ids.map((id) => runtime.sessions.delete(id, true)))
+  await Promise.all(
+    ids.map((id, i) => runtime.sessions.delete(id, locallyValidForMs(tokens[i]?.token ?? '')))
+  )
   runtime.telemetry?.revoked(
     known?.kind === 'member' ? known.sessionId : null,
     known?.kind === 'member' ? known.memberId : null
   )
+}
+
+/** The token a request is authenticated with, first, then every other one it carries where `rules` look. */
+function tokensOf(
+  headers: Headers,
+  rules: Parameters<typeof extractToken>[1]
+): [ExtractedToken, ...ExtractedToken[]] {
+  const found = extractToken(headers, rules)
+  if (!found.ok) throw new TokenExtractionError(found.message)
+  const others = extractAllTokens(headers, rules).filter(({ token }) => token !== found.token)
+  return [found, ...others]
 }

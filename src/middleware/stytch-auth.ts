@@ -256,10 +256,14 @@ export async function authenticate(
 /** What any member session looks like to an acceptance check. */
 const SESSION_PROBE = { kind: 'member' } as Principal
 
-/** The runtime a `stytchAuth()` instance authenticated a request with, and how it answers errors. */
+/**
+ * The runtime a `stytchAuth()` instance authenticated a request with, how it answers errors, and
+ * where it found the token (for `revokeSession`).
+ */
 export interface Binding {
   readonly runtime: AuthRuntime
   readonly options: Pick<StytchAuthOptions, 'onError' | 'resourceMetadataUrl'>
+  readonly rules: ExtractionRules
 }
 
 const BINDING = Symbol('ayz-auth.binding')
@@ -311,9 +315,10 @@ export function lazyBinding(
   options: StytchAuthOptions
 ): ((c: Context) => Promise<Binding>) & { readonly ready: Binding | undefined } {
   let pending: Promise<Binding> | undefined
+  const rules = extractionRulesOf(options)
   const resolve = (c: Context) =>
     (pending ??= authRuntime(options, c).then(
-      (runtime) => (state.ready = { runtime, options }),
+      (runtime) => (state.ready = { runtime, options, rules }),
       (error: unknown) => {
         pending = undefined
         throw error
@@ -323,7 +328,15 @@ export function lazyBinding(
   return state
 }
 
-function extractionRulesOf(options: StytchAuthOptions): ExtractionRules {
+/**
+ * Where `options` say a token is found (`tokenFrom`, `cookieNames`), with the defaults.
+ *
+ * @example
+ * ```ts
+ * extractionRulesOf({ cookieNames: { session: 'sid' } }).cookieNames // { session: 'sid', jwt: 'stytch_session_jwt' }
+ * ```
+ */
+export function extractionRulesOf(options: StytchAuthOptions): ExtractionRules {
   if (!options.tokenFrom && !options.cookieNames) return DEFAULT_EXTRACTION_RULES
   return {
     tokenFrom: options.tokenFrom ?? DEFAULT_EXTRACTION_RULES.tokenFrom,

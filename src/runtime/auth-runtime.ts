@@ -155,7 +155,8 @@ async function buildRuntime(
       )
     ),
   }
-  const project = `${projectId}|${config.prefix}`
+  // A custom verifier vouches for its own sessions: its tiers are its own, not the project's.
+  const project = `${options.verifier ? `verifier ${idOf(options.verifier)}` : projectId}|${config.prefix}`
   const tier = <T>(name: string, schema: v.GenericSchema<unknown, T>, extra: object = {}) =>
     new TieredCache<T>({
       namespace: `${config.prefix}:${name}`,
@@ -168,8 +169,11 @@ async function buildRuntime(
 
   // One Stytch call per cold token per fleet: instances sharing the tier wait for the first.
   const fleet = options.fleetSingleFlight === false ? {} : { fleet: { waitMs: config.timeoutMs } }
+  const sessionTtlMs = config.cache === 'none' ? 0 : config.ttlSeconds * 1000
   const sessions = tier<Principal>('session', CachedSessionSchema, {
     ...fleet,
+    // The tiers are shared with runtimes of other settings: a session is served as long as ours say.
+    maxAgeMs: sessionTtlMs,
     purgeChannel: `${config.prefix}:purge`,
     encode: (auth: Principal) => (auth instanceof AuthContext ? sessionFieldsOf(auth) : null),
     rejections: {
@@ -223,7 +227,7 @@ async function buildRuntime(
     logger,
     verifier,
     sessions,
-    sessionTtlMs: config.cache === 'none' ? 0 : config.ttlSeconds * 1000,
+    sessionTtlMs,
     entitlements,
     policies,
     telemetry,
@@ -390,14 +394,16 @@ function describe(error: unknown): string {
 const objectIds = new WeakMap<object, number>()
 let nextObjectId = 0
 
+/** A number naming an object (or function) for as long as it lives; `null` for anything else. */
+function idOf(value: unknown): number | null {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return null
+  let id = objectIds.get(value)
+  if (id === undefined) objectIds.set(value, (id = ++nextObjectId))
+  return id
+}
+
 /** A key equal for equal settings and the same option objects (client, cache, logger, …). */
 function fingerprint(options: StytchAuthOptions, config: ResolvedConfig): string {
-  const idOf = (value: unknown): number | null => {
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return null
-    let id = objectIds.get(value)
-    if (id === undefined) objectIds.set(value, (id = ++nextObjectId))
-    return id
-  }
   return JSON.stringify([
     config,
     idOf(options.client),

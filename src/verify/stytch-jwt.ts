@@ -239,3 +239,27 @@ function emailOf(factors: readonly Record<string, unknown>[]): string | null {
   }
   return null
 }
+
+/** Longest a revoked JWT is remembered as rejected: far beyond a Stytch session JWT's 5 minutes. */
+const MAX_REVOCATION_MS = 3_600_000
+
+/**
+ * How long a token would still verify locally, in ms: for a JWT until its `exp` (and the clock
+ * tolerance), read without verifying it; 0 for an opaque token, which Stytch answers for. A revoked
+ * JWT must be refused that long (capped at an hour).
+ *
+ * @example
+ * ```ts
+ * await sessions.delete(id, locallyValidForMs(token)) // a session JWT: up to 5 minutes
+ * ```
+ */
+export function locallyValidForMs(token: string, now: number = Date.now()): number {
+  try {
+    const { exp } = decodeJwt(token)
+    if (typeof exp !== 'number') return 0
+    const remaining = (exp + CLOCK_TOLERANCE_SECONDS) * 1000 - now
+    return Math.min(Math.max(0, remaining), MAX_REVOCATION_MS)
+  } catch {
+    return 0
+  }
+}

@@ -1,13 +1,22 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   memoryCache,
   revokeSession,
   stytchAuth,
   type AuthEnv,
+  type CacheStore,
   type PrincipalEnv,
+  type SessionVerifier,
 } from '../../src/index.ts'
-import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
+import {
+  createAuthContext,
+  startStytchEmulator,
+  testVerifier,
+  type RunningStytchEmulator,
+} from '../../src/testing/index.ts'
 import { bearer, captureLogger } from './harness.ts'
 
 let stytch: RunningStytchEmulator
@@ -242,5 +251,167 @@ describe('caching of verified sessions', () => {
     expect((await server.request('/me', bearer('short'))).status).toBe(401)
     expect((await server.request('/me', bearer('has.two'))).status).toBe(401)
     expect(stytch.emulator.calls.authenticate).toBe(0)
+  })
+})
+
+describe('revocation, and the settings of each stytchAuth()', () => {
+  const logout = (server: Hono<AuthEnv>, init: { headers: Record<string, string> }) =>
+    server.request('/logout', { method: 'POST', ...init })
+
+  it('revokeSession refuses a session JWT until its exp, though it would still verify locally', async () => {
+    const server = app()
+    const { sessionJwt } = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(sessionJwt))).status).toBe(200)
+    expect((await logout(server, bearer(sessionJwt))).status).toBe(204)
+    // A minute later (an ordinary rejection is remembered 10 s), then past the JWT's 5-minute exp.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 })
+    try {
+      expect((await server.request('/me', bearer(sessionJwt))).status).toBe(401)
+      vi.setSystemTime(Date.now() + 300_000)
+      expect((await server.request('/me', bearer(sessionJwt))).status).toBe(401)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a verification in flight when its session is revoked caches nothing and lets nothing in', async () => {
+    let verifying!: () => void
+    const started = new Promise<void>((resolve) => (verifying = resolve))
+    let answer!: () => void
+    const answered = new Promise<void>((resolve) => (answer = resolve))
+    const verifier: SessionVerifier = {
+      async verify() {
+        verifying()
+        await answered // Stytch said yes just before the logout; the answer is still on its way
+        return { auth: createAuthContext(), validUntil: Date.now() + 3_600_000 }
+      },
+      async revoke() {},
+    }
+    const options = { verifier, entitlements: null }
+    const server = new Hono<AuthEnv>()
+    server.use('*', stytchAuth(options))
+    server.get('/me', (c) => c.text('ok'))
+    const token = 'inFlightDuringLogout_000000000000000000'
+    const inFlight = server.request('/me', bearer(token))
+    await started
+    await revokeSession(token, options)
+    answer()
+    expect((await inFlight).status).toBe(401)
+    expect((await server.request('/me', bearer(token))).status).toBe(401)
+  })
+
+  it("a route keeps its own ttl and cache: 'none' when another route cached the session", async () => {
+    const { sessionToken, session } = await stytch.emulator.seed()
+    const cached = app()
+    const short = app({ ttl: 1 })
+    const none = app({ cache: 'none' })
+    expect((await cached.request('/me', bearer(sessionToken))).status).toBe(200)
+    stytch.emulator.revokeSession(session.member_session_id)
+    // `none` asks Stytch on every request; the default route serves its documented window (300 s).
+    expect((await none.request('/me', bearer(sessionToken))).status).toBe(401)
+    expect((await cached.request('/me', bearer(sessionToken))).status).toBe(200)
+    await sleep(1100)
+    expect((await short.request('/me', bearer(sessionToken))).status).toBe(401)
+  })
+
+  it('two custom verifiers never share what they verified', async () => {
+    const token = 'knownToOneVerifierOnly_0000000000000000'
+    const routeOf = (verifier: SessionVerifier) => {
+      const server = new Hono<AuthEnv>()
+      server.use('*', stytchAuth({ verifier, entitlements: null }))
+      server.get('/me', (c) => c.text('ok'))
+      return server
+    }
+    const knows = routeOf(testVerifier({ [token]: createAuthContext() }))
+    const knowsNot = routeOf(testVerifier({}))
+    expect((await knows.request('/me', bearer(token))).status).toBe(200)
+    expect((await knowsNot.request('/me', bearer(token))).status).toBe(401)
+  })
+
+  it('revokeSession finds the token where its stytchAuth() looks: cookieNames, tokenFrom', async () => {
+    const renamed = app({ cookieNames: { session: 'my_session' } })
+    const first = await stytch.emulator.seed()
+    const inCookie = { headers: { cookie: `my_session=${first.sessionToken}` } }
+    expect((await renamed.request('/me', inCookie)).status).toBe(200)
+    expect((await logout(renamed, inCookie)).status).toBe(204)
+    expect((await renamed.request('/me', inCookie)).status).toBe(401)
+    // Cookies only: a gateway's own Bearer token beside the cookie is not the session logged out.
+    const cookiesOnly = app({ tokenFrom: ['cookie'] })
+    const second = await stytch.emulator.seed()
+    const both = {
+      headers: {
+        cookie: `stytch_session=${second.sessionToken}`,
+        authorization: 'Bearer gatewayToken_00000000000000000000',
+      },
+    }
+    expect((await cookiesOnly.request('/me', both)).status).toBe(200)
+    expect((await logout(cookiesOnly, both)).status).toBe(204)
+    const atStytch = await stytch
+      .client()
+      .sessions.authenticate({ session_token: second.sessionToken })
+      .catch((error: { status_code: number }) => error.status_code)
+    expect(atStytch).toBe(404)
+  })
+
+  it('revokeSession with the shared cache down deletes the entry there once it answers again', async () => {
+    const inner = memoryCache()
+    let down = false
+    const store: CacheStore = {
+      name: 'flaky cache',
+      cooldownMs: 50,
+      get: (key) => inner.get(key),
+      set: (key, value, ttl) => inner.set(key, value, ttl),
+      delete: (key) => (down ? Promise.reject(new Error('cache down')) : inner.delete(key)),
+    }
+    const server = app({ cache: store })
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(sessionToken))).status).toBe(200)
+    const sessionKeys = () =>
+      [...inner.entries()].map(([key]) => key).filter((key) => key.includes(':session:'))
+    const [revokedKey] = sessionKeys()
+    down = true
+    expect((await logout(server, bearer(sessionToken))).status).toBe(204)
+    expect((await server.request('/me', bearer(sessionToken))).status).toBe(401)
+    expect(sessionKeys()).toEqual([revokedKey])
+    down = false
+    await sleep(100) // the breaker's cooldown
+    const other = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(other.sessionToken))).status).toBe(200)
+    await sleep(50)
+    const keys = sessionKeys()
+    expect(keys).toHaveLength(1) // the other session's
+    expect(keys).not.toContain(revokedKey)
+  })
+
+  it('on @hono/node-server the fast path reads the request, not the socket it came on', async () => {
+    const server = app()
+    // A route re-dispatching without the caller's credentials, and one whose middleware strips them.
+    server.get('/anonymous', (c) => server.fetch(new Request('http://localhost/me'), c.env))
+    const stripped = new Hono<AuthEnv>()
+    stripped.use('*', async (c, next) => {
+      c.req.raw.headers.delete('authorization')
+      await next()
+    })
+    stripped.use(
+      '*',
+      stytchAuth({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url })
+    )
+    stripped.get('/me', (c) => c.text('ok'))
+    server.route('/stripped', stripped)
+    const listening = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const http = serve({ fetch: server.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+        resolve(http)
+      )
+    })
+    try {
+      const { port } = listening.address() as AddressInfo
+      const { sessionToken } = await stytch.emulator.seed()
+      const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, bearer(sessionToken))
+      expect((await get('/me')).status).toBe(200) // now cached
+      expect((await get('/anonymous')).status).toBe(401)
+      expect((await get('/stripped/me')).status).toBe(401)
+    } finally {
+      await new Promise((resolve) => listening.close(resolve))
+    }
   })
 })
