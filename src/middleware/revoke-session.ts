@@ -6,6 +6,7 @@ import {
   extractToken,
   tokenKindOf,
   type ExtractedToken,
+  type ExtractionRules,
 } from '../credential/extract-credential.ts'
 import { TokenExtractionError } from '../errors/auth-error.ts'
 import { authRuntime } from '../runtime/auth-runtime.ts'
@@ -39,16 +40,21 @@ export async function revokeSession(
   const context = typeof target === 'string' ? undefined : target
   const binding = context && bindingOf(context)
   const runtime = binding?.runtime ?? (await authRuntime(options, context))
-  const tokens = context
+  const tokens: [ExtractedToken, ...ExtractedToken[]] = context
     ? tokensOf(context.req.raw.headers, binding?.rules ?? extractionRulesOf(options))
-    : [{ ok: true as const, token: target as string, kind: tokenKindOf(target as string) }]
-  const [first] = tokens as [ExtractedToken, ...ExtractedToken[]]
+    : [{ ok: true, token: target as string, kind: tokenKindOf(target as string) }]
+  const [first] = tokens
   await runtime.verifier.revoke(first.token, first.kind)
-  const ids = await Promise.all(tokens.map(({ token }) => digestOf(token)))
-  const known = ids.map((id) => runtime.sessions.peek(id)).find((auth) => auth?.kind === 'member')
-  await Promise.all(
-    ids.map((id, i) => runtime.sessions.delete(id, locallyValidForMs(tokens[i]?.token ?? '')))
+  const purges = await Promise.all(
+    tokens.map(async ({ token }) => ({
+      id: await digestOf(token),
+      rejectForMs: locallyValidForMs(token),
+    }))
   )
+  const known = purges
+    .map(({ id }) => runtime.sessions.peek(id))
+    .find((auth) => auth?.kind === 'member')
+  await Promise.all(purges.map(({ id, rejectForMs }) => runtime.sessions.delete(id, rejectForMs)))
   runtime.telemetry?.revoked(
     known?.kind === 'member' ? known.sessionId : null,
     known?.kind === 'member' ? known.memberId : null
@@ -56,10 +62,7 @@ export async function revokeSession(
 }
 
 /** The token a request is authenticated with, first, then every other one it carries where `rules` look. */
-function tokensOf(
-  headers: Headers,
-  rules: Parameters<typeof extractToken>[1]
-): [ExtractedToken, ...ExtractedToken[]] {
+function tokensOf(headers: Headers, rules: ExtractionRules): [ExtractedToken, ...ExtractedToken[]] {
   const found = extractToken(headers, rules)
   if (!found.ok) throw new TokenExtractionError(found.message)
   const others = extractAllTokens(headers, rules).filter(({ token }) => token !== found.token)
