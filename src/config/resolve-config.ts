@@ -334,7 +334,7 @@ function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
     if (parsed.success) {
       values[name] = parsed.output
     } else {
-      const shown = 'secret' in variable ? '' : ` (got ${JSON.stringify(raw)})`
+      const shown = 'secret' in variable ? '' : ` (got ${JSON.stringify(withoutUserinfo(raw))})`
       const fix = 'option' in variable ? `, or pass \`${variable.option}\` to stytchAuth()` : ''
       problems.push(
         `${name} ${parsed.issues[0]?.message ?? 'is invalid'}${shown}: fix the variable${fix}`
@@ -344,6 +344,20 @@ function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
   if (problems.length > 0)
     throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`)
   return values as EnvValues
+}
+
+/**
+ * `value` without the credentials a URL in it may carry: everything from the scheme (if any) to the
+ * last `@` becomes `…`, so a password holding `@` or a list of URLs loses them all. A value without
+ * `@` is returned as it is.
+ *
+ * @example
+ * ```ts
+ * withoutUserinfo('redis://:hunter2@10.0.0.1:6379') // 'redis://…@10.0.0.1:6379'
+ * ```
+ */
+export function withoutUserinfo(value: string): string {
+  return value.replace(/^([a-z][a-z\d+.-]*:\/\/)?.*@/is, '$1…@')
 }
 
 function normalizeLevel(level: StytchAuthOptions['logLevel']): LogLevel | undefined {

@@ -44,6 +44,14 @@ describe('a configuration error', () => {
       },
       'STYTCH_CACHE=redis needs STYTCH_REDIS_URL (or REDIS_URL, or STYTCH_REDIS_CLUSTER_NODES)',
     ],
+    [
+      {
+        STYTCH_PROJECT_ID: 'project-test-x',
+        STYTCH_SECRET: 'x',
+        STYTCH_REDIS_CLUSTER_NODES: 'redis://:secret-never-shown@10.0.0.1:6379',
+      },
+      'Invalid environment: STYTCH_REDIS_CLUSTER_NODES must be host:port pairs separated by commas (e.g. 10.0.0.1:6379,10.0.0.2:6379) (got "redis://…@10.0.0.1:6379"): fix the variable',
+    ],
   ])(
     'answers a JSON 500 naming the variable, logged once, no stack trace (%#)',
     async (env, message) => {

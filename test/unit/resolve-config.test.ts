@@ -81,4 +81,24 @@ describe('resolveConfig', () => {
       /STYTCH_BASE_URL must be https/
     )
   })
+
+  it('echoes an invalid value without the credentials of a URL in it, even a password holding @', () => {
+    const echoed = (vars: Record<string, string>) => {
+      try {
+        resolveConfig({}, vars)
+      } catch (error) {
+        return (error as Error).message
+      }
+      throw new Error('no configuration error')
+    }
+    const nodes = echoed({ STYTCH_REDIS_CLUSTER_NODES: 'redis://:hunter@2secret@10.0.0.1:6379' })
+    expect(nodes).toContain('(got "redis://…@10.0.0.1:6379")')
+    expect(nodes).not.toMatch(/hunter|2secret/)
+    const baseUrl = echoed({ STYTCH_BASE_URL: 'http://user:hunter2@stytch.example.com' })
+    expect(baseUrl).toContain('(got "http://…@stytch.example.com")')
+    expect(baseUrl).not.toContain('hunter2')
+    expect(echoed({ STYTCH_REDIS_CLUSTER_NODES: 'user:hunter2@10.0.0.1:6379' })).toContain(
+      '(got "…@10.0.0.1:6379")'
+    )
+  })
 })
