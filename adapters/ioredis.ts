@@ -8,6 +8,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { CacheStore } from '../src/cache/cache-store.ts'
+import { withoutUserinfo } from '../src/config/resolve-config.ts'
 import { closedByCloseAuth, registerCacheBackend } from '../src/runtime/backends.ts'
 
 /**
@@ -325,7 +326,9 @@ function createClient(options: RedisCacheOptions): OwnClient {
   let connecting: Promise<void> | undefined
   return {
     client,
-    location: url ? locationOf(url, db) : `cluster ${(nodes ?? []).join(',')}`,
+    location: url
+      ? locationOf(url, db)
+      : `cluster ${(nodes ?? []).map((node) => locationOf(node)).join(',')}`,
     ready() {
       if (client.status === 'ready') return Promise.resolve()
       lastError = undefined
@@ -351,10 +354,23 @@ async function quit(client: Redis | Cluster): Promise<void> {
   await client.quit().catch(() => client.disconnect())
 }
 
-/** The URL without its password, e.g. `redis://cache:6379/2`. */
+/** The URL without its credentials, e.g. `redis://cache:6379/2`. */
 function locationOf(url: string, db?: number): string {
-  const shown = url.replace(/\/\/[^@/]*@/, '//')
+  const shown = withoutCredentials(url)
   return db !== undefined && !/\/\d+$/.test(shown) ? `${shown.replace(/\/$/, '')}/${db}` : shown
+}
+
+/**
+ * `url` without its username, password and query (ioredis reads `?password=` too). A value that is
+ * no URL with a host (`host:port`, a typo) loses everything up to its last `@` instead.
+ */
+function withoutCredentials(url: string): string {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined
+  if (!parsed?.host) return withoutUserinfo(url)
+  parsed.username = ''
+  parsed.password = ''
+  parsed.search = ''
+  return parsed.href
 }
 
 /** Why connecting failed, in words: `connection refused`, `host not found`, … */

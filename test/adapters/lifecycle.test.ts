@@ -14,7 +14,7 @@ import { Hono } from 'hono'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisCache } from '../../adapters/ioredis.ts'
-import { stytchAuth } from '../../src/index.ts'
+import { closeAuth, stytchAuth } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { startMongoWireServer } from '../fixtures/mongo/index.ts'
 import { redisOrSkip, startRedisServer, type RedisServer } from '../fixtures/redis/index.ts'
@@ -165,6 +165,30 @@ describe('configuration of the Redis cache', () => {
     expect(body.error).toBe('configuration_error')
     expect(body.message).toContain('STYTCH_REDIS_URL must be a redis:// or rediss:// URL')
     expect(body.message).not.toContain('localhost:6379')
+  })
+
+  it('a refused Redis is logged at its URL without the password, even one holding @', async () => {
+    const logger = captureLogger()
+    const app = new Hono()
+    app.use('*', stytchAuth({ logger, prefix: 'refused-with-password' }))
+    app.get('/', (c) => c.text('ok'))
+    const { sessionToken } = await stytch.emulator.seed()
+    const res = await app.request('/', bearer(sessionToken), {
+      ...stytch.env(),
+      STYTCH_REDIS_URL: 'redis://:hunter@2secret@127.0.0.1:1',
+    })
+    expect(res.status).toBe(200)
+    const logs = logger.lines.join('\n')
+    expect(logs).toContain(
+      'cache degraded: redis at redis://127.0.0.1:1/0 unavailable (connection refused)'
+    )
+    expect(logs).not.toMatch(/hunter|2secret/)
+    const cluster = redisCache({ nodes: ['redis://:hunter@2secret@127.0.0.1:1', '127.0.0.1:2'] })
+    expect(cluster.name).toBe('redis at cluster redis://127.0.0.1:1,127.0.0.1:2')
+    expect(() => redisCache('http://:hunter@2secret@127.0.0.1:1')).toThrow(
+      'redisCache(): the URL must start with redis:// or rediss:// (got http://127.0.0.1:1/)'
+    )
+    await closeAuth()
   })
 
   it('names `npm install ioredis` when ioredis is not installed, and the variable that chose Redis', async () => {
