@@ -101,7 +101,12 @@ const baseUrl = v.pipe(
   v.check(isAllowedBaseUrl, 'must be https://…, or http:// on a loopback host (the emulator)'),
   v.transform((url) => url.replace(/\/+$/, ''))
 )
-const httpUrl = v.pipe(v.string(), v.trim(), v.url('must be a URL'))
+const httpUrl = v.pipe(
+  v.string(),
+  v.trim(),
+  v.url('must be a URL'),
+  v.regex(/^https?:\/\//i, 'must be an http:// or https:// URL')
+)
 const redisUrl = v.pipe(
   text,
   v.regex(/^rediss?:\/\/[^/]/i, 'must be a redis:// or rediss:// URL (e.g. redis://host:6379)')

@@ -67,6 +67,9 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, { UPSTASH_REDIS_REST_URL: 'nowhere' })).toThrow(
       ConfigurationError
     )
+    expect(() =>
+      resolveConfig({}, { STYTCH_DATA_API_URL: 'ftp://data.example.com', STYTCH_DATA_API_KEY: 'k' })
+    ).toThrow(/STYTCH_DATA_API_URL must be an http:\/\/ or https:\/\/ URL/)
     expect(() => resolveConfig({ ttl: -1 }, {})).toThrow(/option ttl: must be a positive number/)
   })
 
