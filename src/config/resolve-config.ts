@@ -23,9 +23,15 @@ export interface ResolvedConfig {
   readonly cache: CacheBackendName
   /** The setting that chose {@link ResolvedConfig.cache}, for messages (e.g. `STYTCH_REDIS_URL is set`). */
   readonly cacheChosenBy: string
+  /** The Redis server or cluster; `variable` is the one that set it (`REDIS_URL`, …), for messages. */
   readonly redis:
-    | { readonly url: string; readonly password?: string; readonly db: number }
-    | { readonly nodes: readonly string[]; readonly password?: string }
+    | {
+        readonly url: string
+        readonly password?: string
+        readonly db: number
+        readonly variable: string
+      }
+    | { readonly nodes: readonly string[]; readonly password?: string; readonly variable: string }
     | undefined
   readonly upstash: { readonly url: string; readonly token: string } | undefined
   readonly ttlSeconds: number
@@ -290,12 +296,14 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
     redis: env.STYTCH_REDIS_CLUSTER_NODES
       ? {
           nodes: env.STYTCH_REDIS_CLUSTER_NODES,
+          variable: 'STYTCH_REDIS_CLUSTER_NODES',
           ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}),
         }
-      : redisUrl
+      : redisUrl && redisVariable
         ? {
             url: redisUrl,
             db: env.STYTCH_REDIS_DB ?? 0,
+            variable: redisVariable,
             ...(env.STYTCH_REDIS_PASSWORD ? { password: env.STYTCH_REDIS_PASSWORD } : {}),
           }
         : undefined,

@@ -59,34 +59,88 @@ export function registerEntitlementBackend(
 }
 
 /**
- * The cache backend `name`, importing its adapter module if needed.
+ * The cache backend `name`, importing its adapter module if needed. A value its client library
+ * refuses is reported as a {@link ConfigurationError} naming the variable.
  *
  * @example
  * ```ts
  * const store = (await cacheBackend('upstash', config))(config)
  * ```
  */
-export function cacheBackend(name: CacheName, config: ResolvedConfig): Promise<CacheBackend> {
-  return registered<CacheBackend>(name, config.cacheChosenBy)
+export async function cacheBackend(name: CacheName, config: ResolvedConfig): Promise<CacheBackend> {
+  const backend = await registered<CacheBackend>(name, config.cacheChosenBy)
+  return refusalsAsConfigurationErrors(backend, VARIABLE_OF[name](config))
 }
 
 /**
- * The entitlement backend `name`, importing its adapter module if needed.
+ * The entitlement backend `name`, importing its adapter module if needed. A value its client
+ * library refuses (a malformed `STYTCH_MONGODB_URI`) is reported as a {@link ConfigurationError}
+ * naming the variable.
  *
  * @example
  * ```ts
  * const source = (await entitlementBackend('mongodb', config))(config)
  * ```
  */
-export function entitlementBackend(
+export async function entitlementBackend(
   name: EntitlementName,
   config: ResolvedConfig
 ): Promise<EntitlementBackend> {
-  const chosenBy =
-    name === 'mongodb'
-      ? `${config.mongodb?.variable ?? 'STYTCH_MONGODB_URI'} is set`
-      : 'STYTCH_DATA_API_URL is set'
-  return registered<EntitlementBackend>(name, chosenBy)
+  const variable = VARIABLE_OF[name](config)
+  const backend = await registered<EntitlementBackend>(name, `${variable} is set`)
+  return refusalsAsConfigurationErrors(backend, variable)
+}
+
+/** The variable whose value each backend's client is built from, named when the client refuses it. */
+const VARIABLE_OF: Record<CacheName | EntitlementName, (config: ResolvedConfig) => string> = {
+  redis: (config) => config.redis?.variable ?? 'STYTCH_REDIS_URL',
+  upstash: () => 'UPSTASH_REDIS_REST_URL',
+  mongodb: (config) => config.mongodb?.variable ?? 'STYTCH_MONGODB_URI',
+  'data-api': () => 'STYTCH_DATA_API_URL',
+}
+
+/**
+ * `backend`, with a value its client library refuses (`new MongoClient('not-a-uri')` throws a
+ * `MongoParseError`) reported as a {@link ConfigurationError} naming `variable`: the runtime logs
+ * it once and answers the JSON 500, instead of a stack trace per request. The library's reason is
+ * kept, without the secrets of `config`; its error is not kept as `cause`, since it may hold the
+ * URI it refused.
+ */
+function refusalsAsConfigurationErrors<T>(
+  backend: (config: ResolvedConfig) => T,
+  variable: string
+): (config: ResolvedConfig) => T {
+  return (config) => {
+    try {
+      return backend(config)
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new ConfigurationError(`${variable} is invalid: ${withoutSecrets(reason, config)}`)
+    }
+  }
+}
+
+/** `text` with each secret of `config`, and the credentials in its URLs, replaced by `…`. */
+function withoutSecrets(text: string, config: ResolvedConfig): string {
+  const redisUrl = config.redis && 'url' in config.redis ? config.redis.url : undefined
+  const secrets = [
+    config.secret,
+    redisUrl,
+    config.redis?.password,
+    config.upstash?.url,
+    config.upstash?.token,
+    config.mongodb?.uri,
+    config.dataApi?.url,
+    config.dataApi?.apiKey,
+  ].flatMap((value) => (value ? [value, ...credentialsIn(value)] : []))
+  return secrets.reduce((shown, secret) => (secret ? shown.replaceAll(secret, '…') : shown), text)
+}
+
+/** The userinfo of a URL (between `://` and the last `@`) and the password in it, if any. */
+function credentialsIn(url: string): string[] {
+  const userinfo = /:\/\/(.*)@/s.exec(url)?.[1]
+  return userinfo ? [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)] : []
 }
 
 /**

@@ -14,6 +14,8 @@ import { Hono } from 'hono'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisCache } from '../../adapters/ioredis.ts'
+import '../../adapters/mongodb.ts'
+import '../../adapters/upstash.ts'
 import { closeAuth, stytchAuth } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { startMongoWireServer } from '../fixtures/mongo/index.ts'
@@ -218,6 +220,45 @@ describe('configuration of the Redis cache', () => {
       await rm(dir, { recursive: true, force: true })
     }
   })
+})
+
+describe('a value the client library refuses', () => {
+  it.each([
+    [
+      { STYTCH_MONGODB_URI: 'not-a-mongo-uri:hunter2' },
+      'STYTCH_MONGODB_URI is invalid: Invalid scheme, expected connection string to start with "mongodb://" or "mongodb+srv://"',
+    ],
+    [
+      { MONGODB_URI: 'mongodb://user:hunter2@localhost:1/db?tls=maybe' },
+      'MONGODB_URI is invalid: tls/ssl must be either "true" or "false"',
+    ],
+    [
+      { STYTCH_REDIS_URL: 'redis://:hunter2@cache:notaport' },
+      'STYTCH_REDIS_URL is invalid: Invalid URL',
+    ],
+    [
+      { UPSTASH_REDIS_REST_URL: 'https://x', UPSTASH_REDIS_REST_TOKEN: 'hunter2' },
+      // @upstash/redis quotes the URL it refuses: the message keeps the reason, not the value.
+      'UPSTASH_REDIS_REST_URL is invalid: Upstash Redis client was passed an invalid URL. You should pass a URL starting with https. Received: "…". ',
+    ],
+  ])(
+    'is a configuration error naming the variable, logged once, never echoed (%#)',
+    async (vars, message) => {
+      const logger = captureLogger()
+      const app = new Hono()
+      app.use('*', stytchAuth({ logger }))
+      app.get('/', (c) => c.text('ok'))
+      const { sessionToken } = await stytch.emulator.seed()
+      for (let i = 0; i < 3; i++) {
+        const res = await app.request('/', bearer(sessionToken), { ...stytch.env(), ...vars })
+        expect(res.status).toBe(500)
+        const body = await res.text()
+        expect(JSON.parse(body)).toEqual({ error: 'configuration_error', message })
+        expect(body).not.toContain('hunter2')
+      }
+      expect(logger.lines).toEqual([`error [ayz-auth] configuration error: ${message} `])
+    }
+  )
 })
 
 describe.skipIf(!availability.available)(

@@ -43,7 +43,7 @@ describe('resolveConfig', () => {
       logLevel: 'WARNING',
       logSensitiveData: true,
       cache: 'redis',
-      redis: { url: 'redis://localhost:6379', db: 2 },
+      redis: { url: 'redis://localhost:6379', db: 2, variable: 'REDIS_URL' },
       mongodb: { uri: 'mongodb://localhost/app', db: 'other' },
     })
   })
