@@ -5,9 +5,12 @@
  */
 import * as v from 'valibot'
 import { ConfigurationError } from '../errors/auth-error.ts'
-import type { LogLevel } from '../log/logger.ts'
+import type { CacheStore } from '../cache/cache-store.ts'
+import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
+import type { LogLevel, Logger } from '../log/logger.ts'
+import type { SessionVerifier } from '../verify/session-verifier.ts'
 import type { EnvRecord } from './read-env.ts'
-import type { StytchAuthOptions } from './stytch-auth-options.ts'
+import type { ClaimRequirement, StytchAuthOptions } from './stytch-auth-options.ts'
 
 /** A cache backend chosen by name. */
 export type CacheBackendName = 'memory' | 'redis' | 'upstash' | 'none'
@@ -169,6 +172,50 @@ const VARIABLES = {
   { schema: v.GenericSchema<string, unknown>; option?: keyof StytchAuthOptions; secret?: boolean }
 >
 
+const method = v.function('must be a function')
+/** Objects with these methods (inherited ones count: a class instance, `console`). */
+const withMethods = <T>(names: readonly (keyof T & string)[], message: string) =>
+  v.custom<T>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function'),
+    message
+  )
+const cacheStore = withMethods<CacheStore>(
+  ['get', 'set', 'delete'],
+  'must be a CacheStore: get, set and delete methods'
+)
+const entitlementSource = v.pipe(
+  withMethods<EntitlementSource>(
+    ['findOrganization', 'findMember'],
+    'must be an EntitlementSource (findOrganization and findMember methods), or null'
+  ),
+  v.check(
+    (source) => typeof source.schema?.fields === 'object',
+    'must carry the names it reads: schema: entitlementSchema()'
+  )
+)
+const logger = withMethods<Logger>(
+  ['debug', 'info', 'warn', 'error'],
+  'must be a logger: an object with debug, info, warn and error methods'
+)
+const verifier = withMethods<SessionVerifier>(
+  ['verify', 'revoke'],
+  'must be a SessionVerifier: an object with verify and revoke methods'
+)
+const claimRequirement = v.custom<ClaimRequirement>(
+  (value) =>
+    Array.isArray(value)
+      ? value.every((name) => typeof name === 'string')
+      : typeof value === 'object' && value !== null,
+  'must be an array of claim names or a record of claim values'
+)
+const cookieName = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[\w!#$%&'*+.^`|~-]+$/, "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~")
+)
+
 type Variable = keyof typeof VARIABLES
 type EnvValues = { [K in Variable]?: v.InferOutput<(typeof VARIABLES)[K]['schema']> }
 
@@ -179,8 +226,8 @@ const OPTIONS = v.object({
   baseUrl: v.optional(baseUrl),
   cache: v.optional(
     v.union(
-      [v.picklist(['memory', 'redis', 'upstash', 'none']), v.looseObject({})],
-      "must be a CacheStore or 'memory' | 'redis' | 'upstash' | 'none'"
+      [v.picklist(['memory', 'redis', 'upstash', 'none']), cacheStore],
+      "must be a CacheStore (get, set and delete methods) or 'memory', 'redis', 'upstash' or 'none'"
     )
   ),
   ttl: v.optional(positive),
@@ -214,7 +261,29 @@ const OPTIONS = v.object({
   ),
   serverTiming: v.optional(v.boolean()),
   fleetSingleFlight: v.optional(v.boolean()),
-  onEvent: v.optional(v.function('must be a function')),
+  onEvent: v.optional(method),
+  onError: v.optional(method),
+  client: v.optional(v.looseObject({}, 'must be a B2BClient of the stytch package')),
+  verifier: v.optional(verifier),
+  entitlements: v.optional(v.nullable(entitlementSource)),
+  logger: v.optional(logger),
+  optional: v.optional(v.boolean('must be true or false')),
+  tokenFrom: v.optional(
+    v.pipe(
+      v.array(v.picklist(['header', 'cookie'], "must be 'header' or 'cookie'"), 'must be an array'),
+      v.minLength(1, 'must name at least one place to look')
+    )
+  ),
+  cookieNames: v.optional(
+    v.strictObject(
+      { session: v.optional(cookieName), jwt: v.optional(cookieName) },
+      'must be { session?: string, jwt?: string }'
+    )
+  ),
+  requiredClaims: v.optional(claimRequirement),
+  requiredFactors: v.optional(
+    v.array(v.string('must be a factor name'), 'must be an array of factor names')
+  ),
 })
 
 /**

@@ -1,7 +1,7 @@
 import { HTTPException } from 'hono/http-exception'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuthError, stytchAuth } from '../../src/index.ts'
+import { AuthError, ConfigurationError, memoryCache, stytchAuth } from '../../src/index.ts'
 import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
 import { appWith, bearer, captureLogger } from './harness.ts'
 
@@ -214,5 +214,88 @@ describe('the error table, through a real app, the real SDK and the emulator', (
     } finally {
       rule.remove()
     }
+  })
+})
+
+describe('options of the wrong type', () => {
+  it.each([
+    [{ requiredFactors: 'mfa' }, 'option requiredFactors: must be an array of factor names'],
+    [{ requiredFactors: ['mfa', 2] }, 'option requiredFactors.1: must be a factor name'],
+    [
+      { requiredClaims: 5 },
+      'option requiredClaims: must be an array of claim names or a record of claim values',
+    ],
+    [
+      { entitlements: 'mongodb' },
+      'option entitlements: must be an EntitlementSource (findOrganization and findMember methods), or null',
+    ],
+    [
+      { entitlements: { findOrganization: () => null, findMember: () => null } },
+      'option entitlements: must carry the names it reads: schema: entitlementSchema()',
+    ],
+    [
+      { logger: { info: () => {} } },
+      'option logger: must be a logger: an object with debug, info, warn and error methods',
+    ],
+    [{ optional: 'yes' }, 'option optional: must be true or false'],
+    [{ tokenFrom: 'header' }, 'option tokenFrom: must be an array'],
+    [{ tokenFrom: [] }, 'option tokenFrom: must name at least one place to look'],
+    [{ tokenFrom: ['query'] }, "option tokenFrom.0: must be 'header' or 'cookie'"],
+    [{ cookieNames: 3 }, 'option cookieNames: must be { session?: string, jwt?: string }'],
+    [
+      { cookieNames: { session: '' } },
+      "option cookieNames.session: must be a cookie name: letters, digits and !#$%&'*+-.^_`|~",
+    ],
+    [
+      { cookieNames: { sesion: 'sid' } },
+      'option cookieNames.sesion: must be { session?: string, jwt?: string }',
+    ],
+    [
+      { verifier: {} },
+      'option verifier: must be a SessionVerifier: an object with verify and revoke methods',
+    ],
+    [
+      { cache: {} },
+      "option cache: must be a CacheStore (get, set and delete methods) or 'memory', 'redis', 'upstash' or 'none'",
+    ],
+    [{ client: 'stytch' }, 'option client: must be a B2BClient of the stytch package'],
+    [{ onError: 'json' }, 'option onError: must be a function'],
+  ])('throw a ConfigurationError at stytchAuth(), naming the option (%#)', (wrong, problem) => {
+    let thrown: unknown
+    try {
+      stytchAuth(wrong as never)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError)
+    const { status, body } = thrown as ConfigurationError
+    expect(status).toBe(500)
+    expect(body).toEqual({
+      error: 'configuration_error',
+      message: `Invalid stytchAuth() options: ${problem}`,
+    })
+  })
+
+  it('the right types pass: a class instance as logger, console, a CacheStore, null entitlements', () => {
+    class Silent {
+      debug() {}
+      info() {}
+      warn() {}
+      error() {}
+    }
+    expect(() =>
+      stytchAuth({
+        logger: new Silent(),
+        cache: memoryCache(),
+        entitlements: null,
+        requiredClaims: { role: 'owner' },
+        requiredFactors: [],
+        tokenFrom: ['cookie'],
+        cookieNames: { session: 'my_session', jwt: 'my.jwt' },
+        optional: false,
+        onError: () => new Response(null, { status: 401 }),
+      })
+    ).not.toThrow()
+    expect(() => stytchAuth({ logger: console, requiredClaims: ['admin'] })).not.toThrow()
   })
 })
