@@ -26,18 +26,17 @@ beforeAll(async () => {
 afterAll(() => stytch.close())
 beforeEach(() => stytch.emulator.resetCalls())
 
+/** The emulator's project, and a logger that keeps what it is told. */
+const settings = () => ({
+  projectId: stytch.projectId,
+  secret: stytch.secret,
+  baseUrl: stytch.url,
+  logger: captureLogger(),
+})
+
 function app(extra: Parameters<typeof stytchAuth>[0] = {}): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>()
-  app.use(
-    '*',
-    stytchAuth({
-      projectId: stytch.projectId,
-      secret: stytch.secret,
-      baseUrl: stytch.url,
-      logger: captureLogger(),
-      ...extra,
-    })
-  )
+  app.use('*', stytchAuth({ ...settings(), ...extra }))
   app.get('/me', (c) =>
     c.json({ member: c.var.auth.memberId, expires: c.var.auth.sessionExpiresAt })
   )
@@ -125,16 +124,7 @@ describe('caching of verified sessions', () => {
 
   it('an access token just past its exp is a 401 with no call to Stytch: it has no session to ask about', async () => {
     const server = new Hono<PrincipalEnv>()
-    server.use(
-      '*',
-      stytchAuth({
-        projectId: stytch.projectId,
-        secret: stytch.secret,
-        baseUrl: stytch.url,
-        logger: captureLogger(),
-        acceptTokens: ['m2m', 'oauth'],
-      })
-    )
+    server.use('*', stytchAuth({ ...settings(), acceptTokens: ['m2m', 'oauth'] }))
     server.get('/me', (c) => c.text('ok'))
     const { member } = await stytch.emulator.seed()
     const { clientId } = stytch.emulator.createM2MClient({ scopes: ['read:reports'] })
@@ -392,10 +382,7 @@ describe('revocation, and the settings of each stytchAuth()', () => {
       c.req.raw.headers.delete('authorization')
       await next()
     })
-    stripped.use(
-      '*',
-      stytchAuth({ projectId: stytch.projectId, secret: stytch.secret, baseUrl: stytch.url })
-    )
+    stripped.use('*', stytchAuth(settings()))
     stripped.get('/me', (c) => c.text('ok'))
     server.route('/stripped', stripped)
     const listening = await new Promise<ReturnType<typeof serve>>((resolve) => {
