@@ -143,19 +143,18 @@ export interface TieredCacheOptions<T> {
   readonly purgeChannel?: string
   /**
    * Rejections to remember: a load failing with an error `remember` accepts fails again from
-   * memory for `ttlMs`, with the error `errorOf` makes (a marker is kept, not the error itself); so
-   * does an id deleted with `rejectForMs`, revoked, and a load in flight then caches nothing.
+   * memory for `ttlMs`, with the error `errorOf` makes (a marker is kept, not the error itself).
+   * An id deleted with `rejectForMs` (revoked) is refused from `revoked`, a tier of its own that a
+   * flood of rejected tokens cannot evict, and a load in flight when it is revoked caches nothing.
    */
   readonly rejections?: {
-    readonly local: LocalTier<Rejection>
+    readonly local: LocalTier<true>
+    readonly revoked?: LocalTier<true>
     readonly ttlMs: number
     readonly remember: (error: unknown) => boolean
     readonly errorOf: () => Error
   }
 }
-
-/** Why an id is answered as rejected from memory: its load failed, or it was revoked. */
-export type Rejection = 'failed' | 'revoked'
 
 /** A shared entry: valid until `u`, stored at `s` (absent in entries of earlier versions), data `d`. */
 const Envelope = v.object({ u: v.number(), s: v.optional(v.number()), d: v.unknown() })
@@ -167,6 +166,8 @@ const Purge = v.object({
 })
 /** How often a fleet waiter looks for the lock holder's entry. */
 const FLEET_POLL_MS = 25
+/** The most shared deletions kept for when the tier answers again (the oldest are given up). */
+const MAX_UNPURGED = 10_000
 
 /**
  * An in-process tier in front of an optional shared tier, in front of a loader. A shared hit warms
@@ -224,7 +225,8 @@ export class TieredCache<T> {
       return Promise.resolve(hit)
     }
     const rejections = this.#options.rejections
-    if (rejections?.local.get(id)) return Promise.reject(rejections.errorOf())
+    if (rejections && (rejections.local.get(id) || this.#isRevoked(id)))
+      return Promise.reject(rejections.errorOf())
     let flight = this.#flights.get(id)
     if (flight === undefined) {
       flight = this.#fill(id, load, how.fleet ?? true).finally(() => this.#flights.delete(id))
@@ -276,8 +278,8 @@ export class TieredCache<T> {
     const { local, rejections } = this.#options
     for (const id of ids) {
       local.delete(id)
-      if (rejectForMs !== undefined && rejections)
-        rejections.local.set(id, 'revoked', Math.max(rejectForMs, rejections.ttlMs))
+      if (rejectForMs !== undefined)
+        rejections?.revoked?.set(id, true, Math.max(rejectForMs, rejections.ttlMs))
     }
   }
 
@@ -306,12 +308,11 @@ export class TieredCache<T> {
     try {
       const loaded = await load()
       // Revoked while it loaded (by this cache or any other sharing the tier): nothing is cached.
-      if (rejections?.local.get(id) === 'revoked') throw rejections.errorOf()
+      if (rejections && this.#isRevoked(id)) throw rejections.errorOf()
       await this.set(id, loaded.value, loaded.ttlMs, loaded.localOnly)
       return { value: loaded.value, tier: 'miss' }
     } catch (error) {
-      if (rejections?.remember(error) && !rejections.local.get(id))
-        rejections.local.set(id, 'failed', rejections.ttlMs)
+      if (rejections?.remember(error)) rejections.local.set(id, true, rejections.ttlMs)
       throw error
     } finally {
       await lock.release?.()
@@ -357,7 +358,9 @@ export class TieredCache<T> {
     if (!shared) return undefined
     const key = `${namespace}:${id}`
     const sealed = await this.#sharedCall('get', (store) => store.get(key))
-    if (typeof sealed !== 'string') return undefined
+    // Revoked (perhaps while this read waited), or its deletion still pending: never the entry.
+    if (typeof sealed !== 'string' || this.#isRevoked(id) || this.#unpurged.has(id))
+      return undefined
     const payload = await shared.sealer.open(key, sealed)
     const envelope = payload === undefined ? undefined : v.safeParse(Envelope, parseJson(payload))
     const now = Date.now()
@@ -388,7 +391,15 @@ export class TieredCache<T> {
     const key = `${this.#options.namespace}:${id}`
     const deleted = await this.#sharedCall('delete', (store) => store.delete(key).then(() => true))
     if (deleted) this.#unpurged.delete(id)
-    else this.#unpurged.add(id)
+    else {
+      this.#unpurged.add(id)
+      if (this.#unpurged.size > MAX_UNPURGED)
+        this.#unpurged.delete(this.#unpurged.values().next().value as string)
+    }
+  }
+
+  #isRevoked(id: string): boolean {
+    return this.#options.rejections?.revoked?.get(id) === true
   }
 
   /** Deletes the shared entries a failed delete left behind, one at a time. */

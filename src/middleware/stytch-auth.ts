@@ -338,9 +338,13 @@ export function lazyBinding(
  */
 export function extractionRulesOf(options: StytchAuthOptions): ExtractionRules {
   if (!options.tokenFrom && !options.cookieNames) return DEFAULT_EXTRACTION_RULES
+  const { session, jwt } = DEFAULT_EXTRACTION_RULES.cookieNames
   return {
     tokenFrom: options.tokenFrom ?? DEFAULT_EXTRACTION_RULES.tokenFrom,
-    cookieNames: { ...DEFAULT_EXTRACTION_RULES.cookieNames, ...options.cookieNames },
+    cookieNames: {
+      session: options.cookieNames?.session ?? session,
+      jwt: options.cookieNames?.jwt ?? jwt,
+    },
   }
 }
 

@@ -155,7 +155,8 @@ async function buildRuntime(
       )
     ),
   }
-  // A custom verifier vouches for its own sessions: its tiers are its own, not the project's.
+  // A custom verifier vouches for its own sessions: its tiers are its own, in process only.
+  const ownSessions = options.verifier !== undefined
   const project = `${options.verifier ? `verifier ${idOf(options.verifier)}` : projectId}|${config.prefix}`
   const tier = <T>(name: string, schema: v.GenericSchema<unknown, T>, extra: object = {}) =>
     new TieredCache<T>({
@@ -174,16 +175,19 @@ async function buildRuntime(
     ...fleet,
     // The tiers are shared with runtimes of other settings: a session is served as long as ours say.
     maxAgeMs: sessionTtlMs,
+    ...(ownSessions ? { shared: undefined } : {}),
     purgeChannel: `${config.prefix}:purge`,
     encode: (auth: Principal) => (auth instanceof AuthContext ? sessionFieldsOf(auth) : null),
     rejections: {
       local: localTier(`${project}|rejected`),
+      revoked: localTier(`${project}|revoked`),
       ttlMs: REJECTION_TTL_MS,
       remember: (error: unknown) => error instanceof TokenVerificationError,
       errorOf: () => new TokenVerificationError(),
     },
   })
-  if (shared) listenForPurges(shared.store, `${config.prefix}:purge`, sessions, logger)
+  if (shared && !ownSessions)
+    listenForPurges(shared.store, `${config.prefix}:purge`, sessions, logger)
   const source = await entitlementSource(options, config)
   const entitlements =
     source &&

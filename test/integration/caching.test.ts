@@ -318,6 +318,70 @@ describe('revocation, and the settings of each stytchAuth()', () => {
     expect((await knowsNot.request('/me', bearer(token))).status).toBe(401)
   })
 
+  it('a flood of rejected tokens does not evict a revocation', async () => {
+    const server = app()
+    const { sessionJwt } = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(sessionJwt))).status).toBe(200)
+    expect((await logout(server, bearer(sessionJwt))).status).toBe(204)
+    // More rejected tokens than the in-process tiers hold (10,000), each refused locally.
+    for (let i = 0; i < 10_100; i++)
+      expect(
+        (await server.request('/me', bearer(`eyJub3Q.a2p3dA.${i}floodfloodflood`))).status
+      ).toBe(401)
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 })
+    try {
+      expect((await server.request('/me', bearer(sessionJwt))).status).toBe(401)
+    } finally {
+      vi.useRealTimers()
+    }
+  }, 60_000)
+
+  it('a revocation while a shared-cache read is on its way is not undone by what it returns', async () => {
+    const inner = memoryCache()
+    let slowReads: Promise<void> | undefined
+    const store: CacheStore = {
+      get: async (key) => {
+        const value = await inner.get(key)
+        await slowReads
+        return value
+      },
+      set: (key, value, ttl) => inner.set(key, value, ttl),
+      delete: (key) => inner.delete(key),
+    }
+    // The in-process tier lives 1 ms: every request reads the shared tier.
+    const server = app({ cache: store, l1Ttl: 0.001 })
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(sessionToken))).status).toBe(200)
+    await sleep(5)
+    let release!: () => void
+    slowReads = new Promise((resolve) => (release = resolve))
+    const reading = server.request('/me', bearer(sessionToken))
+    await sleep(20)
+    await revokeSession(sessionToken, settings())
+    release()
+    expect((await reading).status).toBe(401)
+    expect((await server.request('/me', bearer(sessionToken))).status).toBe(401)
+  })
+
+  it("a custom verifier's sessions never reach the shared tier", async () => {
+    const shared = memoryCache()
+    const token = 'vouchedForByACustomVerifier_00000000000'
+    const custom = new Hono<AuthEnv>()
+    custom.use(
+      '*',
+      stytchAuth({
+        verifier: testVerifier({ [token]: createAuthContext() }),
+        entitlements: null,
+        cache: shared,
+        secret: stytch.secret,
+      })
+    )
+    custom.get('/me', (c) => c.text('ok'))
+    expect((await custom.request('/me', bearer(token))).status).toBe(200)
+    expect([...shared.entries()].filter(([key]) => key.includes(':session:'))).toEqual([])
+    expect((await app({ cache: shared }).request('/me', bearer(token))).status).toBe(401)
+  })
+
   it('revokeSession finds the token where its stytchAuth() looks: cookieNames, tokenFrom', async () => {
     const renamed = app({ cookieNames: { session: 'my_session' } })
     const first = await stytch.emulator.seed()

@@ -120,6 +120,20 @@ describe('a session token in the stytch_session cookie', () => {
     }
   })
 
+  it('a cookie name left undefined in cookieNames keeps its default', async () => {
+    const server = appWith({
+      projectId: stytch.projectId,
+      secret: stytch.secret,
+      baseUrl: stytch.url,
+      cookieNames: { session: undefined, jwt: 'my_jwt' },
+    })
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await server.request('/api/me', cookie(`stytch_session=${sessionToken}`))).status).toBe(
+      200
+    )
+    expect((await server.request('/api/me', cookie(`undefined=${sessionToken}`))).status).toBe(401)
+  })
+
   it('the Authorization header wins over the cookie, on the fast path too', async () => {
     const server = app()
     const a = await stytch.emulator.seed()
