@@ -8,7 +8,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { CacheStore } from '../src/cache/cache-store.ts'
-import { withoutUserinfo } from '../src/config/resolve-config.ts'
+import { withoutUserinfo } from '../src/log/without-userinfo.ts'
 import { closedByCloseAuth, registerCacheBackend } from '../src/runtime/backends.ts'
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot'
 import { ConfigurationError } from '../errors/auth-error.ts'
+import { withoutUserinfo } from '../log/without-userinfo.ts'
 import type { CacheStore } from '../cache/cache-store.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import type { LogLevel, Logger } from '../log/logger.ts'
@@ -426,20 +427,6 @@ function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
   if (problems.length > 0)
     throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`)
   return values as EnvValues
-}
-
-/**
- * `value` without the credentials a URL in it may carry: everything from the scheme (if any) to the
- * last `@` becomes `…`, so a password holding `@` or a list of URLs loses them all. A value without
- * `@` is returned as it is.
- *
- * @example
- * ```ts
- * withoutUserinfo('redis://:hunter2@10.0.0.1:6379') // 'redis://…@10.0.0.1:6379'
- * ```
- */
-export function withoutUserinfo(value: string): string {
-  return value.replace(/^([a-z][a-z\d+.-]*:\/\/)?.*@/is, '$1…@')
 }
 
 function normalizeLevel(level: StytchAuthOptions['logLevel']): LogLevel | undefined {
