@@ -398,6 +398,7 @@ export class TieredCache<T> {
     }
   }
 
+  /** Whether `id` was revoked (and is refused until its revocation runs out). */
   #isRevoked(id: string): boolean {
     return this.#options.rejections?.revoked?.get(id) === true
   }

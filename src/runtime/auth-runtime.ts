@@ -157,7 +157,7 @@ async function buildRuntime(
   }
   // A custom verifier vouches for its own sessions: its tiers are its own, in process only.
   const ownSessions = options.verifier !== undefined
-  const project = `${options.verifier ? `verifier ${idOf(options.verifier)}` : projectId}|${config.prefix}`
+  const project = `${ownSessions ? `verifier ${idOf(options.verifier)}` : projectId}|${config.prefix}`
   const tier = <T>(name: string, schema: v.GenericSchema<unknown, T>, extra: object = {}) =>
     new TieredCache<T>({
       namespace: `${config.prefix}:${name}`,
