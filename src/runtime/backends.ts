@@ -10,6 +10,7 @@ import type { CacheStore } from '../cache/cache-store.ts'
 import type { ResolvedConfig } from '../config/resolve-config.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import { ConfigurationError } from '../errors/auth-error.ts'
+import { credentialsIn } from '../log/without-userinfo.ts'
 import type { OpenTelemetryApi } from '../telemetry/telemetry.ts'
 
 /** Builds a cache store from the resolved settings. */
@@ -135,12 +136,6 @@ function withoutSecrets(text: string, config: ResolvedConfig): string {
     config.dataApi?.apiKey,
   ].flatMap((value) => (value ? [value, ...credentialsIn(value)] : []))
   return secrets.reduce((shown, secret) => (secret ? shown.replaceAll(secret, '…') : shown), text)
-}
-
-/** The userinfo of a URL (between `://` and the last `@`) and the password in it, if any. */
-function credentialsIn(url: string): string[] {
-  const userinfo = /:\/\/(.*)@/s.exec(url)?.[1]
-  return userinfo ? [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)] : []
 }
 
 /**
