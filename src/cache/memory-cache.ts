@@ -1,5 +1,5 @@
 import type { CacheStore } from './cache-store.ts'
-import { LocalTier } from './tiered-cache.ts'
+import { LocalTier } from './local-tier.ts'
 
 /** Options of {@link memoryCache}. */
 export interface MemoryCacheOptions {

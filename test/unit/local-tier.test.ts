@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryCache } from '../../src/cache/memory-cache.ts'
-import { LocalTier } from '../../src/cache/tiered-cache.ts'
+import { LocalTier } from '../../src/cache/local-tier.ts'
 
 describe('LocalTier', () => {
   it('evicts the least recently used entry when full', () => {
