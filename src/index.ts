@@ -33,7 +33,8 @@ export {
   type ProtectedResourceOptions,
 } from './authorization/protected-resource.ts'
 export { revokeSession } from './middleware/revoke-session.ts'
-export { closeAuth } from './runtime/auth-runtime.ts'
+export { closeAuth } from './runtime/runtime-holder.ts'
+export { createAuth, type Auth } from './middleware/create-auth.ts'
 export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
 export { memoryCache, MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts'
 export type { CacheStore } from './cache/cache-store.ts'

@@ -5,20 +5,21 @@
  * sealed, one load however many requests race), refreshed in the background as they near
  * `policyTtl`, and served stale while Stytch is unreachable, up to `policyMaxStale`.
  */
-import type { B2BClient } from 'stytch'
 import * as v from 'valibot'
-import type { TieredCache } from '../cache/tiered-cache.ts'
+import type { ReadThroughCache } from '../cache/read-through.ts'
 import { StytchApiError } from '../errors/auth-error.ts'
+import { describeError } from '../log/describe-error.ts'
 import type { Logger } from '../log/logger.ts'
 import { callStytch, type CallPolicy } from '../verify/call-stytch.ts'
+import type { StytchApi } from '../verify/stytch-api.ts'
 import { Policy, PolicyWireSchema } from './policy.ts'
 
 /** What a {@link PolicyStore} is built from. */
 export interface PolicyStoreOptions {
-  readonly client: B2BClient
+  readonly api: StytchApi
   readonly call: CallPolicy
   /** Policies by id: `project`, or `org:{organization_id}`; entries live `maxStaleMs`. */
-  readonly policies: TieredCache<Policy>
+  readonly policies: ReadThroughCache<Policy>
   /** Age at which a policy is refreshed (a request seeing it older starts a refresh). */
   readonly ttlMs: number
   /** Age past which a policy is no longer served, even when Stytch cannot be reached. */
@@ -97,7 +98,7 @@ export class PolicyStore {
   }
 
   async #load(id: string): Promise<Policy> {
-    const policy = await this.#options.policies.getOrLoad(id, async () => ({
+    const { value: policy } = await this.#options.policies.getOrLoad(id, async () => ({
       value: await this.#fetch(id),
       ttlMs: this.#options.maxStaleMs,
     }))
@@ -140,22 +141,21 @@ export class PolicyStore {
   }
 
   async #fetchFromStytch(id: string): Promise<Policy> {
-    const { client, call, logger } = this.#options
+    const { api, call, logger } = this.#options
     let response: unknown
     try {
       response = await callStytch(
-        client,
         id === 'project' ? 'rbac.policy' : 'rbac.organizations.getOrgPolicy',
-        (stytch) =>
+        (signal) =>
           id === 'project'
-            ? stytch.rbac.policy()
-            : stytch.rbac.organizations.getOrgPolicy({ organization_id: id.slice(4) }),
+            ? api.projectPolicy(signal)
+            : api.organizationPolicy(id.slice(4), signal),
         call
       )
     } catch (error) {
       logger.warn('Stytch unavailable: the RBAC policy could not be read', {
         policy: id,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       })
       throw new StytchApiError()
     }

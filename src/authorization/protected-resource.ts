@@ -5,7 +5,7 @@
  */
 import type { Context, Handler } from 'hono'
 import { readEnv } from '../config/read-env.ts'
-import { resolveConfig, STYTCH_HOSTS } from '../config/resolve-config.ts'
+import { parseOptions, resolveConfig, STYTCH_HOSTS } from '../config/resolve-config.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
 import type { Principal } from '../context/auth-env.ts'
 
@@ -48,7 +48,7 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions): Ha
   return function protectedResourceMetadata(c) {
     const config = options.authorizationServers
       ? undefined
-      : resolveConfig(options.stytch ?? {}, readEnv(c))
+      : resolveConfig(parseOptions(options.stytch ?? {}), readEnv(c))
     const authorizationServers = options.authorizationServers ?? [
       config?.baseUrl ?? STYTCH_HOSTS[config?.stytchEnv ?? 'test'],
     ]

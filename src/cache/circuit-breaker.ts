@@ -1,3 +1,5 @@
+import { withTimeout } from '../runtime/with-timeout.ts'
+
 /** Options of a {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {
   /** Milliseconds one call may take before it counts as failed (its signal is then aborted). */
@@ -45,20 +47,8 @@ export class CircuitBreaker {
     if (this.isOpen) throw new CircuitOpenError('circuit open: the backend recently failed')
     const trial = this.#failing
     if (trial) this.#trialRunning = true
-    const { timeoutMs } = this.#options
-    const controller = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      const result = await Promise.race([
-        call(controller.signal),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = new Error(`timed out after ${timeoutMs} ms`)
-            controller.abort(error)
-            reject(error)
-          }, timeoutMs)
-        }),
-      ])
+      const result = await withTimeout(this.#options.timeoutMs, call)
       if (this.#failing) this.#change(false)
       return result
     } catch (error) {
@@ -66,7 +56,6 @@ export class CircuitBreaker {
       if (!this.#failing) this.#change(true, error)
       throw error
     } finally {
-      clearTimeout(timer)
       if (trial) this.#trialRunning = false
     }
   }

@@ -1,7 +1,7 @@
 /**
  * @module
- * Settings from options and environment variables, validated with valibot once per middleware
- * instance. An invalid value fails with a message naming the variable and the option.
+ * Settings from options and environment variables, each validated once with valibot, whose output
+ * is what the library reads. An invalid value fails with a message naming the variable and option.
  */
 import * as v from 'valibot'
 import { ConfigurationError } from '../errors/auth-error.ts'
@@ -287,15 +287,19 @@ const OPTIONS = v.object({
   ),
 })
 
+/** Options as valibot's output gives them: validated, trimmed, `WARN` read as `WARNING`. */
+export type ParsedOptions = v.InferOutput<typeof OPTIONS> & StytchAuthOptions
+
 /**
- * Validates `options` (eagerly, at `stytchAuth()` time, so a wrong option fails at startup).
+ * Validates `options` once, at `stytchAuth()` time (a wrong option fails at startup), and returns
+ * them as the schema's output, which every later step reads.
  *
  * @example
  * ```ts
- * validateOptions({ ttl: -1 }) // throws ConfigurationError: "… option ttl: must be a positive number"
+ * parseOptions({ ttl: -1 }) // throws ConfigurationError: "… option ttl: must be a positive number"
  * ```
  */
-export function validateOptions(options: StytchAuthOptions): void {
+export function parseOptions(options: StytchAuthOptions): ParsedOptions {
   const parsed = v.safeParse(OPTIONS, options)
   if (!parsed.success) {
     const problems = parsed.issues.map(
@@ -303,19 +307,20 @@ export function validateOptions(options: StytchAuthOptions): void {
     )
     throw new ConfigurationError(`Invalid stytchAuth() options: ${problems.join('; ')}`)
   }
+  return { ...options, ...parsed.output } as ParsedOptions
 }
 
 /**
- * Resolves every setting: an option wins, then its environment variable, then the default.
+ * Resolves every setting from parsed options and the environment: an option wins, then its
+ * environment variable, then the default.
  *
  * @example
  * ```ts
- * const config = resolveConfig({ ttl: 60 }, readEnv(c))
+ * const config = resolveConfig(parseOptions({ ttl: 60 }), readEnv(c))
  * config.ttlSeconds // 60
  * ```
  */
-export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): ResolvedConfig {
-  validateOptions(options)
+export function resolveConfig(options: ParsedOptions, vars: EnvRecord): ResolvedConfig {
   const config = settingsOf(options, parseEnv(vars, options))
   if (config.cache === 'redis' && !config.redis)
     throw new ConfigurationError(
@@ -328,7 +333,7 @@ export function resolveConfig(options: StytchAuthOptions, vars: EnvRecord): Reso
   return config
 }
 
-function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig {
+function settingsOf(options: ParsedOptions, env: EnvValues): ResolvedConfig {
   const projectId = options.projectId ?? env.STYTCH_PROJECT_ID
   const stytchEnv =
     options.env ?? env.STYTCH_ENV ?? (projectId?.startsWith('project-live-') ? 'live' : 'test')
@@ -360,7 +365,7 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
     projectId,
     secret: options.secret ?? env.STYTCH_SECRET,
     stytchEnv,
-    baseUrl: options.baseUrl?.replace(/\/+$/, '') ?? env.STYTCH_BASE_URL,
+    baseUrl: options.baseUrl ?? env.STYTCH_BASE_URL,
     cache,
     cacheChosenBy,
     redis: env.STYTCH_REDIS_CLUSTER_NODES
@@ -384,7 +389,7 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
     policyTtlSeconds: options.policyTtl ?? env.STYTCH_POLICY_TTL ?? 300,
     policyMaxStaleSeconds: options.policyMaxStale ?? env.STYTCH_POLICY_MAX_STALE ?? 3600,
     prefix: options.prefix ?? env.STYTCH_CACHE_PREFIX ?? 'ayz_auth',
-    logLevel: normalizeLevel(options.logLevel) ?? env.STYTCH_LOG_LEVEL ?? 'INFO',
+    logLevel: options.logLevel ?? env.STYTCH_LOG_LEVEL ?? 'INFO',
     logSensitiveData: options.logSensitiveData ?? env.STYTCH_LOG_SENSITIVE_DATA ?? false,
     timeoutMs: options.timeoutMs ?? (env.STYTCH_REQUEST_TIMEOUT ?? 10) * 1000,
     maxRetries: options.maxRetries ?? env.STYTCH_MAX_RETRIES ?? 3,
@@ -403,7 +408,7 @@ function settingsOf(options: StytchAuthOptions, env: EnvValues): ResolvedConfig 
 }
 
 /** Parses the variables the library knows; a variable overridden by an option is not read. */
-function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
+function parseEnv(vars: EnvRecord, options: ParsedOptions): EnvValues {
   const values: Record<string, unknown> = {}
   const problems: string[] = []
   for (const [name, variable] of Object.entries(VARIABLES) as [
@@ -427,10 +432,6 @@ function parseEnv(vars: EnvRecord, options: StytchAuthOptions): EnvValues {
   if (problems.length > 0)
     throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`)
   return values as EnvValues
-}
-
-function normalizeLevel(level: StytchAuthOptions['logLevel']): LogLevel | undefined {
-  return level === 'WARN' ? 'WARNING' : level
 }
 
 function isAllowedBaseUrl(url: string): boolean {

@@ -3,8 +3,9 @@
  * The enrich stage: the organization's entitlements and the member's team for a verified session.
  */
 import type { CircuitBreaker } from '../cache/circuit-breaker.ts'
-import type { TieredCache } from '../cache/tiered-cache.ts'
+import type { ReadThroughCache } from '../cache/read-through.ts'
 import { NO_ENTITLEMENTS, type EntitlementFields } from '../context/auth-context.ts'
+import { describeError } from '../log/describe-error.ts'
 import type { Logger } from '../log/logger.ts'
 import type { Telemetry } from '../telemetry/telemetry.ts'
 import type { EntitlementSource } from './entitlement-source.ts'
@@ -27,10 +28,13 @@ export interface EntitlementLoaderOptions {
   readonly source: EntitlementSource
   /** The source's one timeout and breaker. */
   readonly breaker: CircuitBreaker
-  readonly organizations: TieredCache<OrganizationRecord | null>
-  readonly userIds: TieredCache<string>
+  readonly organizations: ReadThroughCache<OrganizationRecord | null>
+  readonly userIds: ReadThroughCache<string>
   /** Caches user + team when a team TTL is set; without it the team is read fresh every request. */
-  readonly members?: { readonly cache: TieredCache<MemberRecord | null>; readonly ttlMs: number }
+  readonly members?: {
+    readonly cache: ReadThroughCache<MemberRecord | null>
+    readonly ttlMs: number
+  }
   readonly logger: Logger
   /** Reports each source call as an `entitlements` upstream call, when telemetry is on. */
   readonly telemetry?: Telemetry | undefined
@@ -94,17 +98,18 @@ export class EntitlementLoader {
   ): Promise<OrganizationRecord | null | typeof UNAVAILABLE> {
     const { organizations, source } = this.#options
     try {
-      return await organizations.getOrLoad(stytchOrganizationId, async () => {
+      const { value } = await organizations.getOrLoad(stytchOrganizationId, async () => {
         const doc = await this.#call('findOrganization', (signal) =>
           source.findOrganization(stytchOrganizationId, signal)
         )
         const record = doc ? (organizationRecord(doc, source.schema, this.#report) ?? null) : null
         return { value: record, ttlMs: record ? ORGANIZATION_TTL_MS : MISSING_ORGANIZATION_TTL_MS }
       })
+      return value
     } catch (error) {
       this.#options.logger.warn('entitlement source unreachable and organization not cached', {
         organizationId: stytchOrganizationId,
-        error: describe(error),
+        error: describeError(error),
       })
       return UNAVAILABLE
     }
@@ -114,14 +119,15 @@ export class EntitlementLoader {
     const { members } = this.#options
     try {
       if (!members) return await this.#freshMember(stytchMemberId)
-      return await members.cache.getOrLoad(stytchMemberId, async () => ({
+      const { value } = await members.cache.getOrLoad(stytchMemberId, async () => ({
         value: await this.#freshMember(stytchMemberId),
         ttlMs: members.ttlMs,
       }))
+      return value
     } catch (error) {
       this.#options.logger.warn('entitlement source unreachable: team context unavailable', {
         memberId: stytchMemberId,
-        error: describe(error),
+        error: describeError(error),
       })
       return null
     }
@@ -154,8 +160,4 @@ export class EntitlementLoader {
   readonly #report = (problem: string): void => {
     this.#options.logger.error(`malformed entitlement document: ${problem}`)
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

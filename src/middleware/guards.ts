@@ -11,7 +11,6 @@ import type { PolicyStore } from '../authorization/policy-store.ts'
 import type { AuthContext } from '../context/auth-context.ts'
 import type { AuthEnv, EntitledAuthEnv, Principal, PrincipalEnv } from '../context/auth-env.ts'
 import type { MachineContext, OAuthContext } from '../context/token-contexts.ts'
-import { DEFAULT_EXTRACTION_RULES } from '../credential/extract-credential.ts'
 import { loadedEntitlements } from '../entitlements/within-limit.ts'
 import {
   ConfigurationError,
@@ -21,27 +20,17 @@ import {
   MissingEntitlementError,
   MissingFactorsError,
   MissingPermissionError,
-  TenancyMismatchError,
   TokenExtractionError,
 } from '../errors/auth-error.ts'
-import {
-  answered,
-  authenticate,
-  bind,
-  bindingOf,
-  lazyBinding,
-  missingClaims,
-  missingFactors,
-  type Binding,
-} from './stytch-auth.ts'
-
-type LazyBinding = ReturnType<typeof lazyBinding>
+import { checkTenancy, missingClaims, missingFactors } from '../authorization/requirements.ts'
+import { defaultHolder } from '../runtime/runtime-holder.ts'
+import { authenticate, bind, bindingOf, type Binding } from './authenticate.ts'
 
 /**
  * A check of a guard: throws the `AuthError` to answer, or settles a promise that does. `binding`
- * is the `stytchAuth()` that authenticated the request, else the guard's own defaults.
+ * is the `stytchAuth()` that authenticated the request, else the default one the guard used.
  */
-type Check = (auth: Principal, c: Context, binding: Binding | LazyBinding) => void | Promise<void>
+type Check = (auth: Principal, c: Context, binding: Binding | undefined) => void | Promise<void>
 
 /**
  * Builds a route guard from a check of the principal. The guard uses what `stytchAuth()`
@@ -64,15 +53,14 @@ export function guard<E extends Env = AuthEnv, A extends Principal = AuthContext
 }
 
 function guardWith<E extends Env>(check: Check): MiddlewareHandler<E> {
-  const defaults = lazyBinding({})
   const answer = (c: Context, error: unknown) => {
     const binding = bindingOf(c)
     binding?.runtime.telemetry?.denied(error)
-    return answered(c, error, binding?.options ?? {})
+    return (binding?.route ?? defaultHolder().route).answer(c, error)
   }
   const slowly = async (c: Context, next: Next) => {
     try {
-      await check(await principalOf(c, defaults), c, bindingOf(c) ?? defaults)
+      await check(await principalOf(c), c, bindingOf(c))
     } catch (error) {
       return answer(c, error)
     }
@@ -83,7 +71,7 @@ function guardWith<E extends Env>(check: Check): MiddlewareHandler<E> {
     if (!auth) return slowly(c, next)
     let pending: void | Promise<void>
     try {
-      pending = check(auth as Principal, c, bindingOf(c) ?? defaults)
+      pending = check(auth as Principal, c, bindingOf(c))
     } catch (error) {
       return Promise.resolve(answer(c, error))
     }
@@ -97,12 +85,13 @@ function guardWith<E extends Env>(check: Check): MiddlewareHandler<E> {
 }
 
 /** What `stytchAuth()` put on `c`, or, when none ran, the request authenticated with the defaults. */
-async function principalOf(c: Context, defaults: LazyBinding): Promise<Principal> {
+async function principalOf(c: Context): Promise<Principal> {
   const existing: unknown = (c as Context<PrincipalEnv>).get('auth')
   if (existing === null) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   if (existing !== undefined) return existing as Principal
-  const binding = defaults.ready ?? (await defaults(c))
-  const auth = await authenticate(c, binding.runtime, DEFAULT_EXTRACTION_RULES, false)
+  const holder = defaultHolder()
+  const binding = holder.ready ?? (await holder.get(c))
+  const { value: auth } = await authenticate(c, binding.runtime, binding.route)
   if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   ;(c as Context<PrincipalEnv>).set('auth', auth)
   bind(c, binding)
@@ -221,7 +210,7 @@ export function requireAllEntitlements(...names: string[]): MiddlewareHandler<En
 }
 
 /** Names the organization a request is about (an id or a slug), e.g. from a path parameter. */
-export type OrganizationOf = (c: Context) => string | undefined
+export type OrganizationOf = (c: Context) => string | null | undefined
 
 /**
  * Lets a request through only if the organization it names (by Stytch organization id or slug) is
@@ -271,7 +260,7 @@ export function requirePermission(
   const wanted = { ...permission(resourceId, action), resourceId, action }
   return guardWith<PrincipalEnv>((auth, c, binding) => {
     if (organizationId) checkTenancy(auth, organizationId(c))
-    const decided = 'runtime' in binding ? decide(binding, auth, wanted) : undefined
+    const decided = binding ? decide(binding, auth, wanted) : undefined
     if (decided === undefined)
       return permits(c, binding, auth, wanted).then((allowed) => {
         if (!allowed) throw new MissingPermissionError(resourceId, action)
@@ -322,7 +311,7 @@ export async function hasPermission(
   const auth: unknown = (c as Context<PrincipalEnv>).get('auth')
   if (!auth) throw new TokenExtractionError(MISSING_TOKEN_MESSAGE)
   const wanted = { ...permission(resourceId, action), resourceId, action }
-  return permits(c, bindingOf(c) ?? lazyBinding({}), auth as Principal, wanted)
+  return permits(c, bindingOf(c), auth as Principal, wanted)
 }
 
 /** A permission, with its resource and action (for M2M scopes). */
@@ -347,14 +336,13 @@ function decide(binding: Binding, auth: Principal, wanted: Wanted): boolean | un
 
 async function permits(
   c: Context,
-  binding: Binding | LazyBinding,
+  binding: Binding | undefined,
   auth: Principal,
   wanted: Wanted
 ): Promise<boolean> {
   if (auth.kind === 'machine')
     return scopesCover(auth.scopes, [`${wanted.action}:${wanted.resourceId}`])
-  const bound = 'runtime' in binding ? binding : (binding.ready ?? (await binding(c)))
-  const policies = policiesOf(bound)
+  const policies = policiesOf(binding ?? (await defaultHolder().get(c)))
   if (auth.kind === 'oauth') return (await policies.loadProject()).grantsScopes(auth.scopes, wanted)
   const [project, organization] = await Promise.all([
     policies.loadProject(),
@@ -370,25 +358,4 @@ function policiesOf(binding: Binding): PolicyStore {
       'permission checks read the RBAC policy from Stytch: set STYTCH_PROJECT_ID and STYTCH_SECRET (or pass a `client`)'
     )
   return policies
-}
-
-/**
- * The shape of a Stytch organization id (`organization-test-<uuid>`, `organization-live-<uuid>`),
- * in any case. Stytch's slug alphabet allows this shape too, so a value of it is only ever an id.
- */
-const ORGANIZATION_ID_SHAPE = /^organization-(test|live)-[0-9a-f-]{36}$/i
-
-/**
- * The named organization must be the principal's; naming none (a missing parameter) is a mismatch.
- * An id-shaped name never matches the slug: else an organization whose slug is another one's id
- * would pass for it, on a route that reads the parameter as an id.
- */
-function checkTenancy(auth: Principal, organization: string | undefined): void {
-  if (
-    organization === undefined ||
-    auth.kind === 'machine' ||
-    (organization !== auth.organizationId &&
-      (ORGANIZATION_ID_SHAPE.test(organization) || organization !== auth.organizationSlug))
-  )
-    throw new TenancyMismatchError()
 }

@@ -1,28 +1,40 @@
+/**
+ * @module
+ * Logging out: the credential a request is authenticated with is ended at its source (Stytch), and
+ * every credential the request carries is refused in every tier, on every instance, until it
+ * would expire by itself.
+ */
 import type { Context } from 'hono'
 import { digestOf } from '../cache/digest.ts'
+import type { Revoked } from '../cache/revocations.ts'
+import { parseOptions } from '../config/resolve-config.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
 import {
   extractAllTokens,
   extractToken,
-  tokenKindOf,
-  type ExtractedToken,
   type ExtractionRules,
 } from '../credential/extract-credential.ts'
 import { TokenExtractionError } from '../errors/auth-error.ts'
-import { authRuntime } from '../runtime/auth-runtime.ts'
-import { locallyValidForMs } from '../verify/stytch-jwt.ts'
-import { bindingOf, extractionRulesOf } from './stytch-auth.ts'
+import { defaultHolder, RuntimeHolder } from '../runtime/runtime-holder.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import { bindingOf } from './authenticate.ts'
+import { routeOf } from './route.ts'
 
 /**
- * Logs a session out everywhere: revokes it at Stytch, then purges it from every cache tier, so
- * every instance sharing the Redis/Upstash tier rejects it at once (instances that already hold it
- * in their in-process tier reject it within `l1Ttl`, 10 s by default), and a session JWT is refused
- * until its `exp` although it would still verify locally. Given a request, it revokes the token the
- * request was authenticated with (found as its `stytchAuth()` finds it: `tokenFrom`,
- * `cookieNames`) and purges every token it carries there, session token and JWT cookies alike.
- * Rejects with `StytchApiError` (503) when Stytch cannot be reached: nothing is purged then, so
- * nobody believes a logout that did not happen. When the shared cache is down, the entry is deleted
- * there as soon as it answers again.
+ * Logs a session out everywhere. Given a request, it ends the session the request is
+ * authenticated with at Stytch (found as its `stytchAuth()` finds it: `tokenFrom`, `cookieNames`)
+ * and refuses every credential the request carries there, session token and JWT cookies alike:
+ * every instance sharing the Redis/Upstash tier refuses them at once, instances that hold them in
+ * process drop them through Redis pub/sub at once (without a push channel, within `l1Ttl`), and a
+ * JWT, which would still verify locally, is refused until its `exp`. An M2M or Connected Apps
+ * token, which Stytch cannot revoke, is refused until its `exp`. A token that is no credential of
+ * the project (badly shaped, badly signed) is never sent to Stytch. Calls to Stytch count against
+ * `maxVerificationsPerSecond`. Rejects with `StytchApiError` (503) when Stytch cannot be reached:
+ * nothing is refused then, so nobody believes a logout that did not happen. When the shared cache
+ * is down, the revocation is stored there as soon as it answers again.
+ *
+ * Given a token, it does the same for that token, with the settings of `options` (default: the
+ * environment), and refuses it through every running `stytchAuth()` of the project.
  *
  * @example
  * ```ts
@@ -35,36 +47,71 @@ import { bindingOf, extractionRulesOf } from './stytch-auth.ts'
  */
 export async function revokeSession(
   target: Context | string,
-  options: StytchAuthOptions = {}
+  options?: StytchAuthOptions
 ): Promise<void> {
-  const context = typeof target === 'string' ? undefined : target
-  const binding = context && bindingOf(context)
-  const runtime = binding?.runtime ?? (await authRuntime(options, context))
-  const tokens: [ExtractedToken, ...ExtractedToken[]] = context
-    ? tokensOf(context.req.raw.headers, binding?.rules ?? extractionRulesOf(options))
-    : [{ ok: true, token: target as string, kind: tokenKindOf(target as string) }]
-  const [first] = tokens
-  await runtime.verifier.revoke(first.token, first.kind)
-  const purges = await Promise.all(
-    tokens.map(async ({ token }) => ({
-      id: await digestOf(token),
-      rejectForMs: locallyValidForMs(token),
-    }))
-  )
-  const known = purges
-    .map(({ id }) => runtime.sessions.peek(id))
-    .find((auth) => auth?.kind === 'member')
-  await Promise.all(purges.map(({ id, rejectForMs }) => runtime.sessions.delete(id, rejectForMs)))
+  if (typeof target !== 'string') {
+    const binding = bindingOf(target) ?? (await defaultHolder().get(target))
+    await revokeCredentials(binding.runtime, tokensOf(target.req.raw.headers, binding.route.rules))
+    return
+  }
+  if (options === undefined) {
+    await revokeCredentials((await defaultHolder().get()).runtime, [target])
+    return
+  }
+  const parsed = parseOptions(options)
+  const holder = new RuntimeHolder(parsed, routeOf(parsed))
+  try {
+    await revokeCredentials((await holder.get()).runtime, [target])
+  } finally {
+    await holder.close()
+  }
+}
+
+/**
+ * Ends `first` at its source and refuses it and `others` everywhere for their verified lifetimes.
+ *
+ * @example
+ * ```ts
+ * await revokeCredentials(runtime, [sessionToken, sessionJwt])
+ * ```
+ */
+export async function revokeCredentials(
+  runtime: Runtime,
+  [first, ...others]: readonly [string, ...string[]]
+): Promise<void> {
+  const known = runtime.principals.peek(await digestOf(first))
+  const revoked: Revoked[] = []
+  for (const [index, token] of [first, ...others].entries()) {
+    const kind = runtime.credentials.find((candidate) => candidate.recognizes(token))
+    if (!kind || kind.malformed?.(token) !== undefined) continue
+    const forMs = await kind.revoke(token, index === 0)
+    if (forMs !== undefined) revoked.push({ id: await digestOf(token), forMs })
+  }
+  // Through this runtime's shared tier, and every other tier a live mount of the project uses.
+  const channels = new Map([[runtime.revocations.via, runtime.revocations]])
+  for (const revocations of runtime.project.revocations)
+    if (!channels.has(revocations.via)) channels.set(revocations.via, revocations)
+  await Promise.all([...channels.values()].map((revocations) => revocations.revoke(revoked)))
   runtime.telemetry?.revoked(
     known?.kind === 'member' ? known.sessionId : null,
     known?.kind === 'member' ? known.memberId : null
   )
 }
 
-/** The token a request is authenticated with, first, then every other one it carries where `rules` look. */
-function tokensOf(headers: Headers, rules: ExtractionRules): [ExtractedToken, ...ExtractedToken[]] {
+/**
+ * The token a request is authenticated with, first, then every other one it carries where `rules`
+ * look (a 401 `token_extraction` when it carries none).
+ *
+ * @example
+ * ```ts
+ * await revokeCredentials(runtime, tokensOf(c.req.raw.headers, route.rules))
+ * ```
+ */
+export function tokensOf(headers: Headers, rules: ExtractionRules): [string, ...string[]] {
   const found = extractToken(headers, rules)
   if (!found.ok) throw new TokenExtractionError(found.message)
-  const others = extractAllTokens(headers, rules).filter(({ token }) => token !== found.token)
-  return [found, ...others]
+  const others = extractAllTokens(headers, rules)
+    .map(({ token }) => token)
+    .filter((token) => token !== found.token)
+  return [found.token, ...others]
 }

@@ -1,4 +1,9 @@
-import type { B2BClient } from 'stytch'
+/**
+ * @module
+ * One Stytch call within a time budget, retrying what is safe to retry (network errors, 429, 5xx)
+ * with jittered exponential backoff, each attempt bounded by the one timeout of the library.
+ */
+import { withTimeout } from '../runtime/with-timeout.ts'
 import type { Telemetry } from '../telemetry/telemetry.ts'
 import { classifyStytchError } from './classify-stytch-error.ts'
 
@@ -20,23 +25,19 @@ const BASE_BACKOFF_MS = 100
 const MAX_BACKOFF_MS = 1000
 
 /**
- * Calls the Stytch SDK within a time budget, retrying what is safe to retry with jittered
- * exponential backoff. The SDK's own `timeout` option does nothing, so each attempt gets an
- * `AbortSignal`: the SDK spreads its `fetchConfig` into the `fetch` init synchronously, so the
- * signal set just before the call belongs to that call alone.
+ * Calls Stytch within `policy`'s budget; `call` gets the attempt's signal.
  *
  * @example
  * ```ts
- * const session = await callStytch(client, 'sessions.authenticate', (c) => c.sessions.authenticate({ session_token }), {
+ * const body = await callStytch('sessions.authenticate', (signal) => api.authenticateSession({ session_token }, signal), {
  *   timeoutMs: 10_000,
  *   maxRetries: 3,
  * })
  * ```
  */
 export async function callStytch<T>(
-  client: B2BClient,
   operation: string,
-  call: (client: B2BClient) => Promise<T>,
+  call: (signal: AbortSignal) => Promise<T>,
   policy: CallPolicy
 ): Promise<T> {
   const observed = policy.telemetry?.upstream('stytch', operation)
@@ -46,11 +47,7 @@ export async function callStytch<T>(
     const attemptsLeft = policy.maxRetries - attempt + 1
     const attemptMs = Math.min(remaining, Math.max(remaining / attemptsLeft, MIN_ATTEMPT_MS))
     try {
-      const result = await withSignal(
-        client,
-        AbortSignal.timeout(Math.max(1, Math.ceil(attemptMs))),
-        call
-      )
+      const result = await withTimeout(Math.max(1, Math.ceil(attemptMs)), call)
       observed?.end('ok')
       return result
     } catch (error) {
@@ -70,25 +67,5 @@ export async function callStytch<T>(
       observed?.retry(attempt + 1, String(failure.status ?? 'network'))
       await new Promise((resolve) => setTimeout(resolve, backoff))
     }
-  }
-}
-
-/** The SDK's protected fetch configuration, of which only `signal` is touched. */
-interface WithFetchConfig {
-  fetchConfig?: { signal?: AbortSignal }
-}
-
-function withSignal<T>(
-  client: B2BClient,
-  signal: AbortSignal,
-  call: (client: B2BClient) => Promise<T>
-): Promise<T> {
-  const config = (client as unknown as WithFetchConfig).fetchConfig
-  if (!config) return call(client)
-  config.signal = signal
-  try {
-    return call(client)
-  } finally {
-    delete config.signal
   }
 }

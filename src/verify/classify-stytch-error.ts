@@ -1,9 +1,11 @@
 /**
  * @module
- * What a failed Stytch call means for the request. The SDK throws `StytchError` (an HTTP status ≥
- * 400 with a JSON body) and `RequestError` (network failure, abort, non-JSON body); both are
- * recognised by shape, so a client from another copy of the SDK works too.
+ * What a failed Stytch call means for the request. An HTTP error (ours or the SDK's `StytchError`:
+ * a status ≥ 400 with a JSON body) is recognised by shape, so a client from another copy of the
+ * SDK works too; a network failure, a timeout or the SDK's `RequestError` means Stytch was not asked.
  */
+import { TimeoutError } from '../runtime/with-timeout.ts'
+import { StytchRequestError } from './stytch-api.ts'
 
 /** The meaning of a failed Stytch call. */
 export interface StytchFailure {
@@ -18,6 +20,8 @@ export interface StytchFailure {
   /** Stytch's HTTP status and `error_type`, when it answered. */
   readonly status?: number
   readonly errorType?: string
+  /** Seconds Stytch asked to wait (`Retry-After`), when it said. */
+  readonly retryAfterSeconds?: number
 }
 
 /** `error_type`s that mean the project's credentials, not the user's token, are wrong. */
@@ -26,6 +30,7 @@ const CREDENTIAL_ERRORS = new Set([
   'invalid_secret_authentication',
   'invalid_project_id',
   'project_not_found',
+  'invalid_project_id_authentication',
 ])
 
 /**
@@ -40,11 +45,19 @@ export function classifyStytchError(error: unknown): StytchFailure {
   if (isStytchError(error)) {
     const status = error.status_code
     const errorType = error.error_type
+    const { retryAfterSeconds } = error as { retryAfterSeconds?: number }
     if (status === 429 || status >= 500)
-      return { kind: 'unavailable', retryable: true, status, errorType }
-    if (status === 401 || status === 403 || CREDENTIAL_ERRORS.has(errorType)) {
+      return {
+        kind: 'unavailable',
+        retryable: true,
+        status,
+        errorType,
+        ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+      }
+    // Only an error about our credentials is ours; a 401 about the token (a JWT Stytch cannot
+    // parse or no longer trusts) is the token's.
+    if (CREDENTIAL_ERRORS.has(errorType))
       return { kind: 'misconfigured', retryable: false, status, errorType }
-    }
     return { kind: 'rejected', retryable: false, status, errorType }
   }
   return { kind: 'unavailable', retryable: isRequestError(error) }
@@ -56,6 +69,11 @@ function isStytchError(error: unknown): error is { status_code: number; error_ty
   return typeof status === 'number' && typeof type === 'string'
 }
 
+/** A failure to ask: ours (a network error, a timeout), or the SDK's `RequestError`. */
 function isRequestError(error: unknown): boolean {
-  return error instanceof Error && 'request' in error
+  return (
+    error instanceof StytchRequestError ||
+    error instanceof TimeoutError ||
+    (error instanceof Error && 'request' in error)
+  )
 }

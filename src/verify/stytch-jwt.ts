@@ -31,7 +31,7 @@ const SESSION_CLAIM = 'https://stytch.com/session'
 const ORGANIZATION_CLAIM = 'https://stytch.com/organization'
 const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'])
 /** Seconds of clock skew tolerated between Stytch and this server. */
-const CLOCK_TOLERANCE_SECONDS = 5
+export const CLOCK_TOLERANCE_SECONDS = 5
 /**
  * Shortest time between two key-set fetches for a JWT naming an unknown `kid` (jose's default is
  * 30 s). A key Stytch starts signing with just after this process fetched the key set is known
@@ -238,28 +238,4 @@ function emailOf(factors: readonly Record<string, unknown>[]): string | null {
     if (typeof email === 'string' && email !== '') return email
   }
   return null
-}
-
-/** Longest a revoked JWT is remembered as rejected: far beyond a Stytch session JWT's 5 minutes. */
-const MAX_REVOCATION_MS = 3_600_000
-
-/**
- * How long a token would still verify locally, in ms: for a JWT until its `exp` (and the clock
- * tolerance), read without verifying it; 0 for an opaque token, which Stytch answers for. A revoked
- * JWT must be refused that long (capped at an hour).
- *
- * @example
- * ```ts
- * await sessions.delete(id, locallyValidForMs(token)) // a session JWT: up to 5 minutes
- * ```
- */
-export function locallyValidForMs(token: string, now: number = Date.now()): number {
-  try {
-    const { exp } = decodeJwt(token)
-    if (typeof exp !== 'number') return 0
-    const remaining = (exp + CLOCK_TOLERANCE_SECONDS) * 1000 - now
-    return Math.min(Math.max(0, remaining), MAX_REVOCATION_MS)
-  } catch {
-    return 0
-  }
 }

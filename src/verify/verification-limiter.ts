@@ -4,7 +4,7 @@ import { StytchApiError } from '../errors/auth-error.ts'
  * A token bucket in front of Stytch: at most `burst` verifications at once, refilled at
  * `perSecond`. A caller over the rate waits for its turn when that fits its time budget, and gets
  * a 503 otherwise, so a flood of new (or invented) tokens costs Stytch at most
- * `burst + perSecond × seconds` calls per process, retries included.
+ * `burst + perSecond × seconds` calls per project and process, revocations and retries included.
  *
  * @example
  * ```ts
@@ -13,15 +13,24 @@ import { StytchApiError } from '../errors/auth-error.ts'
  * ```
  */
 export class VerificationLimiter {
-  readonly #perMs: number
-  readonly #burst: number
+  #perMs: number
+  #burst: number
   #tokens: number
-  #updatedAt = Date.now()
+  /** Monotonic: a clock set back or forward never empties or fills the bucket. */
+  #updatedAt = performance.now()
 
-  constructor(perSecond: number, burst: number = perSecond * 2) {
+  constructor(perSecond: number) {
     this.#perMs = perSecond / 1000
-    this.#burst = burst
-    this.#tokens = burst
+    this.#burst = perSecond * 2
+    this.#tokens = this.#burst
+  }
+
+  /** Lowers the rate to `perSecond` if it is higher (mounts that disagree get the lowest). */
+  lowerTo(perSecond: number): void {
+    if (perSecond / 1000 >= this.#perMs) return
+    this.#perMs = perSecond / 1000
+    this.#burst = perSecond * 2
+    this.#tokens = Math.min(this.#tokens, this.#burst)
   }
 
   /** Takes a slot now or after waiting at most `maxWaitMs`; throws `StytchApiError` otherwise. */
@@ -40,7 +49,7 @@ export class VerificationLimiter {
   }
 
   #waitFor(): number {
-    const now = Date.now()
+    const now = performance.now()
     this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#perMs)
     this.#updatedAt = now
     return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#perMs

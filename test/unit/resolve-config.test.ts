@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { resolveConfig } from '../../src/config/resolve-config.ts'
+import { parseOptions, resolveConfig as resolveParsed } from '../../src/config/resolve-config.ts'
+import type { StytchAuthOptions } from '../../src/config/stytch-auth-options.ts'
 import { ConfigurationError } from '../../src/errors/auth-error.ts'
+
+/** Options parsed as `stytchAuth()` parses them, then resolved against `vars`. */
+const resolveConfig = (options: StytchAuthOptions, vars: Record<string, string>) =>
+  resolveParsed(parseOptions(options), vars)
 
 describe('resolveConfig', () => {
   it('has the documented defaults', () => {

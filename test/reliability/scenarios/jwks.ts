@@ -3,7 +3,7 @@
  * and JWTs naming a key that was never published.
  */
 import { vi, expect } from 'vitest'
-import { REJECTION_TTL_MS } from '../../../src/runtime/auth-runtime.ts'
+import { REJECTION_TTL_MS } from '../../../src/runtime/runtime.ts'
 import type { Fault } from '../../../src/testing/index.ts'
 import { attackerKey, claimsOf, signJwt } from '../forge.ts'
 import type { World } from '../world.ts'

@@ -1,0 +1,223 @@
+/**
+ * @module
+ * What runs on a request, top to bottom: extract the credential, key it by its digest, look it up,
+ * verify it on a miss (by its credential kind), enrich it with entitlements, decide the route's
+ * requirements, set `c.var.auth`. When every step up to the decision is in memory the request takes
+ * the same steps synchronously (a header scan, a hash, a map lookup: the hot path, no promise of its
+ * own). Telemetry, when on, observes the same path.
+ */
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { Filled, Loaded } from '../cache/read-through.ts'
+import { digestOf, syncDigestOf } from '../cache/digest.ts'
+import type { Principal } from '../context/auth-env.ts'
+import type { CredentialKind } from '../credential/credential-kind.ts'
+import { extractToken, simpleToken } from '../credential/extract-credential.ts'
+import { TokenExtractionError, TokenVerificationError } from '../errors/auth-error.ts'
+import { tokenForLog } from '../log/logger.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import type { Observation } from '../telemetry/telemetry.ts'
+import type { Route } from './route.ts'
+
+/** The runtime a mount authenticates with, and its route: what guards after it use. */
+export interface Binding {
+  readonly runtime: Runtime
+  readonly route: Route
+}
+
+/** A mount's binding, built on its first request (the environment arrives with it). */
+export interface BindingHolder {
+  /** The binding once built. */
+  readonly ready: Binding | undefined
+  /** The binding, built for the request's environment if it is not yet. */
+  get(c: Context): Promise<Binding>
+}
+
+/**
+ * The middleware of a mount: authenticates each request through its binding, answers errors
+ * through its route.
+ *
+ * @example
+ * ```ts
+ * app.use('*', authentication(holder, routeOf(parseOptions({}))))
+ * ```
+ */
+export function authentication(holder: BindingHolder, route: Route): MiddlewareHandler {
+  const slowly = async (c: Context, next: Next) => {
+    let binding: Binding
+    let observation: Observation | undefined
+    let found: Filled<Principal | null>
+    try {
+      binding = holder.ready ?? (await holder.get(c))
+      observation = binding.runtime.telemetry?.authentication()
+      const { runtime } = binding
+      found = await (observation
+        ? observation.within(() => authenticate(c, runtime, route))
+        : authenticate(c, runtime, route))
+    } catch (error) {
+      observation?.end({ error, tier: 'miss' })
+      return route.answer(c, error)
+    }
+    return admitted(c, next, binding, found, observation)
+  }
+  return function stytchAuth(c, next) {
+    const binding = holder.ready
+    const hit = binding && cachedPrincipal(c, binding.runtime, route)
+    if (!hit) return slowly(c, next)
+    return admitted(
+      c,
+      next,
+      binding,
+      { value: hit, tier: 'l1' },
+      binding.runtime.telemetry?.authentication()
+    )
+  }
+}
+
+/** Decides the route's requirements and, when they are met, sets `c.var.auth` and goes on. */
+function admitted(
+  c: Context,
+  next: Next,
+  binding: Binding,
+  { value: auth, tier }: Filled<Principal | null>,
+  observation: Observation | undefined
+): Promise<Response | void> {
+  try {
+    if (auth) binding.route.decide?.(auth)
+  } catch (error) {
+    observation?.end({ error, tier })
+    return Promise.resolve(binding.route.answer(c, error))
+  }
+  observation?.end({ auth, tier })
+  c.set('auth', auth)
+  bind(c, binding)
+  const timing = observation?.serverTiming
+  return timing === undefined
+    ? next()
+    : next().then(() => c.res.headers.append('server-timing', timing))
+}
+
+/**
+ * The principal of the request's credential if it is in process memory and needs nothing more: a
+ * scan of the `Authorization` or `Cookie` header, a hash, a lookup (the hot path). The headers are
+ * the request's own, as the full path reads them (never the socket's: a sub-request or a rewritten
+ * request carries others).
+ */
+function cachedPrincipal(c: Context, runtime: Runtime, route: Route): Principal | undefined {
+  if (!syncDigestOf) return undefined
+  const token = simpleToken(c.req.raw.headers, route.rules)
+  if (token === undefined) return undefined
+  const auth = runtime.principals.peek(syncDigestOf(token))
+  return auth && route.accepts(auth.kind) && !needsEntitlements(runtime, auth) ? auth : undefined
+}
+
+/**
+ * Authenticates a request on the full path. Rejects with an `AuthError`; in optional mode a
+ * missing, invalid or not accepted credential resolves to `null` instead, while an outage (503)
+ * still rejects.
+ *
+ * @example
+ * ```ts
+ * const { value: auth, tier } = await authenticate(c, runtime, route)
+ * ```
+ */
+export async function authenticate(
+  c: Context,
+  runtime: Runtime,
+  route: Route
+): Promise<Filled<Principal | null>> {
+  const anonymous = (error: Error) => {
+    if (route.optional) return { value: null, tier: 'miss' as const }
+    throw error
+  }
+  // Extract: a malformed credential never reaches a cache, a store or Stytch.
+  const found = extractToken(c.req.raw.headers, route.rules)
+  if (!found.ok) return anonymous(new TokenExtractionError(found.message))
+  const { token } = found
+  const kind = runtime.credentials.find((candidate) => candidate.recognizes(token))
+  const malformed = kind?.malformed?.(token)
+  if (malformed !== undefined) return anonymous(new TokenExtractionError(malformed))
+  // A credential the route cannot accept is refused before it is looked up or verified.
+  if (!kind?.yields(token).some((yielded) => route.accepts(yielded)))
+    return anonymous(new TokenVerificationError())
+  // Key, look up, verify.
+  const id = await digestOf(token)
+  let filled: Filled<Principal>
+  try {
+    filled = await runtime.principals.getOrLoad(
+      id,
+      () => verified(runtime, kind, token, id),
+      kind.fleet
+    )
+  } catch (error) {
+    if (error instanceof TokenVerificationError) return anonymous(error)
+    throw error
+  }
+  if (!route.accepts(filled.value.kind)) return anonymous(new TokenVerificationError())
+  // Enrich.
+  if (!needsEntitlements(runtime, filled.value)) return filled
+  const auth = filled.value as Extract<Principal, { withEntitlements: unknown }>
+  const loader = runtime.entitlements as NonNullable<Runtime['entitlements']>
+  return { value: auth.withEntitlements(await loader.entitlementsOf(auth)), tier: filled.tier }
+}
+
+/** Whether a principal's entitlements must be loaded for this request (an organization's member). */
+function needsEntitlements(runtime: Runtime, auth: Principal): boolean {
+  return runtime.entitlements !== undefined && auth.kind !== 'machine'
+}
+
+/** The credential verified by its kind, with how long it may be cached. */
+async function verified(
+  runtime: Runtime,
+  kind: CredentialKind,
+  token: string,
+  id: string
+): Promise<Loaded<Principal>> {
+  const { logger, config, sessionTtlMs } = runtime
+  const shown = () => tokenForLog(token, id, config.logSensitiveData)
+  try {
+    const { auth, validUntil } = await kind.verify(token)
+    logger.debug('credential verified', { token: shown(), kind: auth.kind })
+    const lifetime = validUntil - Date.now()
+    // A session is cached for the mount's `ttl`; a token verified from itself until it expires.
+    const ttlMs =
+      auth.kind === 'member' ? Math.min(sessionTtlMs, lifetime) : sessionTtlMs > 0 ? lifetime : 0
+    return { value: auth, ttlMs }
+  } catch (error) {
+    if (error instanceof TokenVerificationError)
+      logger.debug('credential rejected', { token: shown(), kind: kind.name })
+    throw error
+  }
+}
+
+const BINDING = Symbol('ayz-auth.binding')
+
+/** Hono's variable store, which accepts any key at run time. */
+interface VariableStore {
+  set(key: symbol, value: unknown): void
+  get(key: symbol): unknown
+}
+
+/**
+ * Records the binding that authenticated `c`, for the guards after it. Kept under a symbol, so it
+ * never appears in `c.var` serializations or clashes with user variables.
+ *
+ * @example
+ * ```ts
+ * bind(c, binding)
+ * ```
+ */
+export function bind(c: Context, binding: Binding): void {
+  ;(c as unknown as VariableStore).set(BINDING, binding)
+}
+
+/**
+ * The binding recorded on `c`, if a `stytchAuth()` (or a guard) authenticated it.
+ *
+ * @example
+ * ```ts
+ * const runtime = bindingOf(c)?.runtime
+ * ```
+ */
+export function bindingOf(c: Context): Binding | undefined {
+  return (c as unknown as VariableStore).get(BINDING) as Binding | undefined
+}

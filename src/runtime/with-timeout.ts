@@ -1,0 +1,39 @@
+/**
+ * @module
+ * The one timeout of the library: a call gets an `AbortSignal` that fires at the deadline, and the
+ * caller stops waiting then, even for a call that ignores its signal.
+ */
+
+/** The error a call that ran out of time rejects with. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError'
+}
+
+/**
+ * `call`, given a signal aborted after `ms`, or a {@link TimeoutError} once `ms` have passed.
+ * The timer is cleared as soon as the call settles, so nothing outlives it.
+ *
+ * @example
+ * ```ts
+ * const response = await withTimeout(2_000, (signal) => fetch(url, { signal }))
+ * ```
+ */
+export async function withTimeout<T>(
+  ms: number,
+  call: (signal: AbortSignal) => Promise<T>
+): Promise<T> {
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`timed out after ${Math.round(ms)} ms`)
+      controller.abort(error)
+      reject(error)
+    }, ms)
+  })
+  try {
+    return await Promise.race([call(controller.signal), expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
