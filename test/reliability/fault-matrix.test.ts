@@ -94,7 +94,7 @@ async function expectOutcome(
   expected: Expectation,
   limitMs: number
 ): Promise<void> {
-  const { request, status, type } = expected
+  const { request, status, type, retryAfter = 5 } = expected
   const token = arranged.credentials[request]
   if (token === undefined) throw new Error(`the scenario gave no credential for "${request}"`)
   const path = request.startsWith('entitlement guard')
@@ -111,7 +111,7 @@ async function expectOutcome(
     status,
     ...(type ? { body: { type } } : {}),
   })
-  if (status === 503) expect(res.headers.get('retry-after')).toBe('5')
+  if (status === 503) expect(res.headers.get('retry-after')).toBe(String(retryAfter))
   if (status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
   expect(ms, `${request} took ${Math.round(ms)} ms`).toBeLessThan(limitMs)
 }

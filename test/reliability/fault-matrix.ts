@@ -36,6 +36,8 @@ export interface Expectation {
   readonly request: ProbeRequest
   readonly status: 200 | 401 | 403 | 503
   readonly type?: ErrorType
+  /** A 503's `Retry-After` in seconds: Stytch's own when it sent one, else the default 5. */
+  readonly retryAfter?: number
 }
 
 /** The configured time limit a row's requests must finish within. */
@@ -134,11 +136,11 @@ export const FAULT_MATRIX = [
     id: 'stytch-429-retry-after',
     dependency: 'Stytch API',
     fault: '429 with `Retry-After: 30`',
-    during: [stytchDown('session token')],
+    during: [{ ...stytchDown('session token'), retryAfter: 30 }],
     after: [ok('session token')],
     bound: 'stytch',
     behaviour:
-      "Retried within the budget, then 503 with `Retry-After: 5` (the default): the stytch SDK never exposes response headers, so Stytch's own `Retry-After` cannot be passed on.",
+      "Retried within the budget, then 503 with Stytch's own `Retry-After: 30`, passed on (the library asks Stytch over `fetch` and reads the header, which the stytch SDK never exposes).",
   },
   {
     id: 'stytch-429',
