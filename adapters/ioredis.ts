@@ -9,6 +9,9 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { CacheStore } from '../src/cache/cache-store.ts'
 import { withoutUserinfo } from '../src/log/without-userinfo.ts'
+import { consumeByScript } from '../src/rate-limit/consume-by-script.ts'
+import { gcraScript } from '../src/rate-limit/gcra-script.ts'
+import type { RateLimitRequest } from '../src/rate-limit/rate-limit-request.ts'
 import { closedByCloseAuth, registerCacheBackend } from '../src/runtime/backends.ts'
 
 /**
@@ -26,6 +29,10 @@ export interface RedisClient {
   ): Promise<unknown>
   del(...keys: string[]): Promise<number>
   publish?(channel: string, message: string): Promise<unknown>
+  /** Runs a Lua script from its source, caching it on the server (for rate limits). */
+  eval?(script: string, numberOfKeys: number, ...keysAndArguments: string[]): Promise<unknown>
+  /** Runs a Lua script the server has cached, by its SHA-1 (for rate limits). */
+  evalsha?(sha1: string, numberOfKeys: number, ...keysAndArguments: string[]): Promise<unknown>
   /** A new client with the same settings (ioredis's `duplicate()`), for the pub/sub connection. */
   duplicate?(): RedisClient & SubscriberClient
 }
@@ -78,6 +85,12 @@ const clients = new Map<string, OwnClient>()
  * client made from a URL or nodes is shared per process, connects on first use (and again after an
  * outage), never keeps an idle script from exiting, and is closed by `closeAuth()`.
  *
+ * Rate limits (`consume`): one Lua script per decision (GCRA), sent as EVALSHA (EVAL the first time
+ * and after `NOSCRIPT`), so a decision is atomic across every instance and takes one round trip. It
+ * reads the Redis server's clock (`TIME`; Redis ≥ 5, which replicates a script's effects), so the
+ * instances' clocks play no part. The key is stored hash-tagged (`ayz:rl:x:3f2a` →
+ * `ayz:rl:x:{3f2a}`), one key per identity, with a TTL until its budget is full again.
+ *
  * @example
  * ```ts
  * import { redisCache } from 'ayz-auth/ioredis'
@@ -109,6 +122,7 @@ export function redisCache(
     : <T>(send: () => Promise<T>): Promise<T> => send()
   const px = (ttlSeconds: number) => Math.max(1, Math.ceil(ttlSeconds * 1000))
   const subscriber = subscriberFor(client, own !== undefined)
+  const consume = consumeOn(client)
   return {
     name: own ? `redis at ${own.location}` : 'redis',
     timeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -133,7 +147,26 @@ export function redisCache(
         }
       : {}),
     ...(subscriber ? { listen: listenWith(subscriber) } : {}),
+    ...(consume
+      ? {
+          consume: (key: string, request: RateLimitRequest) => command(() => consume(key, request)),
+        }
+      : {}),
   }
+}
+
+/** The rate-limit decision on `client`, by the server's clock, if the client can run scripts. */
+function consumeOn(client: RedisClient) {
+  const { eval: evaluate, evalsha } = client
+  if (!evaluate || !evalsha) return undefined
+  return consumeByScript(
+    {
+      eval: (script, keys, args) => evaluate.call(client, script, keys.length, ...keys, ...args),
+      evalsha: (sha1, keys, args) => evalsha.call(client, sha1, keys.length, ...keys, ...args),
+    },
+    gcraScript.plain,
+    'server'
+  )
 }
 
 function isRedisClient(value: unknown): value is RedisClient {

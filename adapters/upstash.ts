@@ -6,9 +6,11 @@
  */
 import { Redis } from '@upstash/redis/cloudflare'
 import type { CacheStore } from '../src/cache/cache-store.ts'
+import { consumeByScript } from '../src/rate-limit/consume-by-script.ts'
+import { gcraScript } from '../src/rate-limit/gcra-script.ts'
 import { registerCacheBackend } from '../src/runtime/backends.ts'
 
-/** The three commands the store uses, as every `@upstash/redis` client (of every entry point) has them. */
+/** The commands the store uses, as every `@upstash/redis` client (of every entry point) has them. */
 export interface UpstashClient {
   get(key: string): Promise<unknown>
   set(
@@ -17,6 +19,10 @@ export interface UpstashClient {
     options: { px: number } | { px: number; nx: true }
   ): Promise<unknown>
   del(...keys: string[]): Promise<number>
+  /** Runs a Lua script from its source, caching it on the server (for rate limits). */
+  eval?(script: string, keys: string[], args: string[]): Promise<unknown>
+  /** Runs a Lua script the server has cached, by its SHA-1 (for rate limits). */
+  evalsha?(sha1: string, keys: string[], args: string[]): Promise<unknown>
 }
 
 /** Options of {@link upstashCache}. */
@@ -39,6 +45,14 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 500
  * A {@link CacheStore} in Upstash Redis. Retries are bounded (one quick retry of a network failure,
  * not the client's default 4.3 s of backoff); the library bounds every command by
  * `commandTimeoutMs` and stops asking an endpoint that fails for `cooldownMs`.
+ *
+ * Rate limits (`consume`): one Lua script per decision (GCRA), one HTTP request, sent as EVALSHA
+ * (EVAL the first time and after `NOSCRIPT`), with Upstash's `allow-key-locking` flag so that it
+ * locks its key, not the database. The clock is this instance's `Date.now()`, sent with each
+ * decision: Upstash asks that scripts not read the clock (its EVAL docs), so the server's `TIME` is
+ * not relied on there. Instances' clocks should agree (NTP): one running s ms ahead admits units up
+ * to s ms early, so a window-long span may hold ⌈s / (window / limit)⌉ more than its usual worst case
+ * of 2 · limit − 1 (one more for 100 per minute and a skew under 600 ms); the long-run rate is unchanged.
  *
  * @example
  * ```ts
@@ -69,6 +83,15 @@ export function upstashCache(clientOrOptions: UpstashClient | UpstashCacheOption
       const px = Math.max(1, Math.ceil(ttlSeconds * 1000))
       return (await client.set(key, value, { px, nx: true })) === 'OK'
     },
+    ...(client.eval && client.evalsha
+      ? {
+          consume: consumeByScript(
+            { eval: client.eval.bind(client), evalsha: client.evalsha.bind(client) },
+            gcraScript.keyLocking,
+            'caller'
+          ),
+        }
+      : {}),
   }
 }
 

@@ -1,3 +1,6 @@
+import type { RateLimitDecision } from '../rate-limit/rate-limit-decision.ts'
+import type { RateLimitRequest } from '../rate-limit/rate-limit-request.ts'
+
 /**
  * A key-value store for the shared cache tier: verified sessions and entitlement records, as
  * strings (sealed JSON), under keys that start with the configured prefix, each with a TTL.
@@ -43,6 +46,14 @@ export interface CacheStore {
     onMessage: (message: string) => void,
     onState: (listening: boolean) => void
   ): { stop(): Promise<void> }
+  /**
+   * Decides a rate limit for `key` and spends `request.cost` units if allowed, as one atomic step
+   * across every instance sharing the store: a burst of `limit` concurrent requests on a fresh key,
+   * from any number of instances, gets exactly `limit` admissions. A denied request changes nothing.
+   * The built-in stores use GCRA (`decideGcra`: one number per key, kept until the key's budget is
+   * full again) and keep `key` under a hash-tagged name on Redis (`ayz:rl:x:3f2a` → `ayz:rl:x:{3f2a}`).
+   */
+  consume?(key: string, request: RateLimitRequest): Promise<RateLimitDecision>
   /** How logs name the store, without secrets (e.g. `redis at redis://cache:6379`). Default `cache`. */
   readonly name?: string
   /** Milliseconds an operation may take before the store counts as down. Default 1000. */

@@ -1,4 +1,7 @@
 import type { CacheStore } from './cache-store.ts'
+import { InProcessRateLimits } from '../rate-limit/in-process-rate-limits.ts'
+import type { RateLimitDecision } from '../rate-limit/rate-limit-decision.ts'
+import type { RateLimitRequest } from '../rate-limit/rate-limit-request.ts'
 import { LocalTier } from './local-tier.ts'
 
 /** Options of {@link memoryCache}. */
@@ -23,9 +26,11 @@ export interface MemoryCacheOptions {
 export class MemoryCache implements CacheStore {
   readonly name = 'memory'
   readonly #entries: LocalTier<string>
+  readonly #rateLimits: InProcessRateLimits
 
   constructor(options: MemoryCacheOptions = {}) {
     this.#entries = new LocalTier(options.maxEntries ?? 10_000)
+    this.#rateLimits = new InProcessRateLimits({ maxKeys: options.maxEntries ?? 10_000 })
   }
 
   async get(key: string): Promise<string | null> {
@@ -44,6 +49,11 @@ export class MemoryCache implements CacheStore {
     if (this.#entries.get(key) !== undefined) return false
     this.#entries.set(key, value, ttlSeconds * 1000)
     return true
+  }
+
+  /** Decides a rate limit in this process ({@link InProcessRateLimits}, `maxEntries` keys at most). */
+  consume(key: string, request: RateLimitRequest): Promise<RateLimitDecision> {
+    return this.#rateLimits.consume(key, request)
   }
 
   /** Every live entry (for inspection and tests). */
