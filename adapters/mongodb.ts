@@ -1,9 +1,16 @@
 /**
  * @module
- * Entitlements from MongoDB through the official driver. Importing this module also lets
- * `STYTCH_MONGODB_URI` (or `MONGODB_URI`) configure it from the environment.
+ * Entitlements and organization API keys from MongoDB through the official driver. Importing this
+ * module also lets `STYTCH_MONGODB_URI` (or `MONGODB_URI`) configure it from the environment.
  */
-import { MongoClient, ObjectId, type Document } from 'mongodb'
+import { MongoClient, ObjectId, type Document, type Filter } from 'mongodb'
+import {
+  apiKeyDocumentOf,
+  apiKeyFieldsOf,
+  newestFirst,
+  storedApiKeyOf,
+} from '../src/api-keys/api-key-record.ts'
+import type { ApiKeyStore } from '../src/api-keys/api-key-store.ts'
 import {
   entitlementSchema,
   type EntitlementSchemaOverrides,
@@ -16,6 +23,7 @@ import {
   membersOf,
   organizationQuery,
 } from '../src/entitlements/queries.ts'
+import { objectIdHex } from '../src/entitlements/records.ts'
 import { closedByCloseAuth, registerEntitlementBackend } from '../src/runtime/backends.ts'
 
 /** Options of {@link mongoEntitlements}. */
@@ -32,7 +40,22 @@ export interface MongoEntitlementsOptions {
   readonly queryTimeoutMs?: number
 }
 
+/** Options of {@link mongoApiKeys}. */
+export interface MongoApiKeysOptions {
+  /** A ready `MongoClient` (its own timeouts apply to connecting). */
+  readonly client?: MongoClient
+  /** A connection string, when no client is given; the entitlement source's client is shared. */
+  readonly uri?: string
+  /** The database: default the URI's, else the client's, else `soulmates` (as for entitlements). */
+  readonly db?: string
+  /** Default `api_keys`. */
+  readonly collection?: string
+  /** Milliseconds a query or write may take before the store counts as unreachable. Default 1000. */
+  readonly queryTimeoutMs?: number
+}
+
 const DEFAULT_QUERY_TIMEOUT_MS = 1000
+const DEFAULT_API_KEYS_COLLECTION = 'api_keys'
 const clients = new Map<string, MongoClient>()
 
 /**
@@ -52,24 +75,12 @@ const clients = new Map<string, MongoClient>()
 export function mongoEntitlements(
   clientOrUriOrOptions: MongoClient | string | MongoEntitlementsOptions
 ): EntitlementSource {
-  const options: MongoEntitlementsOptions =
-    typeof clientOrUriOrOptions === 'string'
-      ? { uri: clientOrUriOrOptions }
-      : clientOrUriOrOptions instanceof MongoClient
-        ? { client: clientOrUriOrOptions }
-        : clientOrUriOrOptions
-  const client = options.client ?? sharedClient(options.uri)
-  const db = client.db(
-    options.db ??
-      (options.uri ? databaseInUri(options.uri) : client.options.dbName) ??
-      DEFAULT_DATABASE
-  )
+  const options = optionsOf<MongoEntitlementsOptions>(clientOrUriOrOptions)
+  const client = options.client ?? sharedClient(options.uri, 'mongoEntitlements()')
+  const db = client.db(databaseOf(client, options))
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-  const limits = (signal = AbortSignal.timeout(Math.ceil(timeoutMs))) => ({
-    signal,
-    maxTimeMS: timeoutMs,
-  })
+  const limits = limitsWithin(timeoutMs)
   return {
     schema,
     name: 'mongodb',
@@ -91,6 +102,127 @@ export function mongoEntitlements(
       )
     },
   }
+}
+
+/**
+ * An {@link ApiKeyStore} over MongoDB's `api_keys` collection. A URI shares the client (and its
+ * pool) of the entitlement source with the same URI, and `closeAuth()` closes it; a client passed
+ * in is yours to close. Keys are found by `key_hash` and listed by `organization_id`; every lookup
+ * by id also matches the organization, so another organization's key is never read or changed.
+ * `touchLastUsed` writes with `$max`, so `last_used_at` only moves forward.
+ *
+ * Nothing creates indexes for you (as for entitlements: the app's database user may lack the
+ * right, and an index build belongs to a migration, not to a request). Create these:
+ *
+ * ```js
+ * db.api_keys.createIndex({ key_hash: 1 }, { unique: true }) // every verification
+ * db.api_keys.createIndex({ organization_id: 1 })            // listing an organization's keys
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { mongoApiKeys } from 'ayz-auth/mongodb'
+ * app.use('/api/*', stytchAuth({ acceptTokens: ['session', 'api_key'], apiKeyStore: mongoApiKeys(process.env.MONGODB_URI!) }))
+ * ```
+ */
+export function mongoApiKeys(
+  clientOrUriOrOptions: MongoClient | string | MongoApiKeysOptions
+): ApiKeyStore {
+  const options = optionsOf<MongoApiKeysOptions>(clientOrUriOrOptions)
+  const client = options.client ?? sharedClient(options.uri, 'mongoApiKeys()')
+  const keys = client
+    .db(databaseOf(client, options))
+    .collection(options.collection ?? DEFAULT_API_KEYS_COLLECTION)
+  const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
+  const limits = limitsWithin(timeoutMs)
+  const findOne = async (filter: Filter<Document>, signal?: AbortSignal) => {
+    const bounds = limits(signal)
+    const document = await reconnecting(client, bounds.signal, () => keys.findOne(filter, bounds))
+    return document && storedApiKeyOf(document)
+  }
+  // The driver takes no signal on writes: the wait for one is bounded instead.
+  const write = <T>(signal: AbortSignal | undefined, run: (maxTimeMS: number) => Promise<T>) => {
+    const bounds = limits(signal)
+    return reconnecting(client, bounds.signal, () =>
+      untilAborted(run(bounds.maxTimeMS), bounds.signal)
+    )
+  }
+  return {
+    name: 'mongodb',
+    timeoutMs,
+    async insert(key, signal) {
+      const document = apiKeyDocumentOf(key, (hex) => new ObjectId(hex))
+      const { insertedId } = await write(signal, (maxTimeMS) =>
+        keys.insertOne({ ...document }, { maxTimeMS })
+      )
+      return storedApiKeyOf({ ...document, _id: insertedId }).record
+    },
+    findByHash: (keyHash, signal) => findOne({ key_hash: keyHash }, signal),
+    async findById(id, organizationId, signal) {
+      const _id = objectIdOf(id)
+      return _id ? findOne({ _id, organization_id: organizationId }, signal) : null
+    },
+    async listByOrganization(organizationId, signal) {
+      const bounds = limits(signal)
+      const documents = await reconnecting(client, bounds.signal, () =>
+        keys.find({ organization_id: organizationId }, bounds).toArray()
+      )
+      return newestFirst(documents.map((document) => storedApiKeyOf(document).record))
+    },
+    async update(id, organizationId, changes, signal) {
+      const _id = objectIdOf(id)
+      if (!_id) return false
+      const { matchedCount } = await write(signal, (maxTimeMS) =>
+        keys.updateOne(
+          { _id, organization_id: organizationId },
+          { $set: apiKeyFieldsOf(changes) },
+          { maxTimeMS }
+        )
+      )
+      return matchedCount > 0
+    },
+    async touchLastUsed(id, at, signal) {
+      const _id = objectIdOf(id)
+      if (_id)
+        await write(signal, (maxTimeMS) =>
+          keys.updateOne({ _id }, { $max: { last_used_at: at } }, { maxTimeMS })
+        )
+    },
+  }
+}
+
+/** An ObjectId of `id` when it is 24 hex digits; else `undefined` (no document has that id). */
+function objectIdOf(id: string): ObjectId | undefined {
+  const hex = objectIdHex(id)
+  return hex === undefined ? undefined : new ObjectId(hex)
+}
+
+/** Options from the one argument the factories take: a client, a URI, or options. */
+function optionsOf<Options extends { client?: MongoClient; uri?: string }>(
+  clientOrUriOrOptions: MongoClient | string | Options
+): Options {
+  return typeof clientOrUriOrOptions === 'string'
+    ? ({ uri: clientOrUriOrOptions } as Options)
+    : clientOrUriOrOptions instanceof MongoClient
+      ? ({ client: clientOrUriOrOptions } as Options)
+      : clientOrUriOrOptions
+}
+
+/** The database named in the options, else in the URI, else the client's, else the original's. */
+function databaseOf(client: MongoClient, options: { uri?: string; db?: string }): string {
+  return (
+    options.db ??
+    (options.uri ? databaseInUri(options.uri) : client.options.dbName) ??
+    DEFAULT_DATABASE
+  )
+}
+
+/** A call's bounds: the caller's signal, else a timeout, and the same limit for the server. */
+function limitsWithin(timeoutMs: number) {
+  return (signal = AbortSignal.timeout(Math.ceil(timeoutMs))) => ({
+    signal,
+    maxTimeMS: timeoutMs,
+  })
 }
 
 /**
@@ -123,8 +255,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   })
 }
 
-function sharedClient(uri: string | undefined): MongoClient {
-  if (!uri) throw new TypeError('mongoEntitlements() needs a client, a URI, or options with a uri')
+/** The one client of `uri` in the process, opened on first use and closed by `closeAuth()`. */
+function sharedClient(uri: string | undefined, factory: string): MongoClient {
+  if (!uri) throw new TypeError(`${factory} needs a client, a URI, or options with a uri`)
   let client = clients.get(uri)
   if (!client) {
     const created = new MongoClient(uri, {
