@@ -53,6 +53,8 @@ const MAX_BYTES = 4096
 const SAFE_LENGTH = Math.floor(MAX_BYTES / 3)
 /** `Bearer <b64token>` (RFC 6750 §2.1), scheme case-insensitive. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+/** An `Authorization` value of the Bearer scheme, well formed or not. */
+const BEARER_SCHEME = /^bearer(?:\s|$)/i
 /** A b64token: what a Stytch session token or JWT is made of. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 /** Three base64url segments: a compact JWS. */
@@ -74,8 +76,10 @@ export function simpleToken(headers: Headers, rules: ExtractionRules): string | 
   for (const source of rules.tokenFrom) {
     if (source === 'header') {
       const value = headers.get('authorization')
-      if (value !== null)
-        return value.length <= MAX_BYTES && value.startsWith('Bearer ') ? value.slice(7) : undefined
+      if (value === null) continue
+      if (value.startsWith('Bearer ')) return value.length <= MAX_BYTES ? value.slice(7) : undefined
+      // Another Bearer spelling takes the full path; another scheme is not ours: the cookies decide.
+      if (BEARER_SCHEME.test(value)) return undefined
     } else {
       const cookie = headers.get('cookie')
       if (cookie === null) continue
@@ -128,14 +132,17 @@ export function extractToken(
   headers: Headers,
   rules: ExtractionRules = DEFAULT_EXTRACTION_RULES
 ): ExtractedToken | ExtractionFailure {
+  let foreign: ExtractionFailure | undefined
   for (const source of rules.tokenFrom) {
     const found =
       source === 'header'
         ? fromHeader(headers)
         : cookiesOf(headers, rules.cookieNames).find((cookie) => cookie !== undefined)
-    if (found) return found
+    // An `Authorization` of another scheme (a proxy's Basic) is not ours: the cookies may answer.
+    if (found && 'foreign' in found) foreign = found.failure
+    else if (found) return found
   }
-  return { ok: false, missing: true, message: MISSING_TOKEN_MESSAGE }
+  return foreign ?? { ok: false, missing: true, message: MISSING_TOKEN_MESSAGE }
 }
 
 /**
@@ -154,7 +161,9 @@ export function extractAllTokens(
   const found = rules.tokenFrom.flatMap((source) =>
     source === 'header' ? [fromHeader(headers)] : cookiesOf(headers, rules.cookieNames)
   )
-  return found.filter((token): token is ExtractedToken => token?.ok === true)
+  return found.filter(
+    (token): token is ExtractedToken => token !== undefined && 'ok' in token && token.ok
+  )
 }
 
 /**
@@ -169,12 +178,21 @@ export function tokenKindOf(token: string): TokenKind {
   return JWT_SHAPE.test(token) ? 'session_jwt' : 'session_token'
 }
 
-function fromHeader(headers: Headers): ExtractedToken | ExtractionFailure | undefined {
+/**
+ * The `Authorization` header's token, its failure, or (`foreign`) a header of another scheme,
+ * whose failure counts only if no cookie carries a token.
+ */
+function fromHeader(
+  headers: Headers
+): ExtractedToken | ExtractionFailure | { foreign: true; failure: ExtractionFailure } | undefined {
   const value = headers.get('authorization')
   if (value === null) return undefined
   // BEARER admits ASCII only, so a match's UTF-8 size is its length: no encoding needed.
   const token = value.length <= MAX_BYTES ? BEARER.exec(value)?.[1] : undefined
-  return token ? accepted(token) : diagnoseHeader(value)
+  if (token) return accepted(token)
+  return BEARER_SCHEME.test(value.trimStart())
+    ? diagnoseHeader(value)
+    : { foreign: true, failure: diagnoseHeader(value) }
 }
 
 /** The session cookie and the JWT cookie, each accepted, rejected, or absent (`undefined`). */

@@ -148,7 +148,7 @@ describe('fuzzed headers around real credentials', () => {
     expect(ledger.violations()).toEqual([])
   })
 
-  it('both at once: a bad Authorization header is never rescued by a valid cookie', async () => {
+  it('both at once: a bad Bearer header is never rescued by a valid cookie; another scheme is not ours', async () => {
     await fc.assert(
       fc.asyncProperty(authorization.filter(sendable), async (value) => {
         const valid = live[0]!.sessionToken
@@ -156,7 +156,9 @@ describe('fuzzed headers around real credentials', () => {
           headers: { authorization: value, cookie: `stytch_session=${valid}` },
         })
         const alone = await app.request('/api/me', { headers: { authorization: value } })
-        expect(res.status).toBe(alone.status)
+        // A proxy's `Authorization: Basic …` says nothing about the session: the cookie answers.
+        const bearerScheme = /^\s*bearer(\s|$)/i.test(value)
+        expect(res.status).toBe(bearerScheme ? alone.status : 200)
       }),
       { numRuns: 300 }
     )
