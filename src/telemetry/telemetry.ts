@@ -109,9 +109,13 @@ export interface Observation {
   within<R>(fn: () => R): R
   /**
    * Records the outcome: the principal (and where it came from), no principal (an anonymous
-   * request in optional mode), or the error answered.
+   * request in optional mode), or the error answered (and the tier it was decided after).
    */
-  end(outcome: { auth: Principalish | null; tier: CacheTier } | { error: unknown }): void
+  end(
+    outcome:
+      | { auth: Principalish | null; tier: CacheTier }
+      | { error: unknown; tier: CacheTier }
+  ): void
   /** The `Server-Timing` value of this authentication, when enabled. */
   readonly serverTiming: string | undefined
 }
@@ -198,7 +202,10 @@ export class Telemetry {
       end: (outcome) => {
         const durationMs = performance.now() - started
         if ('auth' in outcome && !outcome.auth) {
-          span?.setAttributes({ 'ayz_auth.outcome': 'anonymous' })
+          span?.setAttributes({
+            'ayz_auth.outcome': 'anonymous',
+            'ayz_auth.cache_tier': outcome.tier,
+          })
           this.#instruments?.authentications.add(1, { 'ayz_auth.outcome': 'anonymous' })
           if (serverTiming) timing = `auth;dur=${durationMs.toFixed(2)};desc="anonymous"`
         } else if ('auth' in outcome && outcome.auth) {
@@ -231,7 +238,11 @@ export class Telemetry {
             'ayz_auth.outcome': outage ? 'outage' : 'rejected',
             'ayz_auth.reason': reason,
           }
-          span?.setAttributes({ ...attributes, 'http.response.status_code': status })
+          span?.setAttributes({
+            ...attributes,
+            'ayz_auth.cache_tier': outcome.tier,
+            'http.response.status_code': status,
+          })
           if (outage || status >= 500) span?.setStatus({ code: ERROR, message: reason })
           this.#instruments?.authentications.add(1, attributes)
           if (serverTiming) timing = `auth;dur=${durationMs.toFixed(2)};desc="${reason}"`

@@ -131,7 +131,7 @@ describe('OpenTelemetry, onEvent and Server-Timing', () => {
     spans.reset()
     const events: AuthEvent[] = []
     const shared = memoryCache()
-    const app = observedApp(events, { cache: shared, l1Ttl: 0.05 })
+    const app = observedApp(events, { cache: shared, l1Ttl: 0.25 })
     const seeded = await stytch.emulator.seed()
     const tokens = [seeded.sessionToken, seeded.sessionJwt, stytch.secret]
 
@@ -140,7 +140,7 @@ describe('OpenTelemetry, onEvent and Server-Timing', () => {
     expect(miss.headers.get('server-timing')).toMatch(/^auth;dur=\d+\.\d\d;desc="miss"$/)
     const hit = await app.request('/me', bearer(seeded.sessionToken))
     expect(hit.headers.get('server-timing')).toMatch(/desc="l1"$/)
-    await new Promise((resolve) => setTimeout(resolve, 100)) // past l1Ttl: the shared tier answers
+    await new Promise((resolve) => setTimeout(resolve, 400)) // past l1Ttl: the shared tier answers
     const l2 = await app.request('/me', bearer(seeded.sessionToken))
     expect(l2.headers.get('server-timing')).toMatch(/desc="l2"$/)
     expect((await app.request('/me')).status).toBe(401)
