@@ -13,6 +13,7 @@ import { consumeByScript } from '../src/rate-limit/consume-by-script.ts'
 import { gcraScript } from '../src/rate-limit/gcra-script.ts'
 import type { RateLimitRequest } from '../src/rate-limit/rate-limit-request.ts'
 import { closedByCloseAuth, registerCacheBackend } from '../src/runtime/backends.ts'
+import { withTimeout } from '../src/runtime/with-timeout.ts'
 
 /**
  * The commands the store sends, as every ioredis client has them: a `Redis`, a `Cluster`, or one
@@ -74,6 +75,8 @@ interface OwnClient {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 250
+/** Longest a close waits for a connection's sockets to be gone. */
+const CLOSE_WAIT_MS = 2_000
 /** Longest pause between two attempts to bring a lost subscription back. */
 const MAX_RESUBSCRIBE_DELAY_MS = 5_000
 const clients = new Map<string, OwnClient>()
@@ -291,11 +294,7 @@ function listenWith(connect: () => SubscriberConnection) {
       async stop() {
         stopped = true
         clearTimeout(timer)
-        const client = connection?.client
-        if (!client) return
-        if (client.status !== 'ready' || !client.quit) return client.disconnect()
-        ;(client as unknown as { stream?: { ref?(): void } }).stream?.ref?.() // held until answered
-        await client.quit().catch(() => client.disconnect())
+        if (connection) await closed(connection.client)
       },
     }
   }
@@ -321,7 +320,7 @@ function ownClient(options: RedisCacheOptions): OwnClient {
     closedByCloseAuth({
       close: async () => {
         clients.delete(key)
-        await quit(created.client)
+        await closed(created.client)
       },
     })
   }
@@ -380,11 +379,29 @@ function createClient(options: RedisCacheOptions): OwnClient {
   }
 }
 
-async function quit(client: Redis | Cluster): Promise<void> {
-  // Held until QUIT is answered: the idle sockets are unref'd.
-  const sockets = client instanceof Redis ? [client] : client.nodes().concat(client.nodes('all'))
-  for (const node of sockets) (node as unknown as { stream?: { ref?(): void } }).stream?.ref?.()
-  await client.quit().catch(() => client.disconnect())
+/** A connection as {@link closed} closes it: a `Redis`, a `Cluster`, or a subscriber. */
+interface Closable {
+  readonly status?: string
+  quit?(): Promise<unknown>
+  disconnect(): void
+  on(event: 'end', listener: () => void): unknown
+}
+
+/**
+ * Closes a connection (QUIT when it is ready, else a disconnect) and resolves once its sockets are
+ * gone (ioredis's `end`), at most {@link CLOSE_WAIT_MS} later. A connection that never opened, or
+ * is gone already, is left alone: a disconnect there would leave a timer of ioredis behind.
+ */
+async function closed(client: Closable): Promise<void> {
+  if (client.status === 'end' || client.status === 'wait') return
+  const ended = new Promise<void>((resolve) => client.on('end', resolve))
+  // Held until closed: idle sockets are unref'd.
+  const sockets =
+    client instanceof Cluster ? client.nodes('all') : [client as unknown as { stream?: object }]
+  for (const node of sockets) (node as { stream?: { ref?(): void } }).stream?.ref?.()
+  if (client.status === 'ready' && client.quit) await client.quit().catch(() => client.disconnect())
+  else client.disconnect()
+  await withTimeout(CLOSE_WAIT_MS, () => ended).catch(() => undefined)
 }
 
 /** The URL without its credentials, e.g. `redis://cache:6379/2`. */

@@ -270,6 +270,8 @@ function sharedClient(uri: string | undefined, factory: string): MongoClient {
       close: async () => {
         clients.delete(uri)
         await created.close()
+        // The driver destroys its sockets as it resolves; their handles go in the loop's next turn.
+        await new Promise((resolve) => setTimeout(resolve, 0))
       },
     })
     client = created
