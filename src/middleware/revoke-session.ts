@@ -33,8 +33,9 @@ import { routeOf } from './route.ts'
  * nothing is refused then, so nobody believes a logout that did not happen. When the shared cache
  * is down, the revocation is stored there as soon as it answers again.
  *
- * Given a token, it does the same for that token, with the settings of `options` (default: the
- * environment), and refuses it through every running `stytchAuth()` of the project.
+ * Given a token, it does the same for that token. The settings are the `stytchAuth()`'s that
+ * authenticated the request, else `options` (default: the environment); the credentials are
+ * refused through every running `stytchAuth()` of the project too.
  *
  * @example
  * ```ts
@@ -49,22 +50,26 @@ export async function revokeSession(
   target: Context | string,
   options?: StytchAuthOptions
 ): Promise<void> {
-  if (typeof target !== 'string') {
-    const binding = bindingOf(target) ?? (await defaultHolder().get(target))
-    await revokeCredentials(binding.runtime, tokensOf(target.req.raw.headers, binding.route.rules))
-    return
+  const context = typeof target === 'string' ? undefined : target
+  const holder = options ? revokerOf(options) : defaultHolder()
+  const binding = (context && bindingOf(context)) ?? holder.ready ?? (await holder.get(context))
+  await revokeCredentials(
+    binding.runtime,
+    context ? tokensOf(context.req.raw.headers, binding.route.rules) : [target as string]
+  )
+}
+
+/** The runtimes that revoke with given options, by the options object (a logout route's, reused). */
+const revokers = new WeakMap<StytchAuthOptions, RuntimeHolder>()
+
+/** The runtime revoking with `options`: built once per options object, subscribed to nothing. */
+function revokerOf(options: StytchAuthOptions): RuntimeHolder {
+  let holder = revokers.get(options)
+  if (!holder) {
+    const parsed = parseOptions(options)
+    revokers.set(options, (holder = new RuntimeHolder(parsed, routeOf(parsed), false)))
   }
-  if (options === undefined) {
-    await revokeCredentials((await defaultHolder().get()).runtime, [target])
-    return
-  }
-  const parsed = parseOptions(options)
-  const holder = new RuntimeHolder(parsed, routeOf(parsed))
-  try {
-    await revokeCredentials((await holder.get()).runtime, [target])
-  } finally {
-    await holder.close()
-  }
+  return holder
 }
 
 /**

@@ -35,9 +35,11 @@ export class RuntimeHolder implements BindingHolder {
   /** Counts closes, so a runtime built across a close is not kept. */
   #closes = 0
 
+  /** @param serving `false` for a runtime that only revokes: it subscribes to nothing, needs no close. */
   constructor(
     readonly options: ParsedOptions,
-    readonly route: Route
+    readonly route: Route,
+    readonly serving = true
   ) {}
 
   get(c?: Context): Promise<Binding> {
@@ -58,13 +60,14 @@ export class RuntimeHolder implements BindingHolder {
   async #build(c: Context | undefined): Promise<Binding> {
     const closes = this.#closes
     try {
-      const runtime = await buildRuntime(this.options, resolveConfig(this.options, readEnv(c)))
+      const config = resolveConfig(this.options, readEnv(c))
+      const runtime = await buildRuntime(this.options, config, this.serving)
       // Closed while it was built: it serves this request, then closes.
       if (this.#closes !== closes) {
         void runtime.close()
         return { runtime, route: this.route }
       }
-      live.add(this)
+      if (this.serving) live.add(this)
       return (this.ready = { runtime, route: this.route })
     } catch (error) {
       this.#pending = undefined

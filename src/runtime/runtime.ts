@@ -69,7 +69,8 @@ const POLICY_RETRY_MS = 5_000
 export const REJECTION_TTL_MS = 10_000
 
 /**
- * Builds the runtime of `options` and the environment's `config`. A missing setting throws the
+ * Builds the runtime of `options` and the environment's `config`: `serving` requests (it hears
+ * other instances' revocations), or only revoking. A missing setting throws the
  * {@link ConfigurationError} naming it.
  *
  * @example
@@ -79,7 +80,8 @@ export const REJECTION_TTL_MS = 10_000
  */
 export async function buildRuntime(
   options: ParsedOptions,
-  config: ResolvedConfig
+  config: ResolvedConfig,
+  serving = true
 ): Promise<Runtime> {
   const logger = leveledLogger(options.logger ?? console, config.logLevel)
   const { projectId, secret, prefix } = config
@@ -150,8 +152,8 @@ export async function buildRuntime(
       revocations,
     },
   })
-  const stop = revocations.listen(logger)
-  project.revocations.add(revocations)
+  const stop = serving ? revocations.listen(logger) : undefined
+  if (serving) project.revocations.add(revocations)
 
   const source = await entitlementSource(options, config)
   const entitlements =
