@@ -62,6 +62,8 @@ export {
   type MachineFields,
   type OAuthFields,
 } from './context/token-contexts.ts'
+export { ApiKeyContext, type ApiKeyFields } from './context/api-key-context.ts'
+export { UserContext, type UserFields } from './context/user-context.ts'
 export {
   DEFAULT_SCHEMA,
   type EntitlementSchema,

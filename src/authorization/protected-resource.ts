@@ -90,32 +90,45 @@ export interface McpAuthInfo {
 export function toMcpAuthInfo(auth: Principal, request?: Context | Request): McpAuthInfo {
   const headers = request instanceof Request ? request.headers : request?.req.raw.headers
   const token = /^bearer +(\S+)$/i.exec(headers?.get('authorization') ?? '')?.[1] ?? ''
-  if (auth.kind === 'member')
-    return {
-      token,
-      clientId: '',
-      scopes: [],
-      expiresAt: Math.floor(auth.sessionExpiresAt.getTime() / 1000),
-      extra: {
-        kind: auth.kind,
-        memberId: auth.memberId,
-        organizationId: auth.organizationId,
-        organizationSlug: auth.organizationSlug,
-      },
-    }
-  return {
-    token,
-    clientId: auth.clientId ?? '',
-    scopes: [...auth.scopes],
-    expiresAt: Math.floor(auth.expiresAt.getTime() / 1000),
-    extra:
-      auth.kind === 'oauth'
-        ? {
-            kind: auth.kind,
-            memberId: auth.memberId,
-            organizationId: auth.organizationId,
-            organizationSlug: auth.organizationSlug,
-          }
-        : { kind: auth.kind },
+  switch (auth.kind) {
+    case 'member':
+      return {
+        token,
+        clientId: '',
+        scopes: [],
+        expiresAt: Math.floor(auth.sessionExpiresAt.getTime() / 1000),
+        extra: {
+          kind: auth.kind,
+          memberId: auth.memberId,
+          organizationId: auth.organizationId,
+          organizationSlug: auth.organizationSlug,
+        },
+      }
+    case 'api_key':
+      return {
+        token,
+        clientId: auth.keyId,
+        scopes: [...auth.scopes],
+        ...(auth.expiresAt ? { expiresAt: Math.floor(auth.expiresAt.getTime() / 1000) } : {}),
+        extra: { kind: auth.kind, keyId: auth.keyId, organizationId: auth.organizationId },
+      }
+    default:
+      return {
+        token,
+        clientId: auth.clientId ?? '',
+        scopes: [...auth.scopes],
+        expiresAt: Math.floor(auth.expiresAt.getTime() / 1000),
+        extra:
+          auth.kind === 'oauth'
+            ? {
+                kind: auth.kind,
+                memberId: auth.memberId,
+                organizationId: auth.organizationId,
+                organizationSlug: auth.organizationSlug,
+              }
+            : auth.kind === 'user'
+              ? { kind: auth.kind, userId: auth.userId, organizationId: auth.organizationId }
+              : { kind: auth.kind },
+      }
   }
 }

@@ -244,7 +244,12 @@ const OPTIONS = v.object({
   maxVerificationsPerSecond: v.optional(positive),
   acceptTokens: v.optional(
     v.pipe(
-      v.array(v.picklist(['session', 'm2m', 'oauth'], "must list 'session', 'm2m' or 'oauth'")),
+      v.array(
+        v.picklist(
+          ['session', 'm2m', 'oauth', 'api_key'],
+          "must list 'session', 'm2m', 'oauth' or 'api_key'"
+        )
+      ),
       v.minLength(1, 'must accept at least one kind of token')
     )
   ),

@@ -67,10 +67,10 @@ export interface StytchAuthOptions {
   readonly prefix?: string
   /**
    * Which credentials the route accepts: `session` (a member's session token or session JWT),
-   * `m2m` (Stytch M2M access tokens), `oauth` (Stytch Connected Apps access tokens). Default
-   * `['session']`. A token of another kind is a 401.
+   * `m2m` (Stytch M2M access tokens), `oauth` (Stytch Connected Apps access tokens), `api_key`
+   * (the organization's API keys). Default `['session']`. A credential of another kind is a 401.
    */
-  readonly acceptTokens?: readonly AcceptedToken[]
+  readonly acceptTokens?: readonly Exclude<AcceptedToken, 'user'>[]
   /**
    * The URL of this resource server's OAuth protected resource metadata (RFC 9728), e.g.
    * `https://api.example.com/.well-known/oauth-protected-resource`: every 401 (and 403

@@ -3,8 +3,10 @@
  * Hono `Env` types that make `c.var.auth` typed, without touching Hono's global
  * `ContextVariableMap` (see `ayz-auth/global` for that, opt-in).
  */
+import type { ApiKeyContext } from './api-key-context.ts'
 import type { AuthContext } from './auth-context.ts'
 import type { MachineContext, OAuthContext } from './token-contexts.ts'
+import type { UserContext } from './user-context.ts'
 
 /**
  * The variables `stytchAuth()` sets.
@@ -48,18 +50,23 @@ export interface OptionalAuthEnv {
 }
 
 /**
- * Whatever `stytchAuth({ acceptTokens })` may put on `c.var.auth`: a member's session, a machine
- * (M2M token) or a member acting through an app (Connected Apps token). Narrow it on `kind`.
+ * Whatever `stytchAuth({ acceptTokens })` or `auth0Auth()` may put on `c.var.auth`: a member's
+ * session, a machine (M2M token), a member acting through an app (Connected Apps token), an
+ * organization's API key, or an Auth0 user. Narrow it on `kind`.
  *
  * @example
  * ```ts
- * const who = (auth: Principal) => (auth.kind === 'machine' ? auth.clientId : auth.memberId)
+ * const who = (auth: Principal) =>
+ *   auth.kind === 'member' || auth.kind === 'oauth' ? auth.memberId : auth.kind === 'api_key' ? auth.keyId : auth.kind === 'user' ? auth.userId : auth.clientId
  * ```
  */
-export type Principal = AuthContext | MachineContext | OAuthContext
+export type Principal = AuthContext | MachineContext | OAuthContext | ApiKeyContext | UserContext
 
-/** A kind of credential a route accepts: Stytch sessions, M2M tokens, Connected Apps tokens. */
-export type AcceptedToken = 'session' | 'm2m' | 'oauth'
+/**
+ * A kind of credential a route accepts: Stytch sessions, M2M tokens (Stytch's, or Auth0's on
+ * `auth0Auth()`), Connected Apps tokens, organization API keys, Auth0 users' tokens.
+ */
+export type AcceptedToken = 'session' | 'm2m' | 'oauth' | 'api_key' | 'user'
 
 /**
  * The context a kind of credential gives.
@@ -73,6 +80,8 @@ export type PrincipalOf<Token extends AcceptedToken> =
   | (Token extends 'session' ? AuthContext : never)
   | (Token extends 'm2m' ? MachineContext : never)
   | (Token extends 'oauth' ? OAuthContext : never)
+  | (Token extends 'api_key' ? ApiKeyContext : never)
+  | (Token extends 'user' ? UserContext : never)
 
 /**
  * The Hono `Env` of routes behind `stytchAuth({ acceptTokens: [...] })`: `c.var.auth` is any
@@ -90,15 +99,15 @@ export interface PrincipalEnv {
 }
 
 /**
- * A context whose entitlements are loaded (a member's session, or a member acting through an app):
- * what a handler after an entitlement guard sees.
+ * A context whose entitlements are loaded (a member's session, a member acting through an app, an
+ * API key, an Auth0 user of an organization): what a handler after an entitlement guard sees.
  *
  * @example
  * ```ts
  * const tier: string | null = (auth as EntitledAuthContext).subscriptionTier
  * ```
  */
-export type EntitledAuthContext = (AuthContext | OAuthContext) & {
+export type EntitledAuthContext = (AuthContext | OAuthContext | ApiKeyContext | UserContext) & {
   readonly entitlementsStatus: 'loaded'
   readonly entitlements: readonly string[]
   readonly subscriptionLimits: Readonly<Record<string, number>>

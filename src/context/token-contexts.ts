@@ -1,10 +1,11 @@
 /**
  * @module
  * What `c.var.auth` holds for an access token instead of a member's session: a machine (a Stytch
- * M2M client) or a member acting through an app (a Stytch Connected Apps OAuth token). Neither
- * ever holds the token itself.
+ * or Auth0 M2M client) or a member acting through an app (a Stytch Connected Apps OAuth token).
+ * Neither ever holds the token itself.
  */
 import { NO_ENTITLEMENTS, type EntitlementFields } from './auth-context.ts'
+import { jsonOf } from './json-of.ts'
 
 /** What a verified access token says, whatever its kind. */
 interface TokenFields {
@@ -20,16 +21,18 @@ interface TokenFields {
 
 /** The fields of a {@link MachineContext}. */
 export interface MachineFields extends TokenFields {
-  /** The M2M client the token was issued to (its `sub`). */
+  /** The M2M client the token was issued to (Stytch: its `sub`; Auth0: `azp`). */
   readonly clientId: string
+  /** Auth0's `permissions` claim, when the API adds it (`[]` for Stytch M2M tokens, which have scopes alone). */
+  readonly permissions: readonly string[]
 }
 
 /** The fields of a {@link MachineContext}, merged into the class. */
 export interface MachineContext extends MachineFields {}
 
 /**
- * A service calling with a Stytch M2M access token (client credentials). It belongs to no
- * organization: member-only guards (factors, entitlements, tenancy) answer 403 for it.
+ * A service calling with an M2M access token (client credentials) of Stytch or Auth0. It belongs
+ * to no organization: member-only guards (factors, entitlements, tenancy) answer 403 for it.
  *
  * @example
  * ```ts
@@ -93,11 +96,4 @@ export class OAuthContext {
   toJSON(): Record<string, unknown> {
     return jsonOf(this)
   }
-}
-
-function jsonOf(context: object): Record<string, unknown> {
-  const json: Record<string, unknown> = {}
-  for (const [field, value] of Object.entries(context))
-    json[field] = value instanceof Date ? value.toISOString() : value
-  return json
 }

@@ -62,14 +62,14 @@ export class EntitlementLoader {
     this.#options = options
   }
 
-  /** The entitlement fields of a member (in a session, or acting through an app). */
-  async entitlementsOf(auth: {
+  /** The entitlement fields of an organization and, when known, its member (for the team). */
+  async entitlementsOf(of: {
     readonly organizationId: string
-    readonly memberId: string
+    readonly memberId?: string | undefined
   }): Promise<EntitlementFields> {
     const [organization, member] = await Promise.all([
-      this.#organization(auth.organizationId),
-      this.#member(auth.memberId),
+      this.#organization(of.organizationId),
+      of.memberId === undefined ? null : this.#member(of.memberId),
     ])
     if (organization === UNAVAILABLE)
       return { ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' }

@@ -154,15 +154,34 @@ export async function authenticate(
   }
   if (!route.accepts(filled.value.kind)) return anonymous(new TokenVerificationError())
   // Enrich.
-  if (!needsEntitlements(runtime, filled.value)) return filled
+  const loader = runtime.entitlements
+  const of = loader && entitledOf(filled.value)
+  if (!of) return filled
   const auth = filled.value as Extract<Principal, { withEntitlements: unknown }>
-  const loader = runtime.entitlements as NonNullable<Runtime['entitlements']>
-  return { value: auth.withEntitlements(await loader.entitlementsOf(auth)), tier: filled.tier }
+  return { value: auth.withEntitlements(await loader.entitlementsOf(of)), tier: filled.tier }
 }
 
-/** Whether a principal's entitlements must be loaded for this request (an organization's member). */
+/** The organization (and member, for the team) whose entitlements a principal carries, if any. */
+function entitledOf(
+  auth: Principal
+): { organizationId: string; memberId?: string | undefined } | undefined {
+  switch (auth.kind) {
+    case 'machine':
+      return undefined
+    case 'api_key':
+      return { organizationId: auth.organizationId }
+    case 'user':
+      return auth.organizationId === null
+        ? undefined
+        : { organizationId: auth.organizationId, memberId: auth.userId }
+    default:
+      return auth
+  }
+}
+
+/** Whether a principal's entitlements must be loaded for this request (it has an organization). */
 function needsEntitlements(runtime: Runtime, auth: Principal): boolean {
-  return runtime.entitlements !== undefined && auth.kind !== 'machine'
+  return runtime.entitlements !== undefined && entitledOf(auth) !== undefined
 }
 
 /** The credential verified by its kind, with how long it may be cached. */

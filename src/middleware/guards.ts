@@ -7,10 +7,13 @@
  */
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import { permission, scopesCover, type Permission } from '../authorization/policy.ts'
+import { tokenGrants } from '../authorization/token-grants.ts'
 import type { PolicyStore } from '../authorization/policy-store.ts'
 import type { AuthContext } from '../context/auth-context.ts'
 import type { AuthEnv, EntitledAuthEnv, Principal, PrincipalEnv } from '../context/auth-env.ts'
+import type { ApiKeyContext } from '../context/api-key-context.ts'
 import type { MachineContext, OAuthContext } from '../context/token-contexts.ts'
+import type { UserContext } from '../context/user-context.ts'
 import { loadedEntitlements } from '../entitlements/within-limit.ts'
 import {
   ConfigurationError,
@@ -226,9 +229,9 @@ export type OrganizationOf = (c: Context) => string | null | undefined
  * app.get('/orgs/:orgId/invoices', requireOrganization((c) => c.req.param('orgId')), handler)
  * ```
  */
-export function requireOrganization(
-  organizationOf: OrganizationOf
-): MiddlewareHandler<{ Variables: { auth: AuthContext | OAuthContext } }> {
+export function requireOrganization(organizationOf: OrganizationOf): MiddlewareHandler<{
+  Variables: { auth: AuthContext | OAuthContext | ApiKeyContext | UserContext }
+}> {
   return guardWith((auth, c) => checkTenancy(auth, organizationOf(c)))
 }
 
@@ -270,19 +273,19 @@ export function requirePermission(
 }
 
 /**
- * Lets a request through only if its access token (M2M or Connected Apps) holds every listed scope,
- * with Stytch's rule (`action:resource`; a held `action:*` covers every resource of that action);
- * otherwise 403 `insufficient_scope` with `WWW-Authenticate: Bearer error="insufficient_scope",
- * scope="…"` (RFC 6750). A member's session holds no scopes.
+ * Lets a request through only if its token (M2M, Connected Apps, Auth0) or API key holds every
+ * listed scope, with Stytch's rule (`action:resource`; a held `action:*` covers every resource of
+ * that action); otherwise 403 `insufficient_scope` with `WWW-Authenticate: Bearer
+ * error="insufficient_scope", scope="…"` (RFC 6750). A member's session holds no scopes.
  *
  * @example
  * ```ts
  * app.get('/api/reports', requireScopes('read:reports'), handler)
  * ```
  */
-export function requireScopes(
-  ...scopes: string[]
-): MiddlewareHandler<{ Variables: { auth: MachineContext | OAuthContext } }> {
+export function requireScopes(...scopes: string[]): MiddlewareHandler<{
+  Variables: { auth: MachineContext | OAuthContext | ApiKeyContext | UserContext }
+}> {
   return guardWith((auth) => {
     if (auth.kind === 'member' || !scopesCover(auth.scopes, scopes))
       throw new InsufficientScopeError(scopes)
@@ -321,7 +324,9 @@ type Wanted = Permission & { readonly resourceId: string; readonly action: strin
 function decide(binding: Binding, auth: Principal, wanted: Wanted): boolean | undefined {
   switch (auth.kind) {
     case 'machine':
-      return scopesCover(auth.scopes, [`${wanted.action}:${wanted.resourceId}`])
+    case 'api_key':
+    case 'user':
+      return tokenGrants(auth, wanted.resourceId, wanted.action)
     case 'oauth':
       return policiesOf(binding).peekProject()?.grantsScopes(auth.scopes, wanted)
     case 'member': {
@@ -340,8 +345,8 @@ async function permits(
   auth: Principal,
   wanted: Wanted
 ): Promise<boolean> {
-  if (auth.kind === 'machine')
-    return scopesCover(auth.scopes, [`${wanted.action}:${wanted.resourceId}`])
+  if (auth.kind === 'machine' || auth.kind === 'api_key' || auth.kind === 'user')
+    return tokenGrants(auth, wanted.resourceId, wanted.action)
   const policies = policiesOf(binding ?? (await defaultHolder().get(c)))
   if (auth.kind === 'oauth') return (await policies.loadProject()).grantsScopes(auth.scopes, wanted)
   const [project, organization] = await Promise.all([

@@ -32,6 +32,8 @@ const KIND_OF: Record<AcceptedToken, Principal['kind']> = {
   session: 'member',
   m2m: 'machine',
   oauth: 'oauth',
+  api_key: 'api_key',
+  user: 'user',
 }
 
 /**

@@ -57,6 +57,8 @@ export interface Runtime {
   readonly policies: PolicyStore | undefined
   /** Spans, metrics, events and `Server-Timing`; absent (costing nothing) unless enabled. */
   readonly telemetry: Telemetry | undefined
+  /** The shared tier's store (Redis, Upstash, …), absent in process alone: where rate limits are kept. */
+  readonly store: CacheStore | undefined
   /** Stops what the runtime started (its subscription to other instances' revocations). */
   close(): Promise<void>
 }
@@ -210,6 +212,7 @@ export async function buildRuntime(
     entitlements,
     policies,
     telemetry,
+    store,
     async close() {
       project.revocations.delete(revocations)
       await stop?.()

@@ -69,10 +69,14 @@ export type CacheTier = 'l1' | 'l2' | 'miss'
 export type AuthEvent =
   | {
       readonly type: 'authenticated'
-      readonly kind: 'member' | 'machine' | 'oauth'
+      readonly kind: 'member' | 'machine' | 'oauth' | 'api_key' | 'user'
       readonly tier: CacheTier
       readonly memberId: string | null
       readonly clientId: string | null
+      /** The API key's id (never the key), for `api_key`. */
+      readonly keyId: string | null
+      /** The Auth0 user (`sub`), for `user`. */
+      readonly userId: string | null
       readonly organizationId: string | null
       readonly durationMs: number
     }
@@ -112,9 +116,7 @@ export interface Observation {
    * request in optional mode), or the error answered (and the tier it was decided after).
    */
   end(
-    outcome:
-      | { auth: Principalish | null; tier: CacheTier }
-      | { error: unknown; tier: CacheTier }
+    outcome: { auth: Principalish | null; tier: CacheTier } | { error: unknown; tier: CacheTier }
   ): void
   /** The `Server-Timing` value of this authentication, when enabled. */
   readonly serverTiming: string | undefined
@@ -122,10 +124,12 @@ export interface Observation {
 
 /** What telemetry reads of a principal. */
 interface Principalish {
-  readonly kind: 'member' | 'machine' | 'oauth'
+  readonly kind: 'member' | 'machine' | 'oauth' | 'api_key' | 'user'
   readonly memberId?: string
   readonly clientId?: string | null
-  readonly organizationId?: string
+  readonly keyId?: string
+  readonly userId?: string
+  readonly organizationId?: string | null
 }
 
 /** How telemetry is configured (the resolved `telemetry`, `onEvent`, `serverTiming` options). */
@@ -228,6 +232,8 @@ export class Telemetry {
             tier,
             memberId: auth.memberId ?? null,
             clientId: auth.clientId ?? null,
+            keyId: auth.keyId ?? null,
+            userId: auth.userId ?? null,
             organizationId: auth.organizationId ?? null,
             durationMs,
           })

@@ -228,7 +228,7 @@ function accessTokenOf(payload: JWTPayload): VerifiedSession | undefined {
         organizationSlug: organization.slug ?? null,
         clientId: claims.client_id ?? null,
       })
-    : new MachineContext({ ...token, clientId: claims.sub })
+    : new MachineContext({ ...token, clientId: claims.sub, permissions: [] })
   return { auth, validUntil: claims.exp * 1000 }
 }
 
