@@ -27,7 +27,7 @@ import {
   organizationQuery,
 } from '../src/entitlements/queries.ts'
 import { objectIdHex } from '../src/entitlements/records.ts'
-import { registerEntitlementBackend } from '../src/runtime/backends.ts'
+import { registerApiKeyBackend, registerEntitlementBackend } from '../src/runtime/backends.ts'
 
 /** Options of {@link dataApiEntitlements}. */
 export interface DataApiEntitlementsOptions {
@@ -212,6 +212,17 @@ registerEntitlementBackend('data-api', (config) => {
   const dataApi = config.dataApi
   if (!dataApi) throw new TypeError('no Data API URL and key configured')
   return dataApiEntitlements({
+    url: dataApi.url,
+    apiKey: dataApi.apiKey,
+    dataSource: dataApi.dataSource,
+    ...(dataApi.db ? { database: dataApi.db } : {}),
+  })
+})
+
+registerApiKeyBackend('data-api', (config) => {
+  const dataApi = config.dataApi
+  if (!dataApi) throw new TypeError('no Data API URL and key configured')
+  return dataApiApiKeys({
     url: dataApi.url,
     apiKey: dataApi.apiKey,
     dataSource: dataApi.dataSource,

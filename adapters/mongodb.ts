@@ -24,7 +24,11 @@ import {
   organizationQuery,
 } from '../src/entitlements/queries.ts'
 import { objectIdHex } from '../src/entitlements/records.ts'
-import { closedByCloseAuth, registerEntitlementBackend } from '../src/runtime/backends.ts'
+import {
+  closedByCloseAuth,
+  registerApiKeyBackend,
+  registerEntitlementBackend,
+} from '../src/runtime/backends.ts'
 
 /** Options of {@link mongoEntitlements}. */
 export interface MongoEntitlementsOptions {
@@ -283,4 +287,10 @@ registerEntitlementBackend('mongodb', (config) => {
   const mongodb = config.mongodb
   if (!mongodb) throw new TypeError('no MongoDB URI configured')
   return mongoEntitlements({ uri: mongodb.uri, ...(mongodb.db ? { db: mongodb.db } : {}) })
+})
+
+registerApiKeyBackend('mongodb', (config) => {
+  const mongodb = config.mongodb
+  if (!mongodb) throw new TypeError('no MongoDB URI configured')
+  return mongoApiKeys({ uri: mongodb.uri, ...(mongodb.db ? { db: mongodb.db } : {}) })
 })

@@ -33,6 +33,17 @@ export {
   type ProtectedResourceOptions,
 } from './authorization/protected-resource.ts'
 export { revokeSession } from './middleware/revoke-session.ts'
+export { createApiKey, type NewApiKeyOptions } from './api-keys/create-api-key.ts'
+export { listApiKeys } from './api-keys/list-api-keys.ts'
+export { revokeApiKey } from './api-keys/revoke-api-key.ts'
+export { rotateApiKey } from './api-keys/rotate-api-key.ts'
+export type { ApiKeyStore } from './api-keys/api-key-store.ts'
+export type {
+  ApiKeyChanges,
+  ApiKeyRecord,
+  NewApiKey,
+  StoredApiKey,
+} from './api-keys/api-key-record.ts'
 export { closeAuth } from './runtime/runtime-holder.ts'
 export { createAuth, type Auth } from './middleware/create-auth.ts'
 export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
@@ -83,11 +94,14 @@ export type {
 } from './telemetry/telemetry.ts'
 export type { CookieNames, TokenKind, TokenSource } from './credential/extract-credential.ts'
 export {
+  ApiKeyNotFoundError,
+  ApiKeysUnavailableError,
   AuthError,
   ConfigurationError,
   EntitlementsNotConfiguredError,
   EntitlementsUnavailableError,
   InsufficientScopeError,
+  InvalidRequestError,
   MissingClaimsError,
   MissingEntitlementError,
   MissingFactorsError,

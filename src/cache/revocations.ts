@@ -92,6 +92,18 @@ export class Revocations {
   }
 
   /**
+   * Drops `ids` from every instance's in-process tier without refusing them (a changed record, e.g.
+   * a key given a grace period, is read again).
+   */
+  async forget(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.#options.local.delete(id)
+    await this.#options.shared?.publish(
+      this.#options.channel,
+      JSON.stringify({ ids, reject: false })
+    )
+  }
+
+  /**
    * Whether the shared tier holds a revocation of `id` (then refused here too): what a verification
    * asks after writing its entry, since a logout may have deleted the entry just before.
    */
@@ -109,10 +121,15 @@ export class Revocations {
     const opened = shared && (await shared.sealer.open(channel, message))
     const purge = opened === undefined ? undefined : v.safeParse(Purge, parseJson(opened))
     if (!purge?.success) return
+    const { ids, reject, forMs } = purge.output
+    if (!reject) {
+      for (const id of ids) this.#options.local.delete(id)
+      return
+    }
     const now = Date.now()
-    const until = now + Math.max(purge.output.forMs ?? 0, minMs)
+    const until = now + Math.max(forMs ?? 0, minMs)
     this.#refuseLocally(
-      purge.output.ids.map((id) => ({ id, until })),
+      ids.map((id) => ({ id, until })),
       now
     )
   }
