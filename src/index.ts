@@ -47,6 +47,7 @@ export type {
 export { closeAuth } from './runtime/runtime-holder.ts'
 export { createAuth, type Auth } from './middleware/create-auth.ts'
 export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
+export { invalidateMember, invalidateOrganization } from './entitlements/invalidate.ts'
 export { memoryCache, MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts'
 export type { CacheStore } from './cache/cache-store.ts'
 export {

@@ -3,7 +3,7 @@
  * `revokeApiKey()`: a key of the caller's organization refused from now on, everywhere.
  */
 import type { Context } from 'hono'
-import { refuseEverywhere } from '../middleware/revoke-session.ts'
+import { throughEveryTier } from '../middleware/revoke-session.ts'
 import { keyManagerOf } from './key-manager.ts'
 
 /**
@@ -25,7 +25,7 @@ export async function revokeApiKey(c: Context, id: string): Promise<void> {
   await manager.call((signal) =>
     manager.store.keys.update(record.id, manager.organizationId, { revokedAt: new Date() }, signal)
   )
-  await refuseEverywhere(manager.runtime, (revocations) =>
+  await throughEveryTier(manager.runtime, (revocations) =>
     revocations.revoke([{ id: keyHash, forMs: 0 }])
   )
   manager.runtime.telemetry?.apiKeyChanged({

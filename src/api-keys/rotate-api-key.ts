@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono'
 import { InvalidRequestError } from '../errors/auth-error.ts'
-import { refuseEverywhere } from '../middleware/revoke-session.ts'
+import { throughEveryTier } from '../middleware/revoke-session.ts'
 import { generateApiKey } from './api-key-format.ts'
 import { apiKeyUsability, storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
 import { keyManagerOf } from './key-manager.ts'
@@ -50,7 +50,7 @@ export async function rotateApiKey(
     manager.store.keys.update(old.record.id, manager.organizationId, { graceUntil }, signal)
   )
   // Instances holding the old key read its grace period again; with none, it is refused at once.
-  await refuseEverywhere(manager.runtime, (revocations) =>
+  await throughEveryTier(manager.runtime, (revocations) =>
     graceSeconds === 0
       ? revocations.revoke([{ id: old.keyHash, forMs: 0 }])
       : revocations.forget([old.keyHash])

@@ -92,7 +92,7 @@ export async function revokeCredentials(
     const forMs = await kind.revoke(token, index === 0)
     if (forMs !== undefined) revoked.push({ id: await digestOf(token), forMs })
   }
-  await refuseEverywhere(runtime, (revocations) => revocations.revoke(revoked))
+  await throughEveryTier(runtime, (revocations) => revocations.revoke(revoked))
   runtime.telemetry?.revoked(
     known?.kind === 'member' ? known.sessionId : null,
     known?.kind === 'member' ? known.memberId : null
@@ -100,15 +100,15 @@ export async function revokeCredentials(
 }
 
 /**
- * Applies `change` through this runtime's revocations, and those of every other shared tier a live
- * mount of the project uses (once per tier).
+ * Applies `change` (a revocation, a purge) through this runtime's revocations, and those of every
+ * other shared tier a live mount of the project uses (once per tier).
  *
  * @example
  * ```ts
- * await refuseEverywhere(runtime, (revocations) => revocations.revoke([{ id, forMs: 0 }]))
+ * await throughEveryTier(runtime, (revocations) => revocations.revoke([{ id, forMs: 0 }]))
  * ```
  */
-export async function refuseEverywhere(
+export async function throughEveryTier(
   runtime: Runtime,
   change: (revocations: Revocations) => Promise<void>
 ): Promise<void> {

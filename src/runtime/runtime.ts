@@ -139,6 +139,8 @@ export async function buildRuntime(
   const revocations = new Revocations({
     marks: project.marks,
     local: project.principals,
+    tierOf: (shape) => project.tier(shape),
+    prefix,
     shared: sessionShared,
     namespace: `${prefix}:session`,
     revokedNamespace: `${prefix}:revoked`,
