@@ -43,7 +43,11 @@ export interface StytchAuthOptions {
    * emulator of `ayz-auth/testing`). Env `STYTCH_BASE_URL`.
    */
   readonly baseUrl?: string
-  /** A ready `B2BClient`, instead of one built from `projectId`/`secret`. */
+  /**
+   * A ready `B2BClient`, used for every call to Stytch instead of the library's own `fetch` calls
+   * (bounded by `timeoutMs`, though the SDK cannot be aborted). `projectId` is still needed (and
+   * `secret` for a shared cache): the SDK does not expose them.
+   */
   readonly client?: B2BClient
   /** Replaces Stytch verification altogether (tests: `testVerifier` of `ayz-auth/testing`). */
   readonly verifier?: SessionVerifier
