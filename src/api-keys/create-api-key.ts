@@ -9,18 +9,22 @@ import { generateApiKey } from './api-key-format.ts'
 import { storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
 import { keyManagerOf } from './key-manager.ts'
 
-/** What a new key is made of. */
-const NewKey = v.object({
+/** What {@link createApiKey} takes. */
+export interface NewApiKeyOptions {
   /** A name to tell it apart, e.g. `CI`. */
-  name: v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(200)),
-  /** Scopes as M2M scopes: `action:resource` each, no wider than the caller's grants. */
-  scopes: v.array(v.pipe(v.string(), v.regex(/^[^\s:]+:[^\s:]+$/, 'must be action:resource'))),
+  readonly name: string
+  /** Scopes as M2M scopes: `action:resource` each, no wider than the caller may do. */
+  readonly scopes: readonly string[]
   /** Seconds until it expires (none: never). */
+  readonly expiresIn?: number
+}
+
+/** A new key's options, checked (the compiler holds the schema to {@link NewApiKeyOptions}). */
+const NewKey: v.GenericSchema<NewApiKeyOptions, NewApiKeyOptions> = v.object({
+  name: v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(200)),
+  scopes: v.array(v.pipe(v.string(), v.regex(/^[^\s:]+:[^\s:]+$/, 'must be action:resource'))),
   expiresIn: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 })
-
-/** What {@link createApiKey} takes. */
-export type NewApiKeyOptions = v.InferInput<typeof NewKey>
 
 /**
  * Creates an API key for the caller's organization and returns it once, with its record (the
@@ -53,7 +57,7 @@ export async function createApiKey(
     organizationId: manager.organizationId,
     createdBy: manager.actor,
     name,
-    scopes,
+    scopes: [...scopes],
     expiresAt: expiresIn === undefined ? null : new Date(Date.now() + expiresIn * 1000),
     replaces: null,
   })
