@@ -49,7 +49,8 @@ export interface CacheStore {
   /**
    * Decides a rate limit for `key` and spends `request.cost` units if allowed, as one atomic step
    * across every instance sharing the store: a burst of `limit` concurrent requests on a fresh key,
-   * from any number of instances, gets exactly `limit` admissions. A denied request changes nothing.
+   * from any number of instances, gets exactly `limit` admissions. A denied request changes nothing;
+   * a negative `cost` gives units back (a refund, up to a full budget).
    * The built-in stores use GCRA (`decideGcra`: one number per key, kept until the key's budget is
    * full again) and keep `key` under a hash-tagged name on Redis (`ayz:rl:x:3f2a` → `ayz:rl:x:{3f2a}`).
    */

@@ -18,8 +18,8 @@ const MAX_WINDOW_MS = 100 * 365.25 * 24 * 3600 * 1000
 export function emissionIntervalUs({ limit, windowMs, cost }: RateLimitRequest): number {
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw new RangeError(`rate limit: limit must be a positive integer, got ${limit}`)
-  if (!Number.isSafeInteger(cost) || cost < 0)
-    throw new RangeError(`rate limit: cost must be a non-negative integer, got ${cost}`)
+  if (!Number.isSafeInteger(cost))
+    throw new RangeError(`rate limit: cost must be an integer, got ${cost}`)
   if (!(windowMs > 0 && windowMs <= MAX_WINDOW_MS))
     throw new RangeError(
       `rate limit: windowMs must be positive and at most 100 years, got ${windowMs}`

@@ -1,7 +1,8 @@
 /** The Lua body: `decideGcra` line by line, times in µs, returning {allowed, remaining, reset, retry after (−1: never)}. */
 const GCRA_LUA = `-- GCRA, transcribed from ayz-auth's src/rate-limit/gcra.ts (times in microseconds).
 -- KEYS[1]: the key's theoretical arrival time, kept until its budget is full again.
--- ARGV: emission interval, limit, cost, and the caller's clock (absent: the server's TIME).
+-- ARGV: emission interval, limit, cost (negative: units given back), and the caller's clock
+-- (absent: the server's TIME).
 local interval, limit, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
 if not now then
@@ -17,10 +18,14 @@ local function decision(allowed, left, retry_after)
   return { allowed, remaining, reset, retry_after }
 end
 if cost > limit then return decision(0, backlog, -1) end
-local after = backlog + cost * interval
+local after = math.max(backlog + cost * interval, 0)
 if after > tolerance then return decision(0, backlog, after - tolerance) end
-if cost > 0 then
-  redis.call('SET', KEYS[1], string.format('%.0f', now + after), 'PX', math.ceil(after / 1000))
+if cost > 0 or (cost < 0 and backlog > 0) then
+  if after > 0 then
+    redis.call('SET', KEYS[1], string.format('%.0f', now + after), 'PX', math.ceil(after / 1000))
+  else
+    redis.call('DEL', KEYS[1])
+  end
 end
 return decision(1, after, 0)
 `
@@ -32,7 +37,7 @@ return decision(1, after, 0)
  * key rather than the whole database (Upstash's default for scripts); Redis itself refuses that flag.
  *
  * Arguments: `KEYS[1]` the key (hash-tagged), `ARGV` the emission interval in µs, the limit, the cost
- * and, optionally, the caller's clock in µs since the epoch (absent: the server's `TIME`). Reply:
+ * (negative: units given back) and, optionally, the caller's clock in µs since the epoch (absent: the server's `TIME`). Reply:
  * `[allowed 0|1, remaining, reset µs, retry after µs (−1: never)]`.
  *
  * @example
@@ -42,9 +47,9 @@ return decision(1, after, 0)
  * ```
  */
 export const gcraScript = {
-  plain: { source: GCRA_LUA, sha1: '3e4eae28d3066b2144b1f9e8b84f0cd9f291c0fb' },
+  plain: { source: GCRA_LUA, sha1: '0a0c2be325de88a9db9467db7774774aa1fb3955' },
   keyLocking: {
     source: `#!lua flags=allow-key-locking\n${GCRA_LUA}`,
-    sha1: '508f07ac3f07aff8d44ac8a2e9d4791ecc27793e',
+    sha1: '261caf939e8d15ea1a9d3cea75ae8c987663129a',
   },
 } as const

@@ -11,6 +11,8 @@ import type { RateLimitRequest } from './rate-limit-request.ts'
  * ({@link emissionIntervalUs}) and τ = T · limit, a request of cost c at `now`:
  * - `backlog = max(TAT − now, 0)`, the time until the budget is full; `after = backlog + c · T`;
  * - passes when `after ≤ τ`, and then the new TAT is `now + after`; a denied request changes nothing;
+ * - a negative cost gives units back (a refund: `after = max(backlog + c · T, 0)`, never more than a
+ *   full budget), and always passes;
  * - `remaining = floor((τ − backlog′) / T)`, with backlog′ = `after` if it passed, else `backlog`;
  * - `resetMs` = time until full (backlog′), or until the next unit (`backlog′ − τ + T`) when none remains;
  * - `retryAfterMs = after − τ` when denied; `Infinity` when c > limit, which can never pass.
@@ -23,7 +25,8 @@ import type { RateLimitRequest } from './rate-limit-request.ts'
  *
  * @param nowUs the clock, in µs since the epoch
  * @param tatUs the key's stored TAT, `undefined` when absent
- * @returns the decision, and the TAT to store until `newTatUs − nowUs` has passed (`undefined`: write nothing)
+ * @returns the decision, and the TAT to store until `newTatUs − nowUs` has passed (`undefined`: write
+ *   nothing; `nowUs`: the budget is full again, so the key may go)
  *
  * @example
  * ```ts
@@ -49,7 +52,7 @@ export function decideGcra(
   }
   if (request.cost > request.limit)
     return { decision: decisionWith(false, backlogUs, Infinity), newTatUs: undefined }
-  const afterUs = backlogUs + request.cost * intervalUs
+  const afterUs = Math.max(backlogUs + request.cost * intervalUs, 0)
   if (afterUs > toleranceUs)
     return {
       decision: decisionWith(false, backlogUs, (afterUs - toleranceUs) / 1000),
@@ -57,6 +60,7 @@ export function decideGcra(
     }
   return {
     decision: decisionWith(true, afterUs, 0),
-    newTatUs: request.cost > 0 ? nowUs + afterUs : undefined,
+    // A refund writes only when there was something to give back.
+    newTatUs: request.cost > 0 || (request.cost < 0 && backlogUs > 0) ? nowUs + afterUs : undefined,
   }
 }

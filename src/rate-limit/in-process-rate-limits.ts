@@ -30,7 +30,10 @@ export class InProcessRateLimits {
   consumeSync(key: string, request: RateLimitRequest): RateLimitDecision {
     const nowMs = Date.now()
     const { decision, newTatUs } = decideGcra(nowMs * 1000, this.#arrivals.get(key, nowMs), request)
-    if (newTatUs !== undefined) this.#arrivals.set(key, newTatUs, newTatUs / 1000 - nowMs, nowMs)
+    if (newTatUs === undefined) return decision
+    const ttlMs = newTatUs / 1000 - nowMs
+    if (ttlMs > 0) this.#arrivals.set(key, newTatUs, ttlMs, nowMs)
+    else this.#arrivals.delete(key)
     return decision
   }
 

@@ -14,6 +14,9 @@ export interface RateLimitRequest {
   readonly limit: number
   /** The window, in milliseconds (positive; a unit every `windowMs / limit` ms at the steady rate). */
   readonly windowMs: number
-  /** Units this request spends: a non-negative integer (0 only reads the state; more than `limit` never passes). */
+  /**
+   * Units this request spends: an integer (0 only reads the state; more than `limit` never passes;
+   * a negative cost gives that many units back, up to a full budget, and always passes).
+   */
   readonly cost: number
 }

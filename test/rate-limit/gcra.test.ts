@@ -95,6 +95,22 @@ describe('GCRA, the arithmetic every store shares', () => {
     })
   })
 
+  it('gives units back with a negative cost (a refund), never beyond a full budget', () => {
+    const request = (cost: number) => ({ limit: 10, windowMs: 10_000, cost }) // a unit a second
+    // 4 spent: a refund of 3 leaves 1 spent.
+    expect(decideGcra(0, 4 * SECOND_US, request(-3))).toEqual({
+      decision: { allowed: true, remaining: 9, resetMs: 1000, retryAfterMs: 0 },
+      newTatUs: 1 * SECOND_US,
+    })
+    // More than was spent: the budget is full again (the TAT is now, as good as absent).
+    expect(decideGcra(0, 2 * SECOND_US, request(-5))).toEqual({
+      decision: { allowed: true, remaining: 10, resetMs: 0, retryAfterMs: 0 },
+      newTatUs: 0,
+    })
+    // Nothing spent: nothing to write.
+    expect(decideGcra(0, undefined, request(-1)).newTatUs).toBeUndefined()
+  })
+
   it('applies a new limit to the next decision; the used share of the window carries over', () => {
     // 10 per minute, 6 spent: 36 s until full.
     const tat = 36 * SECOND_US
@@ -153,7 +169,7 @@ describe('GCRA, the arithmetic every store shares', () => {
     expect(decide({ limit: 1.5, windowMs: 1000, cost: 1 })).toThrow(RangeError)
     expect(decide({ limit: 10, windowMs: 0, cost: 1 })).toThrow(/windowMs must be positive/)
     expect(decide({ limit: 10, windowMs: NaN, cost: 1 })).toThrow(RangeError)
-    expect(decide({ limit: 10, windowMs: 1000, cost: -1 })).toThrow(/cost must be/)
+    expect(decide({ limit: 10, windowMs: 1000, cost: 0.5 })).toThrow(/cost must be an integer/)
     expect(decide({ limit: 2_000_000, windowMs: 1000, cost: 1 })).toThrow(
       /more than one per microsecond/
     )

@@ -215,6 +215,24 @@ describe.each(stores)('rate limits: %s', (_name, create, available) => {
     }
   )
 
+  it.skipIf(!available)(
+    'a negative cost gives units back (a refund), up to a full budget',
+    async () => {
+      const key = freshKey()
+      const costing = (cost: number) => ({ limit: 3, windowMs: 60_000, cost })
+      await Promise.all([1, 2, 3].map(() => consume(key, costing(1))))
+      expect(await consume(key, costing(1))).toMatchObject({ allowed: false })
+      expect(await consume(key, costing(-1))).toMatchObject({ allowed: true, remaining: 1 })
+      expect(await consume(key, costing(1))).toMatchObject({ allowed: true, remaining: 0 })
+      expect(await consume(key, costing(-10))).toMatchObject({
+        allowed: true,
+        remaining: 3,
+        resetMs: 0,
+      })
+      expect(await consume(key, costing(3))).toMatchObject({ allowed: true, remaining: 0 })
+    }
+  )
+
   it.skipIf(!available)('a new limit for the same key applies to its next request', async () => {
     const perMinute = (limit: number) => ({ limit, windowMs: 60_000, cost: 1 })
     // Down: 6 of 10 spent (36 s of the window); at 3 per minute that leaves room for one more.
@@ -252,7 +270,7 @@ describe.skipIf(!availability.available)('rate limits on Redis', () => {
       advanceUs: fc.integer({ min: 0, max: 3_000_000 }),
       limit: fc.integer({ min: 1, max: 20 }),
       windowMs: fc.integer({ min: 1000, max: 20_000 }),
-      cost: fc.integer({ min: 0, max: 22 }),
+      cost: fc.integer({ min: -6, max: 22 }),
     })
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
@@ -277,6 +295,8 @@ describe.skipIf(!availability.available)('rate limits on Redis', () => {
           ])
           const stored = await redisClient.get(key)
           if (tatUs !== undefined && tatUs > nowUs) expect(Number(stored)).toBe(tatUs)
+          // A refund to a full budget removes the key; the arithmetic's TAT is then now, as good as absent.
+          if (tatUs === nowUs) expect(stored).toBeNull()
         }
       }),
       { numRuns: 40 }
