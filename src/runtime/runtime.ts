@@ -66,6 +66,8 @@ export interface Runtime {
   readonly apiKeys: ApiKeyParts | undefined
   /** The project's environment (`test` or `live`), which its API keys carry. */
   readonly environment: 'test' | 'live'
+  /** That store behind its breaker (what rate limits ask it through), absent with it. */
+  readonly shared: SharedTier | undefined
   /** Stops what the runtime started (its subscription to other instances' revocations). */
   close(): Promise<void>
 }
@@ -240,6 +242,7 @@ export async function buildRuntime(
     store,
     apiKeys: apiKeyParts,
     environment: config.stytchEnv,
+    shared,
     async close() {
       project.revocations.delete(revocations)
       await stop?.()

@@ -109,6 +109,19 @@ export type AuthEvent =
       /** Who did it: the member (or the principal's id) managing the key. */
       readonly actor: string
     }
+  | {
+      readonly type: 'rate_limited'
+      /** The policy's name (`rateLimit({ name })`). */
+      readonly name: string
+      /** The first 8 hex digits of the key's digest: tells keys apart, names no one. */
+      readonly key: string
+      readonly limit: number
+      readonly windowSeconds: number
+      /** `null` when the request can never pass (it costs more than the limit). */
+      readonly retryAfterSeconds: number | null
+      /** Decided in process because the shared store was down. */
+      readonly degraded: boolean
+    }
 
 /** One upstream operation in progress: end it with its outcome; retries are events. */
 export interface UpstreamCall {
@@ -173,6 +186,7 @@ export class Telemetry {
         readonly lookups: { add(value: number, attributes?: Attributes): void }
         readonly upstream: { record(value: number, attributes?: Attributes): void }
         readonly breaker: { add(value: number, attributes?: Attributes): void }
+        readonly rateLimits: { add(value: number, attributes?: Attributes): void }
       }
     | undefined
 
@@ -195,6 +209,9 @@ export class Telemetry {
       }),
       breaker: meter.createCounter('ayz_auth.breaker.changes', {
         description: 'Backends going down (open) and coming back (closed)',
+      }),
+      rateLimits: meter.createCounter('ayz_auth.rate_limit.decisions', {
+        description: 'Rate-limit decisions, by outcome (allowed, limited, degraded) and policy',
       }),
     }
   }
@@ -352,6 +369,22 @@ export class Telemetry {
   /** Records a change of an organization's API key (never the key). */
   apiKeyChanged(event: Extract<AuthEvent, { readonly keyId: string }>): void {
     this.#emit(event)
+  }
+
+  /**
+   * Records a rate-limit decision: `allowed`, `limited`, or `degraded` (made in process while the
+   * shared store was down); a refusal also as a `rate_limited` event.
+   */
+  rateLimitDecided(
+    outcome: 'allowed' | 'limited' | 'degraded',
+    name: string,
+    refused?: Omit<Extract<AuthEvent, { type: 'rate_limited' }>, 'type' | 'name'>
+  ): void {
+    this.#instruments?.rateLimits.add(1, {
+      'ayz_auth.outcome': outcome,
+      'ayz_auth.rate_limit.name': name,
+    })
+    if (refused) this.#emit({ type: 'rate_limited', name, ...refused })
   }
 
   /** Records a revocation. */
