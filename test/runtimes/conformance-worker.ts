@@ -2,13 +2,16 @@
  * The conformance app, one Worker-style module served by every runtime: the Workers example (the
  * shared example app plus the Upstash and Data API adapters, imported from the built package), a
  * probe that says which runtime answers and where its configuration can come from, and routes for
- * access tokens (`/tokens/*`) and RBAC (`/rbac/*`), which the example does not have, and
+ * access tokens (`/tokens/*`), RBAC (`/rbac/*`) and rate limits (`/limited/*`), which the example
+ * does not have, and
  * telemetry routes (`/otel/*`, reported at `/__telemetry`, see `conformance-telemetry.ts`). Its
  * only value export is the default: workerd takes every named export for an entrypoint.
  */
 import { Hono } from 'hono'
 import { env, getRuntimeKey } from 'hono/adapter'
 import {
+  memoryCache,
+  rateLimit,
   requireOrganization,
   requirePermission,
   requireScopes,
@@ -72,6 +75,19 @@ rbac.get(
   (c) => c.json({ organizationId: c.var.auth.organizationId })
 )
 app.route('/rbac', rbac)
+
+// Rate limits: by the client's IP as each runtime reports its connection, in process; by member
+// on the shared tier (Upstash, from the environment).
+const limited = new Hono<AuthEnv>()
+limited.get(
+  '/ip',
+  rateLimit({ name: 'per_ip', by: 'ip', limit: 3, window: 60, store: memoryCache() }),
+  (c) => c.json({ limited: 'by ip' })
+)
+limited.get('/member', stytchAuth(), rateLimit({ name: 'per_member', limit: 3, window: 60 }), (c) =>
+  c.json({ memberId: c.var.auth.memberId })
+)
+app.route('/limited', limited)
 
 // OpenTelemetry spans and metrics, onEvent and Server-Timing, with an SDK inside the app.
 app.route('/', telemetryRoutes())

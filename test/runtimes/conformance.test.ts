@@ -378,6 +378,53 @@ describe.each(RUNTIMES)('on %s', (name) => {
     expect(after.policy - before.policy).toBe(1)
     expect(after.orgPolicy - before.orgPolicy).toBe(2) // one per organization
   })
+  it("limits by the client IP of the runtime's own connection, in process: RateLimit fields, then a 429", async () => {
+    // Whatever X-Forwarded-For claims (no proxy is trusted), the connection decides: one budget.
+    const burst = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        get('/limited/ip', { headers: { 'x-forwarded-for': `10.0.0.${i}` } })
+      )
+    )
+    expect(burst.map((response) => response.status).sort()).toEqual([200, 200, 200, 429, 429])
+    const admitted = burst.filter((response) => response.status === 200)
+    expect(admitted.map((response) => response.headers.get('ratelimit-policy'))).toEqual(
+      Array(3).fill('"per_ip";q=3;w=60')
+    )
+    expect(admitted.map((response) => response.headers.get('ratelimit')).sort()).toEqual([
+      '"per_ip";r=0;t=20',
+      '"per_ip";r=1;t=40',
+      '"per_ip";r=2;t=20',
+    ])
+    const refused = burst.find((response) => response.status === 429) as Response
+    expect(refused.headers.get('retry-after')).toBe('20')
+    expect(await refused.json()).toEqual({
+      error: 'rate_limited',
+      type: 'rate_limit',
+      message: 'Too many requests: 3 per 60 s',
+      retry_after: 20,
+    })
+  })
+
+  it('limits each member on the shared tier (Upstash), under the digest of the member id', async () => {
+    const { token, memberId } = await seedCustomer(backends)
+    const statuses: number[] = []
+    let last: Response | undefined
+    for (let i = 0; i < 4; i++) {
+      last = await get('/limited/member', bearer(token))
+      statuses.push(last.status)
+    }
+    expect(statuses).toEqual([200, 200, 200, 429])
+    expect(last?.headers.get('ratelimit')).toBe('"per_member";r=0;t=20')
+    expect(Number(last?.headers.get('retry-after'))).toBe(20)
+    const key = `${backends.prefix}:rl:per_member:{${sha256(`member:${memberId}`)}}`
+    const stored = (await redis.keys()).find((entry) => entry.key === key)
+    expect(stored?.ttlSeconds).toBeGreaterThan(55)
+    // Another member of the same app has a budget of their own.
+    expect(
+      (await get('/limited/member', bearer((await seedCustomer(backends)).token))).status
+    ).toBe(200)
+  })
+
   it('reports through OpenTelemetry, onEvent and Server-Timing: a miss, an L1 hit, a rejection', async () => {
     const { token, organizationId } = await seedCustomer(backends)
     const report = async () => (await (await get('/__telemetry')).json()) as ExportedTelemetry
