@@ -1,6 +1,7 @@
 /**
  * The example app, written once and served by every runtime's example (Node, Bun, Deno, Workers):
- * public, protected, optional, claim- and factor-guarded, and entitlement-guarded routes.
+ * public, protected, optional, claim- and factor-guarded, entitlement-guarded and rate-limited
+ * routes.
  * Configuration comes from the environment (Workers: bindings), so the same code runs anywhere;
  * `auth` options, when given, win over it (the demo passes the emulator's and its entitlements).
  * The entitlement routes need an entitlement source (MongoDB, the Data API, or the demo's
@@ -9,6 +10,7 @@
 import { Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
 import {
+  rateLimit,
   requireAllEntitlements,
   requireAnyEntitlement,
   requireClaims,
@@ -77,6 +79,11 @@ export function createApp(auth: StytchAuthOptions = {}): Hono {
   )
   api.get('/advanced', requireAllEntitlements('foresight', 'advanced_analytics'), (c) =>
     c.json({ message: 'Advanced analytics unlocked', team: c.var.auth.currentTeamName })
+  )
+  // Each member may call it 3 times a minute: RateLimit-Policy and RateLimit say how many are
+  // left, and a 4th call is a 429 with Retry-After (in process, or on the shared cache).
+  api.get('/limited', rateLimit({ name: 'demo', limit: 3, window: 60 }), (c) =>
+    c.json({ message: 'Within the limit' })
   )
   api.post('/logout', async (c) => {
     await revokeSession(c)

@@ -1,7 +1,8 @@
 /**
  * The demo's web page (development mode only): sign in as a seeded member, see what `c.var.auth`
  * holds (`GET /api/me`), the organization's plan, entitlements and team, which guarded routes let
- * the member through (and the 403 message of those that do not), and sign out. Plain HTML and a
+ * the member through (and the 403 message of those that do not), a rate-limited route's
+ * `RateLimit` fields and its 429, and sign out. Plain HTML and a
  * little script; the browser holds the session in Stytch's own cookies (`stytch_session`,
  * `stytch_session_jwt`), set here as Stytch's frontend SDK would set them after a login.
  */
@@ -137,9 +138,25 @@ async function renderMember(me) {
     )
   }
   app.append(
+    el('h3', {}, 'Rate limit'),
+    el('p', {}, 'GET /api/limited lets each member call it 3 times a minute: ',
+      el('code', {}, "rateLimit({ name: 'demo', limit: 3, window: 60 })"), '.'),
+    el('button', { onclick: callLimited }, 'Call the limited route'),
+    el('ol', { id: 'limited' }),
     el('button', { onclick: signOut }, 'Sign out'),
     el('details', {}, el('summary', {}, 'c.var.auth (GET /api/me)'),
       el('pre', {}, JSON.stringify(me, null, 2)))
+  )
+}
+
+async function callLimited() {
+  const response = await fetch('/api/limited')
+  const body = await response.json().catch(() => ({}))
+  const header = (name) => (response.headers.get(name) === null ? '' : ' · ' + name + ': ' + response.headers.get(name))
+  document.getElementById('limited').append(
+    el('li', { className: response.ok ? 'allowed' : 'forbidden' },
+      el('code', {}, 'GET /api/limited → ' + response.status + header('RateLimit-Policy') +
+        header('RateLimit') + header('Retry-After')), ' ', body.message ?? '')
   )
 }
 

@@ -134,6 +134,7 @@ export function demoBanner(base: string, demo: Demo, { page }: { page: boolean }
     `curl -i ${as(bob)} ${base}/api/reports  # 200 the basic plan includes reporting`,
     `curl -i ${as(ada)} ${base}/api/advanced  # 403 Acme lacks advanced_analytics`,
     `curl -i ${as(ada)} ${base}/shop  # 200 welcomed by name`,
+    `curl -i ${as(ada)} ${base}/api/limited  # 200 with RateLimit: "demo";r=2;t=20 (3 calls a minute each; the 4th is a 429)`,
     `curl -i -X POST ${as(bob)} ${base}/api/logout  # 204 Bob logs out`,
     `curl -i ${as(bob)} ${base}/api/me  # 401 his session is revoked`,
     '',

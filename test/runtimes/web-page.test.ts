@@ -1,9 +1,10 @@
 /**
  * The demo web page of `npm start`, in a real browser: Debian's headless Chromium, driven by
  * playwright-core (which downloads no browser). Sign in as a seeded member, see `c.var.auth`, the
- * plan's entitlements and the team, the 403 message of a feature the plan lacks, sign out, and be
- * anonymous again. A screenshot of the signed-in page is written to the test's temporary folder
- * (kept, and its path printed, when AYZ_KEEP_SCREENSHOTS is set).
+ * plan's entitlements and the team, the 403 message of a feature the plan lacks, a rate-limited
+ * route's RateLimit fields and its 429, sign out, and be anonymous again. A screenshot of the
+ * signed-in page is written to the test's temporary folder (kept, and its path printed, when
+ * AYZ_KEEP_SCREENSHOTS is set).
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -49,7 +50,7 @@ afterAll(async () => {
 const text = (page: Page) => page.locator('main').innerText()
 
 describe('the npm start web page, in headless Chromium', () => {
-  it('signs Ada in, shows her session, plan and a 403, signs her out', async () => {
+  it('signs Ada in, shows her session, plan, a 403 and a 429 of the limited route, signs her out', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     const problems: string[] = []
@@ -83,6 +84,23 @@ describe('the npm start web page, in headless Chromium', () => {
         { name: 'stytch_session_jwt', httpOnly: true, sameSite: 'Lax', path: '/' },
       ])
     )
+    // The limited route: 3 calls a minute per member, its RateLimit fields, then a 429.
+    const call = page.getByRole('button', { name: 'Call the limited route' })
+    for (let i = 1; i <= 4; i++) {
+      await call.click()
+      await page
+        .locator('#limited li')
+        .nth(i - 1)
+        .waitFor({ timeout: STEP_MS })
+    }
+    const calls = await page.locator('#limited li').allInnerTexts()
+    const policy = 'RateLimit-Policy: "demo";q=3;w=60'
+    expect(calls).toEqual([
+      `GET /api/limited → 200 · ${policy} · RateLimit: "demo";r=2;t=20 Within the limit`,
+      `GET /api/limited → 200 · ${policy} · RateLimit: "demo";r=1;t=40 Within the limit`,
+      `GET /api/limited → 200 · ${policy} · RateLimit: "demo";r=0;t=20 Within the limit`,
+      `GET /api/limited → 429 · ${policy} · RateLimit: "demo";r=0;t=20 · Retry-After: 20 Too many requests: 3 per 60 s`,
+    ])
     await page.screenshot({ path: join(workdir, 'signed-in.png'), fullPage: true })
 
     await page.getByRole('button', { name: 'Sign out' }).click()
@@ -91,7 +109,7 @@ describe('the npm start web page, in headless Chromium', () => {
     // Anonymous for the API too, not only for the page.
     expect((await page.request.get(`${server.url}/api/me`)).status()).toBe(401)
 
-    expect(problems.filter((problem) => !/401|403/.test(problem))).toEqual([])
+    expect(problems.filter((problem) => !/401|403|429/.test(problem))).toEqual([])
     await context.close()
   })
 
