@@ -27,6 +27,10 @@ const BLOCKED_KEYS = 10_000
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const
 /** Logs where no runtime gives a logger. */
 const CONSOLE_LOGGER = leveledLogger(console, 'INFO')
+/** Identities whose digest is remembered at most (then they are forgotten at once, and recomputed). */
+const IDENTITY_DIGESTS = 10_000
+/** The digests of recent identities: a hash per request would be most of a decision in process. */
+const identityDigests = new Map<string, string>()
 /** Set once a limiter said the environment's settings are not usable (once per process). */
 let environmentReported = false
 
@@ -231,7 +235,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       request,
       runtime,
     })
-    return syncDigestOf ? charge(syncDigestOf(identity)) : digestOf(identity).then(charge)
+    const digest = identityDigests.get(identity)
+    if (digest !== undefined) return charge(digest)
+    const remembered = (computed: string) => {
+      if (identityDigests.size >= IDENTITY_DIGESTS) identityDigests.clear()
+      identityDigests.set(identity, computed)
+      return charge(computed)
+    }
+    return syncDigestOf ? remembered(syncDigestOf(identity)) : digestOf(identity).then(remembered)
   }
 
   /** The charge of `c`: synchronously when every part is at hand (the usual case). */
