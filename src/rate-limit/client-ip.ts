@@ -19,8 +19,9 @@ const ON_WORKERS =
  * The client address of a request, normalized ({@link normalizedIp}), or `undefined` when it cannot
  * be known. Behind `trustedProxies: n`, the n-th entry from the right of `X-Forwarded-For` (what the
  * outermost trusted proxy saw; entries further left are whatever the client sent); a header with
- * fewer entries did not come through the proxies, so the connection's own address counts. Without
- * proxies the header is ignored (a client can write anything there).
+ * fewer entries, or whose entry is no address, did not come through the proxies, so the
+ * connection's own address counts. Without proxies the header is ignored (a client can write
+ * anything there).
  *
  * The connection's address comes from `getConnInfo` when given, else from what each runtime hands
  * Hono, as its adapter's `getConnInfo` reads it (no adapter is imported): Node's socket
@@ -38,7 +39,8 @@ export function clientIp(c: Context, rules: ClientIpRules): string | undefined {
       .split(',')
       .filter((entry) => entry.trim())
     const entry = entries[entries.length - rules.trustedProxies]
-    if (entry !== undefined) return normalizedIp(entry)
+    const forwarded = entry === undefined ? undefined : normalizedIp(entry)
+    if (forwarded !== undefined) return forwarded
   }
   const address = rules.getConnInfo ? rules.getConnInfo(c).remote.address : connectionAddress(c)
   return address === undefined ? undefined : normalizedIp(address)

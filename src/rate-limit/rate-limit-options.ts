@@ -3,7 +3,14 @@ import type { GetConnInfo } from 'hono/conninfo'
 import type { CacheStore } from '../cache/cache-store.ts'
 import type { AuthError } from '../errors/auth-error.ts'
 
-/** A window as a number of seconds, or a count of a unit: `'30s'`, `'1m'`, `'1h'`, `'1d'`. */
+/**
+ * A window as a number of seconds, or a count of a unit: `'30s'`, `'1m'`, `'1h'`, `'1d'`.
+ *
+ * @example
+ * ```ts
+ * const hourly: RateLimitWindow = '1h' // the same as 3600
+ * ```
+ */
 export type RateLimitWindow = number | `${number}${'s' | 'm' | 'h' | 'd'}`
 
 /**

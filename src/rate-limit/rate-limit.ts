@@ -191,7 +191,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     if (ip === undefined)
       throw misconfigured(
         logger,
-        `rateLimit '${name}': the client's IP address cannot be known here (no connection address on this runtime, or X-Forwarded-For's entry is not an address): pass getConnInfo (your adapter's, e.g. from '@hono/node-server/conninfo') or trustedProxies`
+        `rateLimit '${name}': the client's IP address cannot be known here (this runtime gives no connection address): pass getConnInfo (your adapter's, e.g. from '@hono/node-server/conninfo') or trustedProxies`
       )
     return `ip:${ip}`
   }

@@ -1,7 +1,14 @@
 import { AuthError } from '../errors/auth-error.ts'
 import { rateLimitFields, type RateLimitState } from './rate-limit-headers.ts'
 
-/** What a {@link RateLimitedError} reports: the policy, the state of its budget, the wait. */
+/**
+ * What a {@link RateLimitedError} reports: the policy, the state of its budget, the wait.
+ *
+ * @example
+ * ```ts
+ * const details: RateLimitedDetails = { name: 'default', limit: 100, windowSeconds: 60, remaining: 0, resetSeconds: 1, retryAfterSeconds: 1, cost: 1 }
+ * ```
+ */
 export interface RateLimitedDetails extends RateLimitState {
   /** Whole seconds (≥ 1) until a request of this cost can pass; `null` when none ever can (its cost exceeds the limit). */
   readonly retryAfterSeconds: number | null

@@ -252,9 +252,14 @@ describe('by: whose budget a request spends', () => {
     expect((await app.request('/', fromIp('2001:db8:1:2b00::1'))).status).toBe(200) // the next /56
   })
 
-  it("'ip' without trustedProxies: the connection's address, whatever X-Forwarded-For says", async () => {
+  it("'ip' without trustedProxies: the connection's address, whatever X-Forwarded-For says; behind them, a header that is not a proxy's too", async () => {
     const app = new Hono()
     app.get('/', rateLimit({ by: 'ip', limit: 1, window: 60, name: fresh() }), (c) => c.text('ok'))
+    app.get(
+      '/proxied',
+      rateLimit({ by: 'ip', limit: 1, window: 60, name: fresh(), trustedProxies: 1 }),
+      (c) => c.text('ok')
+    )
     app.get(
       '/told',
       rateLimit({ by: 'ip', limit: 1, window: 60, name: fresh(), getConnInfo }),
@@ -271,6 +276,15 @@ describe('by: whose budget a request spends', () => {
       expect(statuses([await send('/told', '1.1.1.1'), await send('/told', '2.2.2.2')])).toEqual([
         200, 429,
       ])
+      // Behind a proxy, an entry that is no address was not written by it (a client reaching the
+      // app directly): the connection counts, never a 500 and never a bucket of its own.
+      expect(
+        statuses([
+          await send('/proxied', 'unknown'),
+          await send('/proxied', 'garbage, ::not-an-ip'),
+          await send('/proxied', '203.0.113.50'),
+        ])
+      ).toEqual([200, 429, 200])
     } finally {
       server.close()
     }
