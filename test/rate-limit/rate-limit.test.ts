@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   AuthError,
   ConfigurationError,
+  createApiKey,
   DEFAULT_SCHEMA,
   planLimit,
   rateLimit,
@@ -21,7 +22,11 @@ import {
   type RateLimitOptions,
   type StytchAuthOptions,
 } from '../../src/index.ts'
-import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
+import {
+  memoryApiKeys,
+  startStytchEmulator,
+  type RunningStytchEmulator,
+} from '../../src/testing/index.ts'
 import { bearer, captureLogger } from '../integration/harness.ts'
 
 let stytch: RunningStytchEmulator
@@ -204,6 +209,42 @@ describe('by: whose budget a request spends', () => {
       statuses([await send(fromIp(guest)), await send(fromIp(guest)), await send(fromIp(guest))])
     ).toEqual([200, 200, 429])
     expect((await send(fromIp(randomIp()))).status).toBe(200)
+  })
+
+  it("'principal': an API key by its id; 'organization': its organization's budget, shared with its members", async () => {
+    const options = stytchOptions({
+      acceptTokens: ['session', 'api_key'],
+      apiKeyStore: memoryApiKeys(),
+    })
+    const app = new Hono()
+    app.use('*', stytchAuth(options))
+    app.post('/keys', async (c) => c.json((await createApiKey(c, { name: 'CI', scopes: [] })).key))
+    app.get('/own', rateLimit({ limit: 2, window: 60, name: fresh() }), (c) => c.text('ok'))
+    app.get(
+      '/shared',
+      rateLimit({ by: 'organization', limit: 3, window: 60, name: fresh() }),
+      (c) => c.text('ok')
+    )
+    const member = await stytch.emulator.seed()
+    const newKey = async () =>
+      (await (
+        await app.request('/keys', { method: 'POST', ...bearer(member.sessionToken) })
+      ).json()) as string
+    const [first, second] = [await newKey(), await newKey()]
+    const send = (path: string, token: string) => app.request(path, bearer(token))
+    expect(
+      statuses([await send('/own', first), await send('/own', first), await send('/own', first)])
+    ).toEqual([200, 200, 429])
+    expect((await send('/own', second)).status).toBe(200)
+    expect((await send('/own', member.sessionToken)).status).toBe(200)
+    expect(
+      statuses([
+        await send('/shared', first),
+        await send('/shared', second),
+        await send('/shared', member.sessionToken),
+      ])
+    ).toEqual([200, 200, 200])
+    expect((await send('/shared', first)).status).toBe(429)
   })
 
   it("'organization': two members of one organization share a budget; another organization does not", async () => {

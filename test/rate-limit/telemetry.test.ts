@@ -20,8 +20,12 @@ import { Hono, type Context } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisCache } from '../../adapters/ioredis.ts'
 import '../../adapters/opentelemetry.ts'
-import { rateLimit, stytchAuth, type AuthEvent } from '../../src/index.ts'
-import { startStytchEmulator, type RunningStytchEmulator } from '../../src/testing/index.ts'
+import { createApiKey, rateLimit, stytchAuth, type AuthEvent } from '../../src/index.ts'
+import {
+  memoryApiKeys,
+  startStytchEmulator,
+  type RunningStytchEmulator,
+} from '../../src/testing/index.ts'
 import { redisOrSkip, startRedisServer, type RedisServer } from '../fixtures/redis/index.ts'
 import { bearer, captureLogger } from '../integration/harness.ts'
 
@@ -84,20 +88,25 @@ describe.skipIf(!availability.available)('rate-limit telemetry', () => {
         logger,
         logLevel: 'DEBUG',
         optional: true,
+        acceptTokens: ['session', 'api_key'],
+        apiKeyStore: memoryApiKeys(),
       })
     )
+    app.post('/keys', async (c) => c.json((await createApiKey(c, { name: 'CI', scopes: [] })).key))
     app.get('/member', rateLimit({ name: 'member', limit: 2, window: 60 }), (c) => c.text('ok'))
     app.get('/guest', rateLimit({ name: 'guest', limit: 1, window: 60, trustedProxies: 1 }), (c) =>
       c.text('ok')
     )
-    // Quotas per API key, keyed by the key itself: it must never be stored or shown as it is.
+    // Quotas keyed by a header's value itself (here an API key): never stored or shown as it is.
     const byKey = (c: Context) => c.req.header('x-api-key')
     app.get('/keyed', rateLimit({ name: 'keyed', by: byKey, limit: 1, window: 60 }), (c) =>
       c.text('ok')
     )
 
     const session = await stytch.emulator.seed()
-    const apiKey = 'ak_test_4eC39HqLyjWDarjtT1zdp7dc0a1b2c'
+    const created = await app.request('/keys', { method: 'POST', ...bearer(session.sessionToken) })
+    const apiKey = (await created.json()) as string
+    expect(apiKey).toMatch(/^ak_test_/)
     const ip = '192.0.2.77'
     const send = (path: string, init: RequestInit = {}) => app.request(path, init)
     const asGuest = { headers: { 'x-forwarded-for': ip } }
@@ -109,11 +118,13 @@ describe.skipIf(!availability.available)('rate-limit telemetry', () => {
       bearer(session.sessionToken),
     ])
       statuses.push((await send('/member', init)).status)
+    // The API key is a principal of its own (its id is its budget).
+    statuses.push((await send('/member', bearer(apiKey))).status)
     statuses.push((await send('/guest', asGuest)).status, (await send('/guest', asGuest)).status)
     statuses.push((await send('/keyed', withKey)).status, (await send('/keyed', withKey)).status)
-    expect(statuses).toEqual([200, 200, 429, 200, 429, 200, 429])
+    expect(statuses).toEqual([200, 200, 429, 200, 200, 429, 200, 429])
     const stored = (await redis.keys()).map(({ key }) => key)
-    expect(stored.filter((key) => key.includes(':rl:'))).toHaveLength(3)
+    expect(stored.filter((key) => key.includes(':rl:'))).toHaveLength(4)
 
     // The store dies: decisions are made in process, and counted as degraded.
     await redis.kill()
@@ -122,7 +133,7 @@ describe.skipIf(!availability.available)('rate-limit telemetry', () => {
     expect(statuses.slice(-2)).toEqual([200, 429])
 
     expect(await decisions(reader)).toEqual({
-      'allowed member': 2,
+      'allowed member': 3,
       'limited member': 1,
       'allowed guest': 1,
       // A refusal from memory (the key was known to be blocked) is a refusal all the same.
