@@ -66,10 +66,12 @@ function connectionAddress(c: Context): string | undefined {
   return undefined
 }
 
+/** Whether `value` is an object whose fields can be read. */
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 
+/** `value` if it is a string. */
 function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }

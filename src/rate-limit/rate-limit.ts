@@ -34,11 +34,14 @@ const identityDigests = new Map<string, string>()
 /** Set once a limiter said the environment's settings are not usable (once per process). */
 let environmentReported = false
 
+/** A whole number of at least `minimum`, else `message`. */
 const wholeNumber = (minimum: number, message: string) =>
   v.pipe(v.number(message), v.safeInteger(message), v.minValue(minimum, message))
+/** What a wrong `limit` and a wrong `window` are told. */
 const LIMIT = 'must be a positive whole number, or a function of the request (e.g. planLimit())'
 const WINDOW =
   "must be a positive whole number of seconds, or a count of s, m, h or d ('30s', '1m', '1h', '1d')"
+/** The options `rateLimit()` takes, and nothing else (a misspelt option fails too). */
 const OPTIONS = v.strictObject({
   limit: v.union([wholeNumber(1, LIMIT), v.function(LIMIT)], LIMIT),
   window: v.union(

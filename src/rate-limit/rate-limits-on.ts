@@ -34,14 +34,17 @@ const IN_PROCESS_KEYS = 50_000
 
 /** A store operation's result, or why it failed (the breaker bounded it). */
 type Attempt<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; reason?: string }
+/** How a store is called: within its breaker, the failure reported rather than thrown. */
 type Run = <R>(operation: (store: CacheStore) => Promise<R>) => Promise<Attempt<R>>
 
 /** This process's budgets, for limiters without a store (keys differ by prefix and name). */
 const inProcess = new InProcessRateLimits({ maxKeys: IN_PROCESS_KEYS })
+/** Decisions in this process: synchronous, never degraded. */
 const IN_PROCESS: RateLimits = {
   consume: (key, request) => ({ decision: inProcess.consumeSync(key, request), degraded: false }),
   refund: (key, request) => inProcess.consumeSync(key, request),
 }
+/** The rate limits of each store, so limiters sharing a store share its breaker and fallback. */
 const byStore = new WeakMap<CacheStore, RateLimits>()
 
 /**
