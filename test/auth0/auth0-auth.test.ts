@@ -5,12 +5,24 @@
  * outage rules, the guards, entitlements and team from MongoDB (the real driver on the wire-protocol
  * fixture) and the Data API (its fixture) by `org_id` and `sub`, revocation, and the types.
  */
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { ObjectId } from 'bson'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { base64url } from 'jose'
 import { MongoClient } from 'mongodb'
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import '../../adapters/data-api.ts'
+import '../../adapters/opentelemetry.ts'
 import { mongoEntitlements } from '../../adapters/mongodb.ts'
 import {
   auth0Auth,
@@ -29,6 +41,7 @@ import {
   type ApiKeyContext,
   type Auth0AuthOptions,
   type Auth0Env,
+  type AuthEvent,
   type MachineContext,
   type Principal,
   type UserContext,
@@ -602,6 +615,81 @@ describe('revokeSession(c)', () => {
     expect((await send(one, '/api/me', token)).status).toBe(401)
     expect((await send(other, '/api/me', token)).status).toBe(401)
     expect((await send(one, '/api/me', await auth0.emulator.mintUserToken())).status).toBe(200)
+  })
+})
+
+describe('telemetry and secrecy', () => {
+  class TestReader extends MetricReader {
+    constructor() {
+      super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE })
+    }
+    protected override async onForceFlush(): Promise<void> {}
+    protected override async onShutdown(): Promise<void> {}
+  }
+
+  it('reports users and machines, the JWKS fetch and the outcomes, and never a token', async () => {
+    const spans = new InMemorySpanExporter()
+    const tracerProvider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+    })
+    const reader = new TestReader()
+    const meterProvider = new MeterProvider({ readers: [reader] })
+    const events: AuthEvent[] = []
+    const logger = captureLogger()
+    const app = apiApp({
+      telemetry: { tracerProvider, meterProvider },
+      onEvent: (event) => events.push(event),
+      serverTiming: true,
+      logger,
+      logLevel: 'DEBUG',
+    })
+    const user = await auth0.emulator.mintUserToken({ sub: 'auth0|observed', orgId: 'org_o' })
+    const machine = await m2mToken(['read:reports'])
+    const expired = await auth0.emulator.mintUserToken({ expiresIn: -60 })
+    const miss = await app.request('/api/me', bearer(user), env)
+    const hit = await app.request('/api/me', bearer(user), env)
+    expect(miss.headers.get('server-timing')).toMatch(/desc="miss"$/)
+    expect(hit.headers.get('server-timing')).toMatch(/desc="l1"$/)
+    expect((await send(app, '/api/me', machine)).status).toBe(200)
+    expect((await send(app, '/api/me', expired)).status).toBe(401)
+    expect((await send(app, '/api/logout', user, env, { method: 'POST' })).status).toBe(204)
+
+    expect(
+      events.map((event) =>
+        event.type === 'authenticated'
+          ? [event.type, event.kind, event.tier, event.userId ?? event.clientId]
+          : event.type === 'rejected'
+            ? [event.type, event.reason]
+            : [event.type]
+      )
+    ).toEqual([
+      ['authenticated', 'user', 'miss', 'auth0|observed'],
+      ['authenticated', 'user', 'l1', 'auth0|observed'],
+      ['authenticated', 'machine', 'miss', expect.any(String)],
+      ['rejected', 'token_verification'],
+      ['authenticated', 'user', 'l1', 'auth0|observed'],
+      ['revoked'],
+    ])
+    const finished = spans.getFinishedSpans()
+    expect(
+      finished.filter((span) => span.name === 'ayz_auth.auth0').map((span) => span.attributes)
+    ).toEqual([expect.objectContaining({ 'ayz_auth.operation': 'jwks' })])
+    expect(
+      finished
+        .filter((span) => span.name === 'ayz_auth.authenticate')
+        .map((span) => span.attributes['ayz_auth.kind'] ?? span.attributes['ayz_auth.reason'])
+    ).toEqual(['user', 'user', 'machine', 'token_verification', 'user'])
+    const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics }
+    const exported = JSON.stringify({
+      spans: finished.map((span) => ({ name: span.name, attributes: span.attributes })),
+      metrics: resourceMetrics,
+      events,
+      logs: logger.lines,
+    })
+    for (const token of [user, machine, expired]) {
+      expect(exported).not.toContain(token.split('.')[1])
+      expect(exported).not.toContain(token.split('.')[2])
+    }
   })
 })
 
