@@ -71,10 +71,14 @@ afterEach(() => {
   auth0.emulator.clearFaults()
 })
 
-/** Each app its own cache prefix: its own process-wide state, so no test sees another's tokens. */
+/**
+ * Each app its own cache prefix (its own process-wide state, so no test sees another's tokens), and
+ * a logger of its own (what it logs stays out of the test output).
+ */
 let apps = 0
 const isolated = (options: Auth0AuthOptions = {}): Auth0AuthOptions => ({
   prefix: `auth0_test_${++apps}`,
+  logger: captureLogger(),
   ...options,
 })
 
@@ -516,18 +520,19 @@ describe('entitlements and team by org_id and sub', () => {
     await Promise.all([dataApi?.close(), wire?.close()])
   })
 
-  const backends = () => ({
-    'MongoDB (STYTCH_MONGODB_URI, the mongodb driver)': { STYTCH_MONGODB_URI: wire.uri },
-    'the Data API (STYTCH_DATA_API_URL)': {
+  /** How the environment selects each backend. */
+  const variablesOf = {
+    'MongoDB (STYTCH_MONGODB_URI, the mongodb driver)': () => ({ STYTCH_MONGODB_URI: wire.uri }),
+    'the Data API (STYTCH_DATA_API_URL)': () => ({
       STYTCH_DATA_API_URL: dataApi.url,
       STYTCH_DATA_API_KEY: dataApi.apiKey,
-    },
-  })
+    }),
+  }
 
-  it.each([0, 1])(
-    'load from the environment’s source with auth0_org_id and auth0_id (backend %i)',
-    async (index) => {
-      const [name, vars] = Object.entries(backends())[index]!
+  it.each(Object.keys(variablesOf) as (keyof typeof variablesOf)[])(
+    'load from %s with auth0_org_id and auth0_id',
+    async (name) => {
+      const vars = variablesOf[name]()
       const orgId = `org_${crypto.randomUUID().slice(0, 8)}`
       const sub = `auth0|${crypto.randomUUID()}`
       const { organizationId, teamId } = seed(orgId, sub, { name: 'Research' })
