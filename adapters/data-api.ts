@@ -27,7 +27,7 @@ import {
   organizationQuery,
 } from '../src/entitlements/queries.ts'
 import { objectIdHex } from '../src/entitlements/records.ts'
-import { registerEntitlementBackend } from '../src/runtime/backends.ts'
+import { registerApiKeyBackend, registerEntitlementBackend } from '../src/runtime/backends.ts'
 
 /** Options of {@link dataApiEntitlements}. */
 export interface DataApiEntitlementsOptions {
@@ -217,5 +217,16 @@ registerEntitlementBackend('data-api', (config, schema) => {
     dataSource: dataApi.dataSource,
     ...(dataApi.db ? { database: dataApi.db } : {}),
     ...(schema ? { schema } : {}),
+  })
+})
+
+registerApiKeyBackend('data-api', (config) => {
+  const dataApi = config.dataApi
+  if (!dataApi) throw new TypeError('no Data API URL and key configured')
+  return dataApiApiKeys({
+    url: dataApi.url,
+    apiKey: dataApi.apiKey,
+    dataSource: dataApi.dataSource,
+    ...(dataApi.db ? { database: dataApi.db } : {}),
   })
 })

@@ -24,7 +24,11 @@ import {
   organizationQuery,
 } from '../src/entitlements/queries.ts'
 import { objectIdHex } from '../src/entitlements/records.ts'
-import { closedByCloseAuth, registerEntitlementBackend } from '../src/runtime/backends.ts'
+import {
+  closedByCloseAuth,
+  registerApiKeyBackend,
+  registerEntitlementBackend,
+} from '../src/runtime/backends.ts'
 
 /** Options of {@link mongoEntitlements}. */
 export interface MongoEntitlementsOptions {
@@ -287,4 +291,10 @@ registerEntitlementBackend('mongodb', (config, schema) => {
     ...(mongodb.db ? { db: mongodb.db } : {}),
     ...(schema ? { schema } : {}),
   })
+})
+
+registerApiKeyBackend('mongodb', (config) => {
+  const mongodb = config.mongodb
+  if (!mongodb) throw new TypeError('no MongoDB URI configured')
+  return mongoApiKeys({ uri: mongodb.uri, ...(mongodb.db ? { db: mongodb.db } : {}) })
 })

@@ -1,208 +1,210 @@
 /**
  * @module
- * What a run measured ({@link RunRecord}), and the per-round comparisons the tables and the targets
- * are made of: throughput (or CPU) ratios to a reference measured in the same round, differences
- * of two such ratios, and how they read (median, per-round range).
+ * What a run measured ({@link RunRecord}) and how two scenarios are compared: slice by slice
+ * within a pass (slices of one pass are seconds apart, so a drift in the machine's speed reaches
+ * both), the median over the passes per round, the median and range over the rounds in the text.
  */
-import type { HeapResult } from './heap/api.ts'
-import type { MachineInfo } from './machine.ts'
+import { baselineOf, type Scenario } from './catalog.ts'
+import type { ExactResult } from './http.ts'
 import type { Settings } from './options.ts'
-import type { Placement } from './pinning.ts'
-import { baselineOf, scenarioById } from './scenarios/catalog.ts'
-import type { ColdSample } from './scenarios/cold-scenario.ts'
-import type { LoadSample } from './scenarios/load-scenario.ts'
-import { median } from './stats.ts'
+import type { LoadResult } from './load-generator.ts'
+import type { Counters } from './spec.ts'
 
-/** Everything a run measured. */
+/**
+ * One 1-s slice of a loaded scenario, taken in pass `pass` of its round: throughput, latency,
+ * socket errors, timeouts and non-2xx answers (`failures`), the server's CPU time (µs), the load
+ * generator's per request, what it cost the dependencies, spans ended (telemetry apps).
+ */
+export interface Slice extends LoadResult {
+  readonly pass: number
+  readonly rps: number
+  readonly cpuMicros: number
+  readonly calls: Counters
+  readonly spans?: number
+}
+
+/** A cold scenario's part: its requests, and the Stytch calls they made. */
+export type ColdPart = { readonly result: ExactResult; readonly stytchCalls: number }
+/** A cold scenario's round: N new tokens each once, then the stampede. */
+export type ColdSample = { readonly distinct: ColdPart; readonly stampede: ColdPart }
+/** Heap used after full GC once `tokens` distinct tokens were authenticated. */
+export type HeapCheckpoint = { readonly tokens: number; readonly heapUsedBytes: number }
+
+/**
+ * Everything a run measured, and how: the machine, the placement of the processes, the builds
+ * (`compareBuild`: `--compare`'s), each loaded scenario's slices by round, each cold scenario's
+ * rounds, the memory.
+ */
 export interface RunRecord {
   readonly settings: Settings
-  readonly machine: MachineInfo
-  /** Pinned or not, on which CPUs, and why. */
-  readonly placement: Placement
-  readonly loadGenerator: string
-  /** wrk threads, or `undefined` for a one-process generator (autocannon). */
-  readonly loadThreads: number | undefined
-  /** Which build was measured (commit). */
+  readonly scenarios: readonly Scenario[]
+  readonly machine: string
+  readonly placement: string
   readonly build: string
+  readonly compareBuild: string | undefined
   readonly startedAt: Date
   readonly elapsedSeconds: number
-  readonly loadAverage: { readonly start: number; readonly end: number }
-  /** Samples by scenario id, indexed by round. */
-  readonly load: ReadonlyMap<string, readonly LoadSample[]>
+  readonly loadAverage: readonly [start: number, end: number]
+  readonly load: ReadonlyMap<string, readonly (readonly Slice[])[]>
   readonly cold: ReadonlyMap<string, readonly ColdSample[]>
-  readonly heap: HeapResult | undefined
+  readonly heap: { readonly checkpoints: HeapCheckpoint[]; readonly failures: number } | undefined
   /** Steps that failed, one line each (the run went on without them). */
   readonly failures: readonly string[]
-  /** Scenarios the build or the installed packages cannot run yet, by id: why. */
+  /** Scenarios the build or the packages cannot run yet: why. */
   readonly unavailable: ReadonlyMap<string, string>
 }
 
 /**
- * What a comparison is made of: `rps`, throughput over the reference's; `cpu`, the reference's
- * server CPU per request over the scenario's (the throughput ratio a CPU-bound server would reach
- * with a core to itself, steadier when other work competes for the cores).
- */
-export type Measure = 'rps' | 'cpu'
-
-/** What a ratio is taken of: a round's sample, or one of its slices. */
-type Reading = Pick<LoadSample, 'rps' | 'cpuMicrosPerRequest'>
-
-/** `reading` over `reference` by `measure`. */
-function ratioOf(reading: Reading, reference: Reading, measure: Measure): number {
-  return measure === 'rps'
-    ? reading.rps / reference.rps
-    : reference.cpuMicrosPerRequest / reading.cpuMicrosPerRequest
-}
-
-/**
- * A round's comparison of several samples: `compare` applied to their slices taken in the same
- * pass, a few seconds apart at most, and the median of that over the passes (a pair of samples
- * measured minutes apart would carry the machine's drift in between); `compare` of the whole
- * samples when they share no pass.
- */
-function pairedByPass<const T extends readonly LoadSample[]>(
-  samples: T,
-  compare: (readings: { readonly [K in keyof T]: Reading }) => number
-): number {
-  type Readings = { readonly [K in keyof T]: Reading }
-  const [first, ...rest] = samples
-  const values = (first?.slices ?? []).flatMap((slice) => {
-    const readings = rest.map((sample) => sample.slices.find((other) => other.pass === slice.pass))
-    return readings.every((reading) => reading !== undefined)
-      ? [compare([slice, ...readings] as unknown as Readings)]
-      : []
-  })
-  return values.length > 0 ? median(values) : compare(samples as unknown as Readings)
-}
-
-/**
- * Per-round ratios of scenario `id` to scenario `referenceId` (rounds where both ran), each the
- * median of the ratios of their slices taken in the same pass.
+ * The median (`NaN` when empty).
  *
  * @example
  * ```ts
- * ratios(record, 'l1', 'baseline') // [0.71, 0.74, 0.70]
+ * median([3, 1, 2]) // 2
  * ```
  */
-export function ratios(
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  if (sorted.length % 2 === 1) return sorted[middle] ?? Number.NaN
+  return ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2
+}
+
+/**
+ * The `p`-th percentile (nearest rank) of ascending `sorted`.
+ *
+ * @example
+ * ```ts
+ * percentile([1, 2, 3, 4], 50) // 2
+ * ```
+ */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+}
+
+/** A round of a scenario: its slices joined. */
+export type Summary = ReturnType<typeof summarize>
+
+/**
+ * The slices of a round joined: throughput the mean of the slices' (they last equally long),
+ * percentiles the median of theirs, counts summed, CPU per request over all requests.
+ *
+ * @example
+ * ```ts
+ * summarize(record.load.get('l1')?.[0] ?? []).rps
+ * ```
+ */
+export function summarize(slices: readonly Slice[]) {
+  const total = (of: (slice: Slice) => number): number => slices.reduce((t, s) => t + of(s), 0)
+  const requests = total((s) => s.requests)
+  const spans = slices.every((s) => s.spans !== undefined) ? total((s) => s.spans ?? 0) : undefined
+  return {
+    rps: total((s) => s.rps) / slices.length,
+    p50Ms: median(slices.map((s) => s.p50Ms)),
+    p90Ms: median(slices.map((s) => s.p90Ms)),
+    p99Ms: median(slices.map((s) => s.p99Ms)),
+    requests,
+    failures: total((s) => s.failures),
+    cpuMicros: total((s) => s.cpuMicros),
+    cpuMicrosPerRequest: total((s) => s.cpuMicros) / requests,
+    // Share of a CPU the server used while loaded.
+    serverBusy: total((s) => s.cpuMicros) / (total((s) => s.seconds) * 1e6),
+    generatorMicrosPerRequest: total((s) => s.generatorMicrosPerRequest * s.requests) / requests,
+    stytchCalls: total((s) => s.calls.stytchCalls),
+    mongoQueries: total((s) => s.calls.mongoQueries),
+    redisGets: total((s) => s.calls.redisGets),
+    upstashRequests: total((s) => s.calls.upstashRequests),
+    spansPerRequest: spans === undefined ? undefined : spans / requests,
+  }
+}
+
+/** One reading per scenario of `Ids`: a slice, or a round's summary. */
+type Each<Ids extends readonly string[]> = { readonly [K in keyof Ids]: Reading }
+/** What a comparison reads of a slice or a round. */
+type Reading = Pick<Summary, 'rps' | 'requests' | 'cpuMicros' | 'p50Ms'>
+
+/**
+ * Per round: the median over its passes of `combine` of the slices of `ids` taken in that pass;
+ * with `byPass` false, `combine` of their whole rounds.
+ *
+ * @example
+ * ```ts
+ * compare(record, ['l1', 'baseline'], ([a, b]) => a.rps / b.rps) // [0.77, 0.81, 0.74]
+ * ```
+ */
+export function compare<const Ids extends readonly string[]>(
   record: RunRecord,
-  id: string,
-  referenceId: string,
-  measure: Measure = 'rps'
+  ids: Ids,
+  combine: (readings: Each<Ids>) => number,
+  byPass = true
 ): number[] {
-  const samples = record.load.get(id) ?? []
-  const references = record.load.get(referenceId) ?? []
-  const values: number[] = []
-  samples.forEach((sample, round) => {
-    const reference = references[round]
-    if (!reference) return
-    values.push(pairedByPass([sample, reference], ([a, b]) => ratioOf(a, b, measure)))
+  const rounds = ids.map((id) => record.load.get(id) ?? [])
+  return (rounds[0] ?? []).flatMap((first, round) => {
+    const inRound = rounds.map((samples) => samples[round] ?? [])
+    const inPass = (pass: number) => inRound.map((slices) => slices.find((s) => s.pass === pass))
+    const groups = byPass ? first.map(({ pass }) => inPass(pass)) : [inRound.map(summarize)]
+    const values = groups.flatMap((group) => {
+      const value = group.every((r) => r?.requests) ? combine(group as unknown as Each<Ids>) : NaN
+      return Number.isFinite(value) ? [value] : []
+    })
+    return values.length > 0 ? [median(values)] : []
   })
-  return values.filter((value) => Number.isFinite(value))
 }
 
+/** What a comparison is of: throughput, or CPU per request (the reference's over the scenario's). */
+type Measure = 'rps' | 'cpu'
+
+const ratioOf = (a: Reading, b: Reading, by: Measure): number =>
+  by === 'rps' ? a.rps / b.rps : (b.cpuMicros / b.requests) * (a.requests / a.cpuMicros)
+
 /**
- * Per-round ratios of scenario `id` to its matching baseline (the app without auth receiving the
- * same requests; see `baselineOf`).
+ * Per-round ratios of scenario `id` to `reference` (default: its baseline), pass by pass.
  *
  * @example
  * ```ts
- * baselineRatios(record, 'jwt-cookie') // vs 'baseline-jwt-cookie'
+ * ratios(record, 'l1') // vs 'baseline': [0.77, 0.81, 0.74]
  * ```
  */
-export function baselineRatios(record: RunRecord, id: string, measure: Measure = 'rps'): number[] {
-  return ratios(record, id, baselineIdOf(id), measure)
+export function ratios(record: RunRecord, id: string, ref?: string, by: Measure = 'rps') {
+  return compare(record, [id, ref ?? baselineOf(id)], ([a, b]) => ratioOf(a, b, by))
 }
 
 /**
- * The id of the baseline scenario `id` is compared with (itself for a baseline).
- *
- * @example
- * ```ts
- * baselineIdOf('jwt') // 'baseline-jwt'
- * ```
- */
-export function baselineIdOf(id: string): string {
-  const scenario = scenarioById(id)
-  return scenario?.type === 'load' ? baselineOf(scenario) : 'baseline'
-}
-
-/**
- * Per-round differences `id × its baseline − referenceId × its baseline`, in × baseline units
- * (rounds where all four ran; each the median over the passes of the difference of same-pass
- * slices): e.g. how much of the bare app's throughput reading the token from a cookie costs over
- * reading it from `Authorization`, each against a baseline receiving the same requests.
+ * Per-round `id × its baseline − ref × its baseline`, pass by pass (× baseline units).
  *
  * @example
  * ```ts
  * differences(record, 'l1-cookie', 'l1') // [-0.02, 0.01, -0.01]
  * ```
  */
-export function differences(
-  record: RunRecord,
-  id: string,
-  referenceId: string,
-  measure: Measure = 'rps'
-): number[] {
-  const samples = record.load.get(id) ?? []
-  const values: number[] = []
-  samples.forEach((sample, round) => {
-    const baseline = record.load.get(baselineIdOf(id))?.[round]
-    const reference = record.load.get(referenceId)?.[round]
-    const referenceBaseline = record.load.get(baselineIdOf(referenceId))?.[round]
-    if (!baseline || !reference || !referenceBaseline) return
-    values.push(
-      pairedByPass(
-        [sample, baseline, reference, referenceBaseline],
-        ([a, b, c, d]) => ratioOf(a, b, measure) - ratioOf(c, d, measure)
-      )
-    )
-  })
-  return values.filter((value) => Number.isFinite(value))
+export function differences(record: RunRecord, id: string, ref: string, by: Measure = 'rps') {
+  const ids = [id, baselineOf(id), ref, baselineOf(ref)] as const
+  return compare(record, ids, ([a, b, c, d]) => ratioOf(a, b, by) - ratioOf(c, d, by))
 }
 
 /** A count with thousands separators (`—` when not a number). */
 export const int = (value: number): string =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—'
-/** A duration in ms with `digits` decimals (`—` when not a number). */
-export const ms = (value: number, digits = 2): string =>
+/** A number with `digits` decimals (`—` when not a number). */
+export const fixed = (value: number, digits = 2): string =>
   Number.isFinite(value) ? value.toFixed(digits) : '—'
 /** A number with its sign (a typographic minus). */
 export const signed = (value: number, digits: number): string =>
   `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}`
 
 /**
- * Per-round ratios as the tables print them: the median, and with several rounds their range.
+ * Per-round values as the tables print them: the median, and with several rounds their range;
+ * `×` for ratios and differences of ratios, or another unit.
  *
  * @example
  * ```ts
- * ratioText([0.71, 0.74, 0.70]) // '0.71× (0.70–0.74)'
+ * rangeText([0.71, 0.74, 0.7]) // '0.71× (0.70–0.74)'
+ * rangeText([-2, 1], ' µs', 1) // '−0.5 µs (−2.0 to +1.0)'
  * ```
  */
-export function ratioText(values: readonly number[]): string {
+export function rangeText(values: readonly number[], unit = '×', signedDigits?: number): string {
   if (values.length === 0) return '—'
-  const text = `${median(values).toFixed(2)}×`
-  return values.length > 1
-    ? `${text} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`
-    : text
+  const show = (v: number) => (signedDigits === undefined ? v.toFixed(2) : signed(v, signedDigits))
+  const [low, high] = [show(Math.min(...values)), show(Math.max(...values))]
+  const range = signedDigits === undefined ? `${low}–${high}` : `${low} to ${high}`
+  return `${show(median(values))}${unit}${values.length > 1 ? ` (${range})` : ''}`
 }
-
-/**
- * Per-round differences as the tables print them: the signed median, and with several rounds
- * their range.
- *
- * @example
- * ```ts
- * differenceText([-0.02, 0.01, -0.01]) // '−0.01× (−0.02 to +0.01)'
- * ```
- */
-export function differenceText(values: readonly number[]): string {
-  if (values.length === 0) return '—'
-  const text = `${signed(median(values), 2)}×`
-  return values.length > 1
-    ? `${text} (${signed(Math.min(...values), 2)} to ${signed(Math.max(...values), 2)})`
-    : text
-}
-
-/** The default bound of the in-process cache (entries), which the memory measurement checks. */
-export const L1_BOUND = 10_000

@@ -1,194 +1,132 @@
 /**
  * @module
- * Turns the samples of a run into the published tables: medians across rounds, ratios to the
- * baseline of the same round, call counts summed over measured windows, and each target of
- * `targets.ts` marked met, not met or reported, with the numbers it was judged on.
+ * A run as markdown: how it ran, the scenario table (medians across rounds, ratios to the baseline
+ * receiving the same requests, by throughput and by server CPU per request), the one-connection
+ * latency, two builds side by side (`--compare`), the cold scenarios, the memory, the targets.
  */
-import { tokenHeader } from './carriers.ts'
-import type { HeapResult } from './heap/api.ts'
-import { int, L1_BOUND, ms, ratios, ratioText, signed, type RunRecord } from './record.ts'
-import { baselineOf, SCENARIOS, type ColdScenario, type LoadScenario } from './scenarios/catalog.ts'
-import type { ExactSample } from './scenarios/cold-scenario.ts'
-import type { LoadSample } from './scenarios/load-scenario.ts'
-import { median, sum } from './stats.ts'
-import { evaluateTargets, type TargetOutcome } from './targets.ts'
+import { createRequire } from 'node:module'
+import { baselineOf, COMPARED, compareId, SCENARIOS, type LoadScenario } from './catalog.ts'
+import { fixed, int, median, rangeText, ratios, signed, summarize } from './record.ts'
+import type { ColdPart, HeapCheckpoint, RunRecord, Summary } from './record.ts'
+import { tokenHeader } from './spec.ts'
+import { evaluateTargets } from './targets.ts'
 
-const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1)
+const autocannon = createRequire(import.meta.url)('autocannon/package.json') as { version: string }
 
+/** The columns of each table (`>`: right-aligned). */
+const HEADS = {
+  load: 'Scenario|>req/s|>p50 ms|>p99 ms|>× baseline|>server CPU µs/req|>× baseline by CPU|>requests|>Stytch calls|>Mongo queries|>L2 reads',
+  probe: 'Scenario|>req/s|>p50 ms|>p90 ms|>p99 ms',
+  twins: 'Scenario|>new × baseline|>old × baseline|>new / old|>new / old by CPU',
+  cold: 'Scenario|>requests|>req/s|>p50 ms|>p99 ms|>Stytch calls (per round)|responses',
+  heap: '>distinct tokens|>heap used, MiB|>growth, MiB',
+  targets: 'Target|Goal|Measured| ',
+}
+
+/** `intro` and a markdown table of `head`'s columns; nothing without rows. */
+function section(intro: string, head: string, rows: readonly string[][]): string[] {
+  const columns = head.split('|')
+  const rule = columns.map((column) => (column.startsWith('>') ? '--:' : '---'))
+  const cells = [columns.map((column) => column.replace(/^>/, '')), rule, ...rows]
+  return rows.length
+    ? ['', ...(intro ? [intro, ''] : []), ...cells.map((c) => `| ${c.join(' | ')} |`)]
+    : []
+}
+
+/** Calls over the requests that made them: `1,203 (1.01/req)`. */
 function calls(count: number, requests: number): string {
-  if (count === 0) return '0'
-  const perRequest = count / Math.max(1, requests)
-  return `${int(count)} (${perRequest < 0.01 ? '<0.01' : perRequest.toFixed(2)}/req)`
+  const each = count / Math.max(1, requests)
+  return count ? `${int(count)} (${each < 0.01 ? '<0.01' : each.toFixed(2)}/req)` : '0'
 }
 
-function loadScenarios(probe: boolean): LoadScenario[] {
-  return SCENARIOS.filter((s): s is LoadScenario => s.type === 'load' && s.probe === probe)
+/** The loaded scenarios measured or found not available, probes or not, in forward order. */
+function loaded(record: RunRecord, probe: boolean): LoadScenario[] {
+  const order = (id: string) => SCENARIOS.findIndex((s) => s.id === id.replace(/@compare$/, ''))
+  return record.scenarios
+    .filter((s): s is LoadScenario => s.type === 'load' && s.probe === probe)
+    .filter((s) => record.load.get(s.id)?.length || record.unavailable.has(s.id))
+    .sort((a, b) => order(a.id) - order(b.id))
 }
 
-function coldScenarios(): ColdScenario[] {
-  return SCENARIOS.filter((s): s is ColdScenario => s.type === 'cold')
+/** A scenario's rounds summarized: the median across them of `of`, and the total of `of`. */
+function acrossRounds(record: RunRecord, id: string) {
+  const rounds = (record.load.get(id) ?? []).map(summarize)
+  return {
+    median: (of: (s: Summary) => number) => median(rounds.map(of)),
+    total: (of: (s: Summary) => number) => rounds.reduce((sum, s) => sum + of(s), 0),
+  }
 }
 
-function l2Reads(id: string, samples: readonly LoadSample[]): string {
-  if (id === 'l2-redis')
-    return calls(sum(samples.map((s) => s.calls.redisGets)), sum(samples.map((s) => s.requests)))
-  if (id === 'upstash')
-    return calls(
-      sum(samples.map((s) => s.calls.upstashRequests)),
-      sum(samples.map((s) => s.requests))
-    )
-  return '—'
-}
-
-function loadTable(record: RunRecord): string {
-  const rows = [
-    '| Scenario | req/s | p50 ms | p99 ms | × baseline | server CPU µs/req | × baseline by CPU | requests | Stytch calls | Mongo queries | L2 reads |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+/** A row of the scenario table. */
+function loadRow(record: RunRecord, { id, label }: LoadScenario): string[] {
+  const reason = record.unavailable.get(id)
+  if (!record.load.get(id)?.length)
+    return [`${label}: not available (${reason})`, ...Array(10).fill('—')]
+  const { median: of, total } = acrossRounds(record, id)
+  const requests = total((s) => s.requests)
+  const own = baselineOf(id) === id
+  const l2 = total((s) => (id === 'upstash' ? s.upstashRequests : s.redisGets))
+  const [stytch, mongo] = [total((s) => s.stytchCalls), total((s) => s.mongoQueries)]
+  return [
+    ...[label, int(of((s) => s.rps)), fixed(of((s) => s.p50Ms)), fixed(of((s) => s.p99Ms))],
+    own ? '1.00×' : rangeText(ratios(record, id)),
+    fixed(
+      of((s) => s.cpuMicrosPerRequest),
+      1
+    ),
+    own ? '1.00×' : rangeText(ratios(record, id, baselineOf(id), 'cpu')),
+    ...[int(requests), calls(stytch, requests), calls(mongo, requests)],
+    ['l2-redis', 'hand-redis', 'upstash'].includes(id) ? calls(l2, requests) : '—',
   ]
-  for (const scenario of loadScenarios(false)) {
-    const samples = record.load.get(scenario.id)
-    if (record.unavailable.has(scenario.id) && !samples?.length) {
-      rows.push(`| ${scenario.label} | not available |${' — |'.repeat(9)}`)
-      continue
-    }
-    if (!samples || samples.length === 0) continue
-    const requests = sum(samples.map((s) => s.requests))
-    rows.push(
-      `| ${scenario.label} | ${int(median(samples.map((s) => s.rps)))} | ${ms(median(samples.map((s) => s.p50Ms)))} | ${ms(median(samples.map((s) => s.p99Ms)))} | ${baselineOf(scenario) === scenario.id ? '1.00×' : ratioText(ratios(record, scenario.id, baselineOf(scenario)))} | ${ms(median(samples.map((s) => s.cpuMicrosPerRequest)), 1)} | ${baselineOf(scenario) === scenario.id ? '1.00×' : ratioText(ratios(record, scenario.id, baselineOf(scenario), 'cpu'))} | ${int(requests)} | ${calls(sum(samples.map((s) => s.calls.stytchTotal)), requests)} | ${calls(sum(samples.map((s) => s.calls.mongoQueries)), requests)} | ${l2Reads(scenario.id, samples)} |`
-    )
-  }
-  return rows.join('\n')
 }
 
-function probeTable(record: RunRecord): string | undefined {
-  const rows = ['| Scenario | req/s | p50 ms | p90 ms | p99 ms |', '|---|--:|--:|--:|--:|']
-  for (const scenario of loadScenarios(true)) {
-    const samples = record.load.get(scenario.id)
-    if (!samples || samples.length === 0) continue
-    rows.push(
-      `| ${scenario.label} | ${int(median(samples.map((s) => s.rps)))} | ${ms(median(samples.map((s) => s.p50Ms)), 3)} | ${ms(median(samples.map((s) => s.p90Ms)), 3)} | ${ms(median(samples.map((s) => s.p99Ms)), 3)} |`
-    )
-  }
-  return rows.length > 2 ? rows.join('\n') : undefined
-}
-
-function statusText(samples: readonly ExactSample[]): string {
-  const totals = new Map<string, number>()
-  for (const { result } of samples) {
-    for (const [status, count] of Object.entries(result.statuses))
-      totals.set(status, (totals.get(status) ?? 0) + count)
-  }
-  return [...totals].map(([status, count]) => `${int(count)}× ${status}`).join(', ')
-}
-
-function coldRow(label: string, samples: readonly ExactSample[]): string {
-  const results = samples.map((s) => s.result)
-  const perRound = samples.map((s) => int(s.calls.stytchTotal)).join(' / ')
-  return `| ${label} | ${int(median(results.map((r) => r.requests)))} | ${int(median(results.map((r) => r.rps)))} | ${ms(median(results.map((r) => r.p50Ms)))} | ${ms(median(results.map((r) => r.p99Ms)))} | ${perRound} | ${statusText(samples)} |`
-}
-
-function coldTable(record: RunRecord): string | undefined {
-  const { settings } = record
-  const rows = [
-    '| Scenario | requests | req/s | p50 ms | p99 ms | Stytch calls (per round) | responses |',
-    '|---|--:|--:|--:|--:|--:|---|',
+/** A row of the cold table. */
+function coldRow(label: string, parts: readonly ColdPart[]): string[] {
+  const statuses = new Map<string, number>()
+  for (const [status, count] of parts.flatMap((p) => Object.entries(p.result.statuses)))
+    statuses.set(status, (statuses.get(status) ?? 0) + count)
+  const of = (pick: (p: ColdPart['result']) => number) => median(parts.map((p) => pick(p.result)))
+  return [
+    ...[label, int(of((r) => r.requests)), int(of((r) => r.rps))],
+    ...[fixed(of((r) => r.p50Ms)), fixed(of((r) => r.p99Ms))],
+    parts.map((p) => int(p.stytchCalls)).join(' / '),
+    [...statuses].map(([status, count]) => `${int(count)}× ${status}`).join(', '),
   ]
-  for (const scenario of coldScenarios()) {
-    const samples = record.cold.get(scenario.id)
-    if (!samples || samples.length === 0) continue
-    rows.push(
-      coldRow(
-        `${scenario.label}, cold: ${int(settings.coldTokens)} new tokens, each once, ${settings.coldConcurrency} concurrent`,
-        samples.map((s) => s.distinct)
-      )
-    )
-  }
-  for (const scenario of coldScenarios()) {
-    const samples = record.cold.get(scenario.id)
-    if (!samples || samples.length === 0) continue
-    rows.push(
-      coldRow(
-        `${scenario.label}, stampede: ${int(settings.stampede)} concurrent requests, one new token`,
-        samples.map((s) => s.stampede)
-      )
-    )
-  }
-  return rows.length > 2 ? rows.join('\n') : undefined
 }
 
-function heapTable(heap: HeapResult): string {
-  const base = heap.checkpoints[0]?.heapUsedBytes ?? 0
-  const rows = [
-    '| distinct tokens authenticated | heap used after GC, MiB | growth since start, MiB |',
-    '|--:|--:|--:|',
+/** The header: how the run ran. */
+function header(record: RunRecord): string[] {
+  const { settings: s } = record
+  const date = record.startedAt.toISOString().replace('T', ' ').slice(0, 16)
+  const base = (record.load.get('baseline') ?? []).map(summarize)
+  const busy = Math.round(median(base.map((b) => b.serverBusy)) * 100)
+  const generator = fixed(median(base.map((b) => b.generatorMicrosPerRequest)), 1)
+  const pace = base.length
+    ? ` Under the baseline's load the server's CPU was ${busy}% busy (well under 100%: something else set the pace) and the load generator spent ${generator} µs of its own CPU per request.`
+    : ''
+  const several =
+    's, the order reversed every other round; medians across rounds, the range of the per-round values in brackets'
+  const rounds = s.rounds > 1 ? several : ''
+  return [
+    '## Benchmarks',
+    '',
+    `\`npm run bench${s.mode === 'quick' ? ' -- --quick' : ''}\` (${s.mode} mode), ${date} UTC, ${Math.round(record.elapsedSeconds)} s. Machine: ${record.machine}; load average ${fixed(record.loadAverage[0])} at the start, ${fixed(record.loadAverage[1])} at the end (other work on the machine adds noise).`,
+    '',
+    `- Measured: the built package, ${record.build}, imported as users import it (\`ayz-auth\`, \`ayz-auth/ioredis\`, …), from a copy taken when the run started.`,
+    `- Placement: ${record.placement}.${pace}`,
+    `- Load: autocannon ${autocannon.version} in a process of its own, ${s.connections} keep-alive connections, consecutive requests carrying different tokens. Each round, every app gets a fresh server process (Hono on \`@hono/node-server\`) per set of tokens it receives, shared by the scenarios sending those tokens to any of its routes, by Bearer or by cookie; each scenario is primed and warmed up ${s.warmupSeconds} s on it; then all are measured together, ${s.durationSeconds} s each (the 1-connection rows ${s.probeSeconds} s), in 1-s slices, scenario after scenario, pass after pass, the order reversed every other pass. Throughput is the mean of the slices, latency percentiles their median; a ratio of two scenarios is, per round, the median over the passes of the ratio of their slices in that pass. ${s.rounds} round${rounds}.`,
+    `- Dependencies, in a process of their own: the Stytch emulator of \`ayz-auth/testing\` with ${s.stytchLatencyMs} ms latency per call, a real redis-server, the Upstash REST test server in front of it, the MongoDB wire-protocol test server; they count Stytch calls, Mongo queries and L2 reads over the measured slices only.`,
+    `- The cache-hit scenarios rotate over ${int(s.hotTokens)} sessions (or session JWTs, or M2M tokens of 10 clients), each verified once while priming. Requests carry the token in \`Authorization: Bearer\`, or where the row says so in a browser-like \`Cookie\` header (\`${tokenHeader('session-cookie', '<token>').cookie}\`, or \`stytch_session_jwt=<jwt>\` in its place).`,
+    "- × baseline: throughput over that of the bare app receiving the same requests (same tokens, same carrier), slice by slice within a pass. Server CPU µs/req: CPU time of the server process (every thread, `/proc/<pid>/stat`) per request; × baseline by CPU is the baseline's over the scenario's, steadier than throughput when other work competes for the cores.",
   ]
-  for (const { tokens, heapUsedBytes } of heap.checkpoints) {
-    rows.push(
-      `| ${int(tokens)} | ${mb(heapUsedBytes)} | ${signed((heapUsedBytes - base) / 2 ** 20, 1)} |`
-    )
-  }
-  return rows.join('\n')
 }
 
-function targetTable(outcomes: readonly TargetOutcome[]): string {
-  const rows = ['| Target | Goal | Measured | |', '|---|---|---|---|']
-  for (const { target, goal, measured, status } of outcomes) {
-    const verdict = status === 'met' || status === 'not met' ? `**${status}**` : status
-    rows.push(`| ${target} | ${goal} | ${measured} | ${verdict} |`)
-  }
-  return rows.join('\n')
-}
-
-function failureNotes(record: RunRecord): string[] {
-  const notes: string[] = record.failures.map((failure) => `- ⚠ failed and left out: ${failure}`)
-  for (const [id, samples] of record.load) {
-    const failures = sum(samples.map((s) => s.failures))
-    if (failures > 0)
-      notes.push(`- ⚠ ${id}: ${int(failures)} failed or non-2xx responses during measurement`)
-  }
-  if (record.heap && record.heap.failures > 0)
-    notes.push(`- ⚠ memory: ${int(record.heap.failures)} non-200 responses`)
-  return notes
-}
-
-/** Scenarios this build cannot run yet: not failures, a feature still to come. */
-function unavailableNotes(record: RunRecord): string[] {
-  return [...record.unavailable].map(
-    ([id, reason]) =>
-      `- Not available with this build (not a failure): ${SCENARIOS.find((s) => s.id === id)?.label ?? id}: ${reason}.`
-  )
-}
-
-/** The command that reproduces the run's mode and placement. */
-function commandOf(record: RunRecord): string {
-  const { settings, placement } = record
-  const flags = settings.mode === 'quick' ? ['--quick'] : []
-  const defaultPinned = settings.mode === 'full'
-  if (placement.pinning && settings.cores) flags.push(`--cores ${settings.cores.join(',')}`)
-  else if (placement.pinning && !defaultPinned) flags.push('--pin')
-  else if (!placement.pinning && defaultPinned && settings.pin === 'off') flags.push('--no-pin')
-  return `npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}`
-}
-
-/** Which process ran on which CPU. */
-function placementText(record: RunRecord): string {
-  const { pinning, reason } = record.placement
-  if (!pinning) {
-    return `- Placement: not pinned (${reason}): every process may run on any of the ${record.machine.cpus} CPUs, the server under test competing with the load generator and the dependencies.`
-  }
-  const busy = median(
-    (record.load.get('baseline') ?? []).map((s) => (s.cpuMicrosPerRequest * s.rps) / 1e6)
-  )
-  return (
-    `- Placement: pinned (${reason}), with \`taskset -c\`: the server under test alone on CPU ${pinning.server}; the load generator, the dependencies (Stytch emulator, redis-server, Upstash and MongoDB servers), the exact-count client and the orchestrator on CPU ${pinning.load}.` +
-    (Number.isFinite(busy)
-      ? ` The server's CPU was ${Math.round(busy * 100)}% busy under the baseline's load (near 100%: the server, not the load generator or other work on the machine, sets the pace).`
-      : '')
-  )
-}
+/** What the scenarios are, under the tables. */
+const LEGEND =
+  "Scenarios: _baseline + one empty async middleware_ is the floor under any Hono middleware; _naive_ calls `sessions.authenticate` of the `stytch` SDK per request; _per-request JWT_ runs `jose.jwtVerify` (RS256) per request against a cached JWKS (`hono/jwk`, `@hono/stytch-auth` local mode); _hand-written_ rows are what a user would write instead (`bench/server/hand.ts`): the token's SHA-256 (`node:crypto`) looked up in a `Map` of 1,000 pre-verified sessions (the JWT itself as the key for JWTs), plus, for the team row, the library's aggregate per request through the same `mongodb` driver, or, for the Redis row, a `GET` + `JSON.parse` through ioredis instead of the Map; _ours_ is `stytchAuth()` from the built package, `ttl: 3600`, `maxVerificationsPerSecond: 100000`, `logLevel: 'ERROR'`; _L1 off_ is `l1Ttl: 0.001`; _+ entitlements_ adds `mongoEntitlements()` (the team read fresh per request); the `requirePermission`, pass-through and cookie rows are further routes or requests of the same app and process as the L1 hit; _telemetry on_ and _@hono/otel_ run with OpenTelemetry's SDK registered globally (batching span processor, periodic metric reader, exporters that discard); a row _not available_ needs a feature the build lacks, or its server code (`bench/server/ours.ts`)."
 
 /**
- * The run as markdown: settings and machine, the tables, the targets.
+ * The run as markdown, for `bench/results.md` and the README's bench section.
  *
  * @example
  * ```ts
@@ -196,82 +134,62 @@ function placementText(record: RunRecord): string {
  * ```
  */
 export function renderMarkdown(record: RunRecord): string {
-  const { settings, machine } = record
-  const date = record.startedAt.toISOString().replace('T', ' ').slice(0, 16)
-  const command = commandOf(record)
-  const parts = [
-    `## Benchmarks`,
-    '',
-    `\`${command}\` (${settings.mode} mode), ${date} UTC, ${Math.round(record.elapsedSeconds)} s. ` +
-      `Machine: ${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.kernel}, Node ${machine.node}; ` +
-      `load average ${record.loadAverage.start.toFixed(2)} at the start, ${record.loadAverage.end.toFixed(2)} at the end (other work on the machine adds noise).`,
-    '',
-    `- Measured: the built package, ${record.build}, imported as users import it (\`ayz-auth\`, \`ayz-auth/ioredis\`, …).`,
-    placementText(record),
-    `- Load: ${record.loadGenerator}${record.loadThreads ? `, ${record.loadThreads} thread${record.loadThreads > 1 ? 's' : ''}` : ''}, ${settings.connections} keep-alive connections. Each round, every app gets a fresh server process (Hono on \`@hono/node-server\`) per set of tokens it receives, shared by the scenarios sending those tokens, by Bearer or by cookie, to any of its routes, so that comparing two ways of sending a token, or two routes, does not also compare two processes; every scenario is primed and warmed up ${settings.warmupSeconds} s on it; then all of them are measured together, ${settings.durationSeconds} s each (the 1-connection rows ${settings.probeSeconds} s) in 1-s slices taken in turn, scenario after scenario, the order reversed every other pass, so that a drift in the machine's speed reaches a scenario and its baseline alike. Throughput is the mean of the slices, latency percentiles their median; a ratio between two scenarios is, per round, the median over the passes of the ratio of their slices in that pass. ` +
-      `${settings.rounds} round${settings.rounds > 1 ? 's, the scenario order reversed every other round; medians across rounds, the range of the per-round ratio in brackets' : ''}.`,
-    `- Dependencies, each in a process of its own: Stytch is the ayz-auth emulator with ${settings.stytchLatencyMs} ms latency per call; Redis a real redis-server ${machine.redis}; Upstash the REST test server in front of it; MongoDB the wire-protocol test server.`,
-    `- The cache-hit scenarios rotate over ${int(settings.hotTokens)} sessions (or session JWTs, or M2M access tokens of 10 M2M clients), each verified once while priming. Stytch calls, Mongo queries and L2 reads are counted by the emulator, the MongoDB server, redis-server and the Upstash server over the measured windows only.`,
-    `- Requests carry the token in \`Authorization: Bearer\`, or where the scenario says so in a browser-like \`Cookie\` header (\`${tokenHeader('session-cookie', '<token>')[1]}\`, or \`stytch_session_jwt=<jwt>\` in its place).`,
-    `- × baseline: throughput over that of the same app without auth receiving the same requests (the JWT rows: the JWT-sized baseline; the M2M row: the baseline receiving the same M2M tokens, about half a session JWT's size; the cookie rows: the baseline receiving the same \`Cookie\` header), slice by slice within a pass. Server CPU µs/req: CPU time of the server process (all its threads) per request; × baseline by CPU is the baseline's over the scenario's, which is steadier than throughput when other processes compete for the cores.`,
+  const { settings: s, heap } = record
+  const rows = loaded(record, false).map((scenario) => loadRow(record, scenario))
+  const probes = loaded(record, true).map(({ id, label }) => {
+    const of = acrossRounds(record, id).median
+    const latency = [of((p) => p.p50Ms), of((p) => p.p90Ms), of((p) => p.p99Ms)]
+    return [label, int(of((p) => p.rps)), ...latency.map((v) => fixed(v, 3))]
+  })
+  const twins = COMPARED.filter((id) => record.load.get(compareId(id))?.length).map((id) => {
+    const [label, twin] = [SCENARIOS.find((x) => x.id === id)?.label ?? id, compareId(id)]
+    const all = [ratios(record, id), ratios(record, twin), ratios(record, id, twin)]
+    return [label, ...[...all, ratios(record, id, twin, 'cpu')].map((v) => rangeText(v))]
+  })
+  const cold = record.scenarios.filter((x) => x.type === 'cold' && record.cold.get(x.id)?.length)
+  const what = {
+    distinct: `cold: ${int(s.coldTokens)} new tokens, each once, ${s.coldConcurrency} concurrent`,
+    stampede: `stampede: ${int(s.stampede)} concurrent requests, one new token`,
+  }
+  const parts = (id: string, part: keyof typeof what) =>
+    (record.cold.get(id) ?? []).map((c) => c[part])
+  const colds = (['distinct', 'stampede'] as const).flatMap((part) =>
+    cold.map(({ id, label }) => coldRow(`${label}, ${what[part]}`, parts(id, part)))
+  )
+  const start = heap?.checkpoints[0]?.heapUsedBytes ?? 0
+  const mib = (bytes: number) => bytes / 2 ** 20
+  const heapRow = ({ tokens, heapUsedBytes: b }: HeapCheckpoint) => [
+    int(tokens),
+    fixed(mib(b), 1),
+    signed(mib(b - start), 1),
   ]
-  if (record.load.size > 0) parts.push('', loadTable(record))
-  const probes = probeTable(record)
-  if (probes) parts.push('', 'Latency without queueing (1 connection, 1 thread):', '', probes)
-  const cold = coldTable(record)
-  if (cold) {
-    parts.push(
-      '',
-      `Cache misses (exact request counts, sent by a Node client in its own process; every token is a new Stytch session; ${int(settings.coldWarmupTokens)} other new tokens warm the server up first):`,
-      '',
-      cold
-    )
+  const failed = [...record.load].flatMap(([id, rounds]) => {
+    const count = rounds.flat().reduce((total, slice) => total + slice.failures, 0)
+    return count ? [`- ⚠ ${id}: ${int(count)} failed or non-2xx responses while measured`] : []
+  })
+  const notes = [
+    ...record.failures.map((failure) => `- ⚠ failed and left out: ${failure}`),
+    ...failed,
+  ]
+  const intros = {
+    probe: 'Latency without queueing (1 connection):',
+    twins: `Two builds in the same run and passes: new = ${record.build}, old = ${record.compareBuild}; new / old slice by slice:`,
+    cold: `Cache misses (exact request counts, each token a new Stytch session; ${int(s.coldWarmupTokens)} other new tokens warm the server up first):`,
+    heap: `Memory: ${int(s.heapTokens)} distinct tokens through \`stytchAuth()\` with the default in-process cache (bound 10,000 entries) and \`testVerifier\` (realistic sessions, no network), heap after full GC:`,
+    targets:
+      'Targets (a difference is in × baseline units, each scenario against its own baseline; _reported_ rows have no goal):',
   }
-  if (record.heap) {
-    parts.push(
-      '',
-      `Memory: ${int(settings.heapTokens)} distinct tokens authenticated through \`stytchAuth()\` with the default in-process cache (bound ${int(L1_BOUND)} entries) and \`testVerifier\` (realistic session objects, no network), heap after full GC:`,
-      '',
-      heapTable(record.heap)
-    )
-  }
-  parts.push(
+  return [
+    ...header(record),
+    ...section('', HEADS.load, rows),
+    ...section(intros.probe, HEADS.probe, probes),
+    ...section(intros.twins, HEADS.twins, twins),
+    ...section(intros.cold, HEADS.cold, colds),
+    ...section(intros.heap, HEADS.heap, (heap?.checkpoints ?? []).map(heapRow)),
+    ...section(intros.targets, HEADS.targets, evaluateTargets(record)),
+    ...(notes.length ? ['', ...notes] : []),
     '',
-    'Targets (a difference is in × baseline units, each scenario against its own baseline; *reported* rows have no goal):',
+    LEGEND,
     '',
-    targetTable(evaluateTargets(record))
-  )
-  const notes = [...failureNotes(record), ...unavailableNotes(record)]
-  if (notes.length) parts.push('', ...notes)
-  parts.push(
-    '',
-    "Scenarios: *baseline + one empty async middleware* is the floor under any Hono middleware (with one, Hono runs the route through its async middleware chain); *naive* calls `sessions.authenticate` of the `stytch` SDK on every request (as Stytch's examples do); *per-request JWT* runs `jose.jwtVerify` (RS256) on every request against a cached JWKS (the cost of `hono/jwk` or `@hono/stytch-auth` local mode); *ours* is `stytchAuth()` from the built package, " +
-      "`ttl: 3600`, `maxVerificationsPerSecond: 100000`, `logLevel: 'ERROR'`; *L1 off* means `l1Ttl: 0.001` (an in-process entry lives 1 ms, so with 1,000 rotating tokens practically every request reads Redis/Upstash: see L2 reads); *+ entitlements* adds `mongoEntitlements()` (organization and user id cached, team read fresh on every request: one aggregate per request); " +
-      "*through requirePermission* is a second route of the same app (same `stytchAuth()`, same process) with `requirePermission('documents', 'read')` before its handler (the emulator's default policy lets every member read documents; the policies load while priming, then each decision is local), and *through a pass-through middleware* a third with `(c, next) => next()` in its place, what Hono charges for any second middleware on a route; *M2M token* is a route with `acceptTokens: ['session', 'm2m']` and Stytch M2M access tokens of 10 clients (`read:documents`), each verified locally once while priming; *telemetry on* passes `telemetry: true, serverTiming: true` with OpenTelemetry's SDK registered globally (batching span processor, periodic metric reader, exporters that discard), and is *not available* while the build ignores or rejects those options or the SDK is not installed."
-  )
-  return `${parts.join('\n')}\n`
-}
-
-/**
- * The run's raw samples as JSON (maps as objects), written next to the markdown so every number in
- * the table can be checked against what was measured.
- *
- * @example
- * ```ts
- * writeFileSync('bench/results.json', renderJson(record))
- * ```
- */
-export function renderJson(record: RunRecord): string {
-  return `${JSON.stringify(
-    {
-      ...record,
-      settings: { ...record.settings, out: undefined },
-      load: Object.fromEntries(record.load),
-      cold: Object.fromEntries(record.cold),
-      unavailable: Object.fromEntries(record.unavailable),
-      targets: evaluateTargets(record),
-    },
-    null,
-    2
-  )}\n`
+  ].join('\n')
 }

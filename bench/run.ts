@@ -1,300 +1,181 @@
 /**
  * @module
- * `npm run bench`: every scenario of the catalog in one run and one process tree (this
- * orchestrator; the fixture process with redis-server; the exact-count client; a fresh
- * server-under-test process per scenario and round; wrk), then the table on stdout, in
- * `bench/results.md` with the raw samples in `bench/results.json` (quick: `bench/results-quick.*`)
- * and, with `--readme`, in README.md between the bench markers. Pinned (`--pin`, the default of a
- * full run on 2 CPUs or more), the server under test has a CPU to itself and every other process
- * shares another.
+ * `npm run bench`: every scenario of the catalog in one run. This orchestrator (on the load CPU
+ * when pinned) starts the fixture process and the load generator beside it, then the rounds.
+ * Each round starts a fresh server (on the server CPU) per app, set of tokens and build, shared by
+ * the scenarios sending those tokens to any of its routes, by Bearer or by cookie (comparing two
+ * routes or carriers then compares only those); primes and warms up every scenario in the round's
+ * order; measures all of them in 1-s slices, one after another, pass after pass, the order
+ * reversed every other pass, so a drift in the machine's speed reaches a scenario and its
+ * baseline alike; then runs the cold scenarios. The memory follows the rounds. It writes the
+ * tables (`bench/results.md`, raw slices in `bench/results.json`; quick: `results-quick.*`; with
+ * `--readme`, into README.md between the bench markers).
  */
-import { once } from 'node:events'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { forkTs, installCleanup, ROOT, setChildEnvironment, stopAll } from './children.ts'
-import type { ExactClientApi } from './clients/exact-api.ts'
-import type { FixtureApi } from './fixtures/api.ts'
-import { createLoadGenerator } from './load.ts'
-import { buildInfo, loadAverage, machineInfo } from './machine.ts'
-import { NotAvailable } from './not-available.ts'
+import { findRedisServer } from '../test/fixtures/redis/index.ts'
+import { selectScenarios, type ColdScenario, type LoadScenario, type Scenario } from './catalog.ts'
+import type { FixtureCommands } from './fixtures.ts'
+import type { LoadCommands } from './load-generator.ts'
+import { measureMemory, prepareLoadScenario, runColdScenario, startServer } from './measure.ts'
+import type { PreparedScenario, RunningServer } from './measure.ts'
 import { parseSettings } from './options.ts'
-import { choosePlacement, pinThisProcess } from './pinning.ts'
-import type { RunRecord } from './record.ts'
-import { renderJson, renderMarkdown } from './report.ts'
-import { RpcClient } from './rpc.ts'
-import { SCENARIOS, type LoadScenario, type Scenario, type TokenSet } from './scenarios/catalog.ts'
-import { runColdScenario, type ColdSample } from './scenarios/cold-scenario.ts'
-import { startServer, type RunContext, type RunningServer } from './scenarios/context.ts'
-import { runHeapScenario } from './scenarios/heap-scenario.ts'
-import {
-  joinedSlices,
-  prepareLoadScenario,
-  type LoadSample,
-  type PreparedScenario,
-} from './scenarios/load-scenario.ts'
+import { installCleanup, placeProcesses, ROOT, runDir, startChild } from './processes.ts'
+import { summarize, type ColdPart, type ColdSample, type RunRecord, type Slice } from './record.ts'
+import { renderMarkdown } from './report.ts'
 import { snapshotBuild } from './snapshot.ts'
+import { NotAvailable, type FixtureInfo, type TokenSet } from './spec.ts'
 
-/**
- * Lifetime of the session JWTs and M2M tokens the JWT scenarios rotate over (a full run lasts
- * under 10 minutes).
- */
-const JWT_LIFETIME_SECONDS = 3600
-
-installCleanup()
-const parsed = parseSettings(process.argv.slice(2))
+const stopAll = installCleanup()
+const settings = parseSettings(process.argv.slice(2))
+const redis = spawnSync(findRedisServer() ?? 'redis-server', ['--version'], { encoding: 'utf8' })
 // Read before pinning: the CPUs the run may use, not the one this process is confined to.
-const machine = machineInfo()
-const placement = choosePlacement(parsed.pin, parsed.mode, parsed.cores)
-const { pinning } = placement
-// Pinned, wrk has one CPU: one thread, not two taking turns on it.
-const settings = pinning ? { ...parsed, threads: 1 } : parsed
-// Everything this process starts from now on runs on the load's CPU unless placed elsewhere.
-if (pinning) pinThisProcess(pinning.load)
-const startedAt = new Date()
-const clock = performance.now()
+const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${release()}, Node ${process.version}, redis-server ${/v=(\S+)/.exec(redis.stdout ?? '')?.[1]}`
+const { pinning, reason } = placeProcesses(settings.pin)
+const placement = pinning
+  ? `pinned (${reason}) with \`taskset -c\`: the server under test alone on CPU ${pinning.server}; the load generator, the fixtures (Stytch emulator, redis-server, Upstash and MongoDB servers) and the orchestrator on CPU ${pinning.load}`
+  : `not pinned (${reason}): every process on any CPU`
+const [startedAt, loadAtStart] = [new Date(), loadavg()[0] ?? 0]
 const log = (line: string): void => {
-  const seconds = Math.round((performance.now() - clock) / 1000)
-  process.stderr.write(
-    `[${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}] ${line}\n`
-  )
+  const s = Math.round(performance.now() / 1000)
+  process.stderr.write(`[${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}] ${line}\n`)
 }
 
-const selected = (id: string): boolean => settings.only.length === 0 || settings.only.includes(id)
-const steps = SCENARIOS.filter((scenario) => selected(scenario.id))
-setChildEnvironment({ TSX_TSCONFIG_PATH: await snapshotBuild() })
-const build = buildInfo()
-const load = await createLoadGenerator(settings.load, pinning?.load)
-const loadAtStart = loadAverage()
-log(
-  `${settings.mode} mode: ${settings.rounds} round(s), ${steps.length} scenario(s); load generator: ${load.description}; ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}; measuring ${build}`
-)
-log(
-  pinning
-    ? `pinned (${placement.reason}): server under test on CPU ${pinning.server}; load generator, fixtures, client and orchestrator on CPU ${pinning.load}`
-    : `not pinned (${placement.reason}): every process on any CPU`
-)
+const steps = selectScenarios(settings.only, settings.compare !== undefined)
+const { dist, compare } = settings
+const main = await snapshotBuild(dist, 'main')
+const second = compare ? await snapshotBuild(compare, 'compare') : undefined
+const builds = { main: main.tsconfig, compare: second?.tsconfig ?? '' }
+const [build, compareBuild] = [main.description, second?.description]
+log(`${settings.mode} mode, ${settings.rounds} round(s), ${steps.length} scenarios; ${machine}`)
+log(`measuring ${build}${compareBuild ? ` and ${compareBuild}` : ''}; ${placement}`)
 
-// Pinned, the fixtures (and the redis-server they start) and the client share the load's CPU.
-const onLoadCpu = pinning ? { cpu: pinning.load } : {}
-const fixtureProcess = forkTs(
-  new URL('./fixtures/process.ts', import.meta.url),
-  [String(settings.stytchLatencyMs)],
-  onLoadCpu
-)
-const clientProcess = forkTs(new URL('./clients/exact.ts', import.meta.url), [], onLoadCpu)
-await Promise.all([once(fixtureProcess, 'message'), once(clientProcess, 'message')])
-const fixtures = new RpcClient<FixtureApi>(fixtureProcess)
-const info = await fixtures.call('info')
-log(
-  `fixtures up: Stytch emulator ${info.stytch.url} (${info.stytchLatencyMs} ms), ${info.redisUrl}, Upstash ${info.upstash.url}, ${info.mongoUri}`
-)
-const needs = (tokens: TokenSet): boolean =>
-  steps.some((s) => s.type === 'load' && s.tokens === tokens)
-const context: RunContext = {
-  settings,
-  fixtures,
-  info,
-  client: new RpcClient<ExactClientApi>(clientProcess),
-  load,
-  pinning,
-  tokens: {
-    sessions: needs('sessions') ? await fixtures.call('sessionTokens', settings.hotTokens) : [],
-    jwts: needs('jwts')
-      ? await fixtures.call('sessionJwts', settings.hotTokens, JWT_LIFETIME_SECONDS)
-      : [],
-    m2m: needs('m2m')
-      ? await fixtures.call('m2mTokens', settings.hotTokens, JWT_LIFETIME_SECONDS)
-      : [],
-  },
-  log,
+const fixturesModule = new URL('./fixtures.ts', import.meta.url)
+const latency = [String(settings.stytchLatencyMs)]
+const mainBuild = { env: { TSX_TSCONFIG_PATH: builds.main } }
+const [started, generator] = await Promise.all([
+  startChild<FixtureInfo, FixtureCommands>(fixturesModule, latency, mainBuild),
+  startChild<true, LoadCommands>(new URL('./load-generator.ts', import.meta.url), [], {}),
+])
+const [info, fixtures, load] = [started.ready, started.child, generator.child]
+log(`fixtures up: Stytch ${info.stytch.url}, ${info.redisUrl}, Upstash ${info.upstash.url}`)
+
+const tokens: Record<TokenSet, string[]> = { sessions: [], jwts: [], m2m: [] }
+const tokensFiles = { sessions: '', jwts: '', m2m: '' }
+for (const set of ['sessions', 'jwts', 'm2m'] as const) {
+  const needed = steps.some((s) => s.type === 'load' && s.tokens === set)
+  if (needed) tokens[set] = await fixtures.call('tokens', set, settings.hotTokens)
+  tokensFiles[set] = join(runDir(), `${set}.json`)
+  writeFileSync(tokensFiles[set], JSON.stringify(tokens[set]))
+  await load.call('setTokens', set, tokens[set])
 }
+const context = { settings, fixtures, info, load, pinning, builds, tokens, tokensFiles, log }
 
-const loadSamples = new Map<string, LoadSample[]>()
+const loadSamples = new Map<string, Slice[][]>()
 const coldSamples = new Map<string, ColdSample[]>()
-const push = <T>(map: Map<string, T[]>, id: string, value: T): void => {
-  map.set(id, [...(map.get(id) ?? []), value])
-}
-
 const failures: string[] = []
 const unavailable = new Map<string, string>()
 
-/** How a progress line about step `id` of round `round` starts. */
-const prefixOf = (round: number, id: string): string =>
-  `round ${round + 1}/${settings.rounds} · ${id}`
-
-/**
- * Runs `work` for one step of a round; a failure (a scenario's server crashing, a dependency timing
- * out) is reported and the run goes on: the table shows what was measured, the notes say what was
- * not. A step the build cannot run yet (NotAvailable: a feature it lacks) is not a failure: it is
- * listed as not available and skipped from then on.
- */
-async function attempt<T>(
-  id: string,
-  round: number,
-  work: () => Promise<T>
-): Promise<T | undefined> {
+/** Runs a step: a failure is logged and left out, a step the build cannot run skipped after. */
+async function attempt<T>(id: string, round: number, work: () => Promise<T>) {
   try {
     return await work()
   } catch (error) {
-    const prefix = prefixOf(round, id)
-    if (error instanceof NotAvailable) {
-      unavailable.set(id, error.message)
-      log(`${prefix}: not available: ${error.message}`)
-      return undefined
-    }
     const message = error instanceof Error ? error.message : String(error)
-    failures.push(`round ${round + 1}, ${id}: ${message.split('\n')[0] ?? ''}`)
-    log(`${prefix}: FAILED: ${message}`)
+    if (error instanceof NotAvailable && !unavailable.has(id))
+      log(`${id}: not available: ${message}`)
+    if (error instanceof NotAvailable) unavailable.set(id, message)
+    else failures.push(`round ${round + 1}, ${id}: ${message.split('\n')[0]}`)
+    if (!(error instanceof NotAvailable)) log(`round ${round + 1} · ${id}: FAILED: ${message}`)
     return undefined
   }
 }
 
-/**
- * One round. Every app of the round's loaded scenarios gets a fresh server per set of tokens it
- * receives, and every scenario is primed and warmed up on its server, in the round's order; then
- * all are measured in 1-s slices, pass after pass, one scenario after another (the order reversed
- * every other pass), so that a slow drift in the machine's speed (other tenants of the host, the
- * CPU's clock) reaches every scenario and its baseline alike instead of whichever ran during it.
- * Scenarios of the same app sending the same tokens share a server (the L1 hit by Bearer and by
- * cookie, and through the app's guarded routes; their baseline), so that comparing two ways of
- * sending a token, or two routes, does not also compare two processes, whose speed differs by more
- * than the targets' tolerances. The cold scenarios follow.
- */
+/** Logs a round of a loaded scenario in one line. */
+function logLoaded(round: number, id: string, slices: readonly Slice[]): void {
+  const s = summarize(slices)
+  const calls = `Stytch ${s.stytchCalls}, Mongo ${s.mongoQueries}, Redis GET ${s.redisGets}, Upstash ${s.upstashRequests}`
+  const cpu = `${s.cpuMicrosPerRequest.toFixed(1)} server CPU µs/req (${Math.round(s.serverBusy * 100)}% busy)`
+  const latency = `p50 ${s.p50Ms.toFixed(3)} ms, p99 ${s.p99Ms.toFixed(2)} ms`
+  const rps = `${Math.round(s.rps)} req/s`
+  log(`round ${round + 1} · ${id}: ${rps}, ${latency}, ${cpu}, ${calls}, ${s.failures} failures`)
+}
+
+/** One round, as the module says: servers, priming, interleaved passes, then the cold scenarios. */
 async function runRound(order: readonly Scenario[], round: number): Promise<void> {
-  const prefix = (id: string): string => prefixOf(round, id)
-  const prepared: PreparedScenario[] = []
-  const slices = new Map<PreparedScenario, LoadSample[]>()
   const servers = new Map<string, Promise<RunningServer>>()
-  const serverOf = ({ app, tokens }: LoadScenario): Promise<RunningServer> => {
-    const key = JSON.stringify([app, tokens])
-    const server = servers.get(key) ?? startServer(app, context.info, context.pinning?.server)
-    servers.set(key, server)
-    return server
+  const serverOf = (step: LoadScenario): Promise<RunningServer> => {
+    const key = JSON.stringify([step.app, step.tokens, step.build])
+    const server = servers.get(key) ?? startServer(step, context)
+    return servers.set(key, server) && server
   }
+  const slices = new Map<PreparedScenario, Slice[]>()
   try {
-    for (const step of order) {
-      if (step.type !== 'load' || unavailable.has(step.id)) continue
-      const ready = await attempt(step.id, round, async () =>
-        prepareLoadScenario(step, context, await serverOf(step))
-      )
-      if (!ready) continue
-      prepared.push(ready)
-      slices.set(ready, [])
+    for (const step of order.filter((s): s is LoadScenario => s.type === 'load')) {
+      const prepare = async () => prepareLoadScenario(step, context, await serverOf(step))
+      const ready = unavailable.has(step.id) ? undefined : await attempt(step.id, round, prepare)
+      if (ready) slices.set(ready, [])
     }
+    const prepared = [...slices.keys()]
     const passes = Math.max(0, ...prepared.map((scenario) => scenario.slices))
-    if (prepared.length > 0)
-      log(
-        `${prefix('measuring')}: ${prepared.length} scenarios ready on ${servers.size} servers, ${passes} interleaved passes`
-      )
+    log(`round ${round + 1}: ${prepared.length} scenarios ready on ${servers.size} servers`)
     for (let pass = 0; pass < passes; pass++) {
       for (const scenario of pass % 2 === 0 ? prepared : [...prepared].reverse()) {
-        const taken = slices.get(scenario)
         // A scenario with fewer slices than there are passes is spread evenly over them.
-        if (
-          !taken ||
-          Math.floor(((pass + 1) * scenario.slices) / passes) ===
-            Math.floor((pass * scenario.slices) / passes)
-        )
-          continue
+        const share = (n: number): number => Math.floor((n * scenario.slices) / passes)
+        const taken = slices.get(scenario)
+        if (!taken || share(pass + 1) === share(pass)) continue
         const slice = await attempt(scenario.scenario.id, round, () => scenario.measure(pass))
         if (slice) taken.push(slice)
         else slices.delete(scenario)
       }
     }
-    for (const [{ scenario }, taken] of slices) {
-      const sample = joinedSlices(taken)
-      push(loadSamples, scenario.id, sample)
-      log(
-        `${prefix(scenario.id)}: ${Math.round(sample.rps)} req/s, p50 ${sample.p50Ms.toFixed(3)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (server ${Math.round((sample.cpuMicrosPerRequest * sample.rps) / 1e4)}% of a CPU), ` +
-          `Stytch ${sample.calls.stytchTotal}, Mongo ${sample.calls.mongoQueries}, Redis GET ${sample.calls.redisGets}, Upstash ${sample.calls.upstashRequests}` +
-          (sample.spansPerRequest === undefined
-            ? ''
-            : `, ${sample.spansPerRequest.toFixed(2)} spans/req`) +
-          (sample.failures ? `, ${sample.failures} FAILURES` : '')
-      )
-    }
   } finally {
-    const started = await Promise.allSettled(servers.values())
-    await Promise.all(
-      started.map((server) => (server.status === 'fulfilled' ? server.value.stop() : undefined))
-    )
+    for (const server of servers.values()) await server.then((s) => s.stop()).catch(() => {})
   }
-  for (const step of order) {
-    if (step.type !== 'cold' || unavailable.has(step.id)) continue
+  for (const [{ scenario }, taken] of slices) {
+    loadSamples.set(scenario.id, [...(loadSamples.get(scenario.id) ?? []), taken])
+    logLoaded(round, scenario.id, taken)
+  }
+  for (const step of order.filter((s): s is ColdScenario => s.type === 'cold')) {
     const sample = await attempt(step.id, round, () => runColdScenario(step, context))
     if (!sample) continue
-    push(coldSamples, step.id, sample)
-    const { distinct, stampede } = sample
-    log(
-      `${prefix(step.id)}: ${distinct.result.requests} new tokens p50 ${distinct.result.p50Ms.toFixed(2)} ms, ${distinct.calls.stytchTotal} Stytch calls ${JSON.stringify(distinct.result.statuses)}; ` +
-        `stampede ${stampede.result.requests} p50 ${stampede.result.p50Ms.toFixed(2)} ms, ${stampede.calls.stytchTotal} Stytch call(s) ${JSON.stringify(stampede.result.statuses)}`
-    )
+    coldSamples.set(step.id, [...(coldSamples.get(step.id) ?? []), sample])
+    const part = ({ result, stytchCalls }: ColdPart): string =>
+      `p50 ${result.p50Ms.toFixed(2)} ms, ${stytchCalls} Stytch calls ${JSON.stringify(result.statuses)}`
+    const parts = `${part(sample.distinct)}; stampede ${part(sample.stampede)}`
+    log(`round ${round + 1} · ${step.id}: ${parts}`)
   }
 }
 
 for (let round = 0; round < settings.rounds; round++)
   await runRound(round % 2 === 0 ? steps : [...steps].reverse(), round)
-
-let heap: RunRecord['heap']
-if (selected('heap')) {
-  log(`memory: ${settings.heapTokens.toLocaleString('en-US')} distinct tokens…`)
-  heap = await runHeapScenario(settings.heapTokens)
-  log(
-    `memory: ${heap.checkpoints.map((c) => `${c.tokens}: ${(c.heapUsedBytes / 2 ** 20).toFixed(1)} MiB`).join(', ')}`
-  )
-}
-
-await fixtures.call('close')
-await load.close()
+const withHeap = settings.only.length === 0 || settings.only.includes('heap')
+if (withHeap) log(`memory: ${settings.heapTokens} distinct tokens…`)
+const heap = withHeap ? await attempt('heap', 0, () => measureMemory(context)) : undefined
 await stopAll()
 
 const record: RunRecord = {
-  settings,
-  machine,
-  placement,
-  loadGenerator: load.description,
-  loadThreads: load.threaded ? settings.threads : undefined,
-  build,
-  startedAt,
-  elapsedSeconds: (performance.now() - clock) / 1000,
-  loadAverage: { start: loadAtStart, end: loadAverage() },
-  load: loadSamples,
-  cold: coldSamples,
-  heap,
-  failures,
-  unavailable,
+  ...{ settings, scenarios: steps, machine, placement, build, compareBuild, startedAt, heap },
+  ...{ load: loadSamples, cold: coldSamples, failures, unavailable },
+  ...{ elapsedSeconds: performance.now() / 1000, loadAverage: [loadAtStart, loadavg()[0] ?? 0] },
 }
-const markdown = await formatMarkdown(renderMarkdown(record))
+const prettier = await import('prettier')
+const style = (await prettier.resolveConfig(join(ROOT, 'README.md'))) ?? {}
+const markdown = await prettier.format(renderMarkdown(record), { ...style, parser: 'markdown' })
 process.stdout.write(`\n${markdown}`)
 writeFileSync(settings.out, markdown)
-const json = settings.out.replace(/\.md$/, '') + '.json'
-writeFileSync(json, renderJson(record))
+const json = settings.out.replace(/\.md$/, '.json')
+const maps = (_key: string, value: unknown) =>
+  value instanceof Map ? Object.fromEntries(value) : value
+writeFileSync(json, `${JSON.stringify(record, maps, 1)}\n`)
 log(`wrote ${settings.out} and ${json}`)
-if (settings.readme) writeReadme(markdown)
-
-/** The markdown as the repository's Prettier formats it (aligned tables), so `npm run format` leaves it alone. */
-async function formatMarkdown(text: string): Promise<string> {
-  try {
-    const prettier = await import('prettier')
-    const options = (await prettier.resolveConfig(join(ROOT, 'README.md'))) ?? {}
-    return await prettier.format(text, { ...options, parser: 'markdown' })
-  } catch (error) {
-    log(`markdown left unformatted: ${error instanceof Error ? error.message : String(error)}`)
-    return text
-  }
-}
-
-function writeReadme(table: string): void {
-  const readme = join(ROOT, 'README.md')
-  const start = '<!-- bench:start -->'
-  const end = '<!-- bench:end -->'
-  const text = existsSync(readme) ? readFileSync(readme, 'utf8') : ''
-  const from = text.indexOf(start)
-  const to = text.indexOf(end)
-  if (from < 0 || to < from) {
-    log(`README.md has no ${start} … ${end} block: not updated`)
-    return
-  }
-  writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}${text.slice(to)}`)
-  log('wrote the table into README.md')
-}
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const from = readme.indexOf('<!-- bench:start -->') + 20
+const to = readme.indexOf('<!-- bench:end -->')
+if (settings.readme && from > 19 && to > from)
+  writeFileSync(join(ROOT, 'README.md'), `${readme.slice(0, from)}\n${markdown}${readme.slice(to)}`)
+if (settings.readme)
+  log(to > from && from > 19 ? 'wrote README.md' : 'README.md has no bench markers')

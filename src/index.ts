@@ -35,9 +35,21 @@ export {
   type ProtectedResourceOptions,
 } from './authorization/protected-resource.ts'
 export { revokeSession } from './middleware/revoke-session.ts'
+export { createApiKey, type NewApiKeyOptions } from './api-keys/create-api-key.ts'
+export { listApiKeys } from './api-keys/list-api-keys.ts'
+export { revokeApiKey } from './api-keys/revoke-api-key.ts'
+export { rotateApiKey } from './api-keys/rotate-api-key.ts'
+export type { ApiKeyStore } from './api-keys/api-key-store.ts'
+export type {
+  ApiKeyChanges,
+  ApiKeyRecord,
+  NewApiKey,
+  StoredApiKey,
+} from './api-keys/api-key-record.ts'
 export { closeAuth } from './runtime/runtime-holder.ts'
 export { createAuth, type Auth } from './middleware/create-auth.ts'
 export { withinLimit, UNLIMITED } from './entitlements/within-limit.ts'
+export { invalidateMember, invalidateOrganization } from './entitlements/invalidate.ts'
 export { memoryCache, MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts'
 export type { CacheStore } from './cache/cache-store.ts'
 export {
@@ -88,11 +100,14 @@ export type {
 export type { CookieNames, TokenKind, TokenSource } from './credential/extract-credential.ts'
 export {
   Auth0ApiError,
+  ApiKeyNotFoundError,
+  ApiKeysUnavailableError,
   AuthError,
   ConfigurationError,
   EntitlementsNotConfiguredError,
   EntitlementsUnavailableError,
   InsufficientScopeError,
+  InvalidRequestError,
   MissingClaimsError,
   MissingEntitlementError,
   MissingFactorsError,

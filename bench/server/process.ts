@@ -1,63 +1,48 @@
 /**
  * @module
- * A server-under-test process: one app (see {@link ServerSpec}) on `@hono/node-server`, on a free
- * loopback port, reported to the orchestrator as `{ ready: port, cpus }` (the CPUs it may run on,
- * to confirm pinned mode's placement), or `{ unavailable: reason }` when the app needs what the
- * build or the installed packages lack; it answers `{ cpu: id }` with its CPU time so far and
- * `{ spans: id }` with the spans ended so far (telemetry scenario). It exits when the orchestrator
- * stops it or goes away.
- *
- * Argument: the {@link ServerSpec} as JSON.
+ * A server under test: one app (its {@link ServerSpec} is the first argument, as JSON) on
+ * `@hono/node-server` on a free loopback port. It says `{ ready: { port } }`, or
+ * `{ ready: { unavailable } }` when the build or the packages lack what the app needs, and
+ * answers `spans` (OpenTelemetry spans ended so far, `null` without telemetry). Its CPU time is
+ * read from outside (`/proc/<pid>/stat`).
  */
 import { serve } from '@hono/node-server'
-import { baselineApp } from './baseline.ts'
-import type { BenchApp } from './common.ts'
-import { jwtPerRequestApp } from './jwt-per-request.ts'
-import { naiveApp } from './naive.ts'
-import { affinityList } from '../pinning.ts'
-import { oursApp } from './ours.ts'
-import type { ServerSpec } from './spec.ts'
-import { spansEnded } from './telemetry.ts'
-import { NotAvailable } from '../not-available.ts'
+import { ConfigurationError } from 'ayz-auth'
+import { answerCommands } from '../processes.ts'
+import { NotAvailable, type ServerSpec } from '../spec.ts'
+import { handApp } from './hand.ts'
+import { oursApp, pendingApp } from './ours.ts'
+import { baselineApp, jwtPerRequestApp, naiveApp, type BenchApp } from './peers.ts'
+import { spans } from './telemetry.ts'
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec
 
 async function appOf({ app, fixtures }: ServerSpec): Promise<BenchApp> {
   switch (app.kind) {
     case 'baseline':
-      return baselineApp()
-    case 'baseline-middleware':
-      return baselineApp(true)
+      return baselineApp(app.middleware)
     case 'naive':
       return naiveApp(fixtures)
     case 'jwt-per-request':
       return jwtPerRequestApp(fixtures)
+    case 'hand':
+      return handApp(spec, app.read)
     case 'ours':
       return oursApp(fixtures, app)
+    case 'pending':
+      return pendingApp(app)
   }
 }
 
-process.on('disconnect', () => process.exit(0))
-process.on('SIGTERM', () => process.exit(0))
-// CPU time of this process (every thread: main, GC helpers, libuv pool), read around a measurement;
-// spans ended so far (telemetry scenario; `null` without telemetry).
-process.on('message', (message: unknown) => {
-  const asked = message as { cpu?: unknown; spans?: unknown } | null
-  if (typeof asked?.cpu === 'number') {
-    const { user, system } = process.cpuUsage()
-    process.send?.({ cpu: asked.cpu, micros: user + system })
-  } else if (typeof asked?.spans === 'number') {
-    process.send?.({ spans: asked.spans, ended: spansEnded() ?? null })
-  }
-})
-
+process.once('SIGTERM', () => process.exit(0))
+answerCommands({ spans: () => spans.ended ?? null })
 try {
   const app = await appOf(spec)
-  serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (address) =>
-    process.send?.({ ready: address.port, cpus: affinityList() })
+  serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ({ port }) =>
+    process.send?.({ ready: { port } })
   )
 } catch (error) {
-  // The build or the packages lack what the scenario measures: say so, and wait to be stopped.
-  if (!(error instanceof NotAvailable)) throw error
-  process.send?.({ unavailable: error.message })
+  // An option the build rejects (ConfigurationError) is a feature it lacks, like a missing export.
+  if (!(error instanceof NotAvailable) && !(error instanceof ConfigurationError)) throw error
+  process.send?.({ ready: { unavailable: error.message } })
 }

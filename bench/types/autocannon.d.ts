@@ -1,37 +1,36 @@
-/** The part of autocannon's API (v8+, untyped upstream) the fallback runner uses. */
+/** The part of autocannon's API (untyped upstream) the load generator uses. */
 declare module 'autocannon' {
-  interface RequestParams {
-    method?: string
-    path?: string
-    headers?: Record<string, string>
+  namespace autocannon {
+    interface RequestParams {
+      method?: string
+      path?: string
+      headers?: Record<string, string>
+    }
+    interface Options {
+      url: string
+      connections: number
+      duration: number
+      timeout: number
+      requests: (RequestParams & { setupRequest?: (request: RequestParams) => RequestParams })[]
+    }
+    interface Result {
+      requests: { total: number }
+      duration: number
+      errors: number
+      timeouts: number
+      non2xx: number
+    }
+    interface Tracker {
+      /** Every response, with its time in fractional ms. */
+      on(
+        event: 'response',
+        listener: (client: unknown, status: number, bytes: number, ms: number) => void
+      ): Tracker
+    }
   }
-  interface AutocannonRequest {
-    method?: string
-    path?: string
-    setupRequest?: (request: RequestParams) => RequestParams
-  }
-  interface Options {
-    url: string
-    connections?: number
-    duration?: number
-    timeout?: number
-    requests?: AutocannonRequest[]
-  }
-  interface Histogram {
-    p50: number
-    p90: number
-    p99: number
-    max: number
-    average: number
-  }
-  interface Result {
-    requests: { total: number; average: number }
-    latency: Histogram
-    duration: number
-    errors: number
-    timeouts: number
-    non2xx: number
-  }
-  function autocannon(options: Options): Promise<Result>
+  function autocannon(
+    options: autocannon.Options,
+    done: (error: Error | null, result: autocannon.Result) => void
+  ): autocannon.Tracker
   export default autocannon
 }

@@ -10,22 +10,58 @@ import type { ObjectIdOf } from '../entitlements/queries.ts'
 import { objectIdHex } from '../entitlements/records.ts'
 import { hashOfApiKey, startOfApiKey } from './api-key-format.ts'
 
-const Id = v.pipe(v.unknown(), v.transform(objectIdHex), v.string())
-const Instant = v.pipe(
+const Id: v.GenericSchema<unknown, string> = v.pipe(
+  v.unknown(),
+  v.transform(objectIdHex),
+  v.string()
+)
+const Instant: v.GenericSchema<unknown, Date> = v.pipe(
   v.union([v.date(), v.pipe(v.string(), v.isoTimestamp())]),
   v.transform((value) => new Date(value))
 )
-const Text = v.pipe(v.string(), v.nonEmpty())
+const Text: v.GenericSchema<unknown, string> = v.pipe(v.string(), v.nonEmpty())
+
+/** An API key as callers see it: never the key, never its hash. */
+export interface ApiKeyRecord {
+  /** The stored document's id (24 hex digits). */
+  readonly id: string
+  /** The key's first 12 characters, to tell keys apart. */
+  readonly start: string
+  /** The Stytch organization owning the key. */
+  readonly organizationId: string
+  /** Who created it (a Stytch member id). */
+  readonly createdBy: string
+  readonly name: string
+  readonly scopes: string[]
+  readonly createdAt: Date
+  /** `null`: never expires. */
+  readonly expiresAt: Date | null
+  readonly revokedAt: Date | null
+  /** Approximate: written at most once a minute per key and instance. */
+  readonly lastUsedAt: Date | null
+  /** The id of the key this one was rotated from. */
+  readonly replaces: string | null
+  /** When rotated out: the end of its grace period. */
+  readonly graceUntil: Date | null
+}
+
+/** A stored key: the hash it is found by and its public record. */
+export interface StoredApiKey {
+  /** Lowercase hex SHA-256 of the whole key. */
+  readonly keyHash: string
+  readonly record: ApiKeyRecord
+}
 
 /**
- * A stored `api_keys` document, read into the hash it is found by and its public record.
+ * A stored `api_keys` document, read into the hash it is found by and its public record (its type
+ * is spelled out above, as JSR wants a public type; the compiler holds the schema to it).
  *
  * @example
  * ```ts
  * const { keyHash, record } = v.parse(ApiKeyDocumentSchema, await collection.findOne({ key_hash }))
  * ```
  */
-export const ApiKeyDocumentSchema = v.pipe(
+export const ApiKeyDocumentSchema: v.GenericSchema<unknown, StoredApiKey> = v.pipe(
   v.object({
     _id: Id,
     key_hash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
@@ -41,39 +77,24 @@ export const ApiKeyDocumentSchema = v.pipe(
     replaces: v.nullish(Id, null),
     grace_until: v.nullish(Instant, null),
   }),
-  v.transform((document) => ({
-    /** Lowercase hex SHA-256 of the whole key. */
+  v.transform((document): StoredApiKey => ({
     keyHash: document.key_hash,
     record: {
-      /** The stored document's id (24 hex digits). */
       id: document._id,
-      /** The key's first 12 characters, to tell keys apart. */
       start: document.start,
-      /** The Stytch organization owning the key. */
       organizationId: document.organization_id,
-      /** Who created it (a Stytch member id). */
       createdBy: document.created_by,
       name: document.name,
       scopes: document.scopes,
       createdAt: document.created_at,
-      /** `null`: never expires. */
       expiresAt: document.expires_at,
       revokedAt: document.revoked_at,
-      /** Approximate: written at most once a minute per key and instance. */
       lastUsedAt: document.last_used_at,
-      /** The id of the key this one was rotated from. */
       replaces: document.replaces,
-      /** When rotated out: the end of its grace period. */
       graceUntil: document.grace_until,
     },
   }))
 )
-
-/** A stored key: the hash it is found by and its public record. */
-export type StoredApiKey = v.InferOutput<typeof ApiKeyDocumentSchema>
-
-/** An API key as callers see it: never the key, never its hash. */
-export type ApiKeyRecord = StoredApiKey['record']
 
 /** What a store is given to insert: the store assigns the id; nothing is revoked or used yet. */
 export type NewApiKey = Readonly<

@@ -36,7 +36,7 @@ export interface ReadThroughOptions<T> {
   readonly maxAgeMs?: number
   /** Validates a shared entry's data and builds the value from it; an invalid entry is a miss. */
   readonly schema: v.GenericSchema<unknown, T>
-  /** A value's JSON form for the shared tier; `undefined` keeps it in process, served until it expires. */
+  /** A value's JSON form for the shared tier; `undefined` keeps it in process, whatever `maxAgeMs`. */
   readonly encode?: (value: T) => unknown
   /** Loads in flight by id, shared with the caches of other settings of the same project. */
   readonly flights?: Map<string, Promise<Filled<T>>>
@@ -142,10 +142,12 @@ export class ReadThroughCache<T> {
     const now = Date.now()
     const data = encode ? encode(value) : value
     const sharable = shared !== undefined && data !== undefined
+    // With a shared tier, an in-process entry lives `localTtlMs` at most: a revocation elsewhere
+    // reaches this process within it, even where the tier cannot push.
     local.set(
       id,
       value,
-      sharable ? Math.min(localTtlMs, ttlMs) : ttlMs,
+      shared ? Math.min(localTtlMs, ttlMs) : ttlMs,
       now,
       data === undefined ? Infinity : now
     )

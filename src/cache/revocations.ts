@@ -11,11 +11,15 @@ import type { LocalTier } from './local-tier.ts'
 import type { RevocationMarks } from './revocation-marks.ts'
 import { parseJson, type SharedTier } from './shared-tier.ts'
 
-/** A published revocation; `reject` and `forMs` as earlier versions sent them. */
+/**
+ * A published purge: ids refused (`reject`) for `forMs`, or dropped from the in-process tier of
+ * `shape` (default: the credentials' tier) to be read again.
+ */
 const Purge = v.object({
   ids: v.array(v.string()),
   reject: v.boolean(),
   forMs: v.optional(v.number()),
+  shape: v.optional(v.string()),
 })
 
 /** One credential to revoke: its digest, and how long it would still be accepted (its expiry). */
@@ -30,6 +34,10 @@ export interface RevocationsOptions {
   readonly marks: RevocationMarks
   /** The project's in-process tier of verified credentials, dropped on revocation. */
   readonly local: LocalTier<unknown>
+  /** The project's in-process tier of another cached shape (`member`, `org`, …), by name. */
+  readonly tierOf: (shape: string) => LocalTier<unknown>
+  /** The cache prefix: the shared key of a cached `shape` is `{prefix}:{shape}:{id}`. */
+  readonly prefix: string
   readonly shared?: SharedTier | undefined
   /** The entries' namespace in the shared tier (an entry's key is `{namespace}:{id}`). */
   readonly namespace: string
@@ -92,6 +100,21 @@ export class Revocations {
   }
 
   /**
+   * Drops `ids` of `shape` from every tier of every instance without refusing them, so they are
+   * read again (a key given a grace period, a member's new team, an organization's new plan).
+   */
+  async forget(ids: readonly string[], shape?: string): Promise<void> {
+    const { shared, channel, prefix } = this.#options
+    this.#dropLocally(ids, shape)
+    if (!shared) return
+    if (shape) await Promise.all(ids.map((id) => shared.remove(`${prefix}:${shape}:${id}`)))
+    await shared.publish(
+      channel,
+      JSON.stringify({ ids, reject: false, ...(shape ? { shape } : {}) })
+    )
+  }
+
+  /**
    * Whether the shared tier holds a revocation of `id` (then refused here too): what a verification
    * asks after writing its entry, since a logout may have deleted the entry just before.
    */
@@ -109,10 +132,12 @@ export class Revocations {
     const opened = shared && (await shared.sealer.open(channel, message))
     const purge = opened === undefined ? undefined : v.safeParse(Purge, parseJson(opened))
     if (!purge?.success) return
+    const { ids, reject, forMs, shape } = purge.output
+    if (!reject) return this.#dropLocally(ids, shape)
     const now = Date.now()
-    const until = now + Math.max(purge.output.forMs ?? 0, minMs)
+    const until = now + Math.max(forMs ?? 0, minMs)
     this.#refuseLocally(
-      purge.output.ids.map((id) => ({ id, until })),
+      ids.map((id) => ({ id, until })),
       now
     )
   }
@@ -140,6 +165,11 @@ export class Revocations {
       }
     )
     return () => subscription.stop()
+  }
+
+  #dropLocally(ids: readonly string[], shape: string | undefined): void {
+    const local = shape ? this.#options.tierOf(shape) : this.#options.local
+    for (const id of ids) local.delete(id)
   }
 
   #refuseLocally(revoked: readonly { id: string; until: number }[], now: number): void {

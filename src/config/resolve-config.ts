@@ -6,6 +6,7 @@
 import * as v from 'valibot'
 import { ConfigurationError } from '../errors/auth-error.ts'
 import { withoutUserinfo } from '../log/without-userinfo.ts'
+import type { ApiKeyStore } from '../api-keys/api-key-store.ts'
 import type { CacheStore } from '../cache/cache-store.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
 import type { LogLevel, Logger } from '../log/logger.ts'
@@ -197,6 +198,10 @@ const entitlementSource = v.pipe(
     'must carry the names it reads: schema: entitlementSchema()'
   )
 )
+const apiKeyStore = withMethods<ApiKeyStore>(
+  ['insert', 'findByHash', 'findById', 'listByOrganization', 'update', 'touchLastUsed'],
+  'must be an ApiKeyStore (insert, findByHash, findById, listByOrganization, update, touchLastUsed), or null'
+)
 const logger = withMethods<Logger>(
   ['debug', 'info', 'warn', 'error'],
   'must be a logger: an object with debug, info, warn and error methods'
@@ -272,6 +277,7 @@ const OPTIONS = v.object({
   client: v.optional(v.looseObject({}, 'must be a B2BClient of the stytch package')),
   verifier: v.optional(verifier),
   entitlements: v.optional(v.nullable(entitlementSource)),
+  apiKeyStore: v.optional(v.nullable(apiKeyStore)),
   logger: v.optional(logger),
   optional: v.optional(v.boolean('must be true or false')),
   tokenFrom: v.optional(

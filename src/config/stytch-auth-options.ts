@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { B2BClient } from 'stytch'
+import type { ApiKeyStore } from '../api-keys/api-key-store.ts'
 import type { CacheStore } from '../cache/cache-store.ts'
 import type { AcceptedToken } from '../context/auth-env.ts'
 import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
@@ -42,7 +43,11 @@ export interface StytchAuthOptions {
    * emulator of `ayz-auth/testing`). Env `STYTCH_BASE_URL`.
    */
   readonly baseUrl?: string
-  /** A ready `B2BClient`, instead of one built from `projectId`/`secret`. */
+  /**
+   * A ready `B2BClient`, used for every call to Stytch instead of the library's own `fetch` calls
+   * (bounded by `timeoutMs`, though the SDK cannot be aborted). `projectId` is still needed (and
+   * `secret` for a shared cache): the SDK does not expose them.
+   */
   readonly client?: B2BClient
   /** Replaces Stytch verification altogether (tests: `testVerifier` of `ayz-auth/testing`). */
   readonly verifier?: SessionVerifier
@@ -51,6 +56,12 @@ export interface StytchAuthOptions {
    * unset: `redis` when a Redis URL is set, `upstash` when Upstash variables are set, else `memory`).
    */
   readonly cache?: CacheStore | 'memory' | 'redis' | 'upstash' | 'none'
+  /**
+   * Where the organizations' API keys are kept (`mongoApiKeys()`, `dataApiApiKeys()`,
+   * `memoryApiKeys()` or your own); `null` turns them off. Default: the `api_keys` collection of
+   * `STYTCH_MONGODB_URI` (or of the Data API), when set.
+   */
+  readonly apiKeyStore?: ApiKeyStore | null
   /** Where entitlements come from; `null` turns them off. Default from `STYTCH_MONGODB_URI`/`STYTCH_DATA_API_URL`. */
   readonly entitlements?: EntitlementSource | null
   /** Seconds a verified session stays cached (never past its expiry). Env `STYTCH_CACHE_TTL`, default 300. */

@@ -39,12 +39,15 @@ export interface ApiKeyContext extends ApiKeyFields, EntitlementFields {}
  */
 export class ApiKeyContext {
   readonly kind = 'api_key' as const
-  /** An API key names no organization slug: tenancy is checked by id. */
-  readonly organizationSlug = null
 
   constructor(fields: ApiKeyFields & Partial<EntitlementFields>) {
     Object.assign(this, fields, { ...NO_ENTITLEMENTS, ...fields })
     Object.freeze(this)
+  }
+
+  /** An API key names no organization slug: tenancy is checked by id. */
+  get organizationSlug(): null {
+    return null
   }
 
   /** This context with the given entitlement fields. */

@@ -361,6 +361,58 @@ export class EntitlementsUnavailableError extends AuthError {
   }
 }
 
+/**
+ * 503: the API key store is configured but unreachable, so a key cannot be checked (never a 401:
+ * an outage must not look like a revoked key).
+ *
+ * @example
+ * ```ts
+ * throw new ApiKeysUnavailableError()
+ * ```
+ */
+export class ApiKeysUnavailableError extends AuthError {
+  constructor(options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(
+      503,
+      {
+        error: 'service_unavailable',
+        message: 'API key service temporarily unavailable',
+        type: 'api_keys',
+      },
+      { headers: retryAfter(options.retryAfterSeconds), cause: options.cause }
+    )
+  }
+}
+
+/**
+ * 404: no API key with this id belongs to the caller's organization (a key of another organization
+ * is answered the same, so its existence never leaks).
+ *
+ * @example
+ * ```ts
+ * throw new ApiKeyNotFoundError()
+ * ```
+ */
+export class ApiKeyNotFoundError extends AuthError {
+  constructor() {
+    super(404, { error: 'not_found', message: 'No such API key', type: 'api_key' })
+  }
+}
+
+/**
+ * 400: a request the library was asked to act on is malformed (e.g. `createApiKey` given no name).
+ *
+ * @example
+ * ```ts
+ * throw new InvalidRequestError('name: must not be empty')
+ * ```
+ */
+export class InvalidRequestError extends AuthError {
+  constructor(message: string) {
+    super(400, { error: 'invalid_request', message })
+  }
+}
+
 function retryAfter(seconds = DEFAULT_RETRY_AFTER_SECONDS): Record<string, string> {
   return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) }
 }

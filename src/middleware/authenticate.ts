@@ -197,9 +197,13 @@ async function verified(
     const { auth, validUntil } = await kind.verify(token)
     logger.debug('credential verified', { token: shown(), kind: auth.kind })
     const lifetime = validUntil - Date.now()
-    // A session is cached for the mount's `ttl`; a token verified from itself until it expires.
+    // A session or a key is cached for the mount's `ttl`; a token verified from itself until it expires.
     const ttlMs =
-      auth.kind === 'member' ? Math.min(sessionTtlMs, lifetime) : sessionTtlMs > 0 ? lifetime : 0
+      auth.kind === 'member' || auth.kind === 'api_key'
+        ? Math.min(sessionTtlMs, lifetime)
+        : sessionTtlMs > 0
+          ? lifetime
+          : 0
     return { value: auth, ttlMs }
   } catch (error) {
     if (error instanceof TokenVerificationError)

@@ -9,7 +9,12 @@ import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
 import type { AcceptedToken, PrincipalOf } from '../context/auth-env.ts'
 import { RuntimeHolder } from '../runtime/runtime-holder.ts'
 import { authentication, bindingOf } from './authenticate.ts'
-import { revokeCredentials, tokensOf, type revokeSession } from './revoke-session.ts'
+import {
+  revokeCredentials,
+  throughEveryTier,
+  tokensOf,
+  type revokeSession,
+} from './revoke-session.ts'
 import { routeOf } from './route.ts'
 
 /** The `Env` of routes behind a mount accepting `Token`s, optional or not. */
@@ -26,6 +31,10 @@ export interface Auth<E extends { Variables: { auth: unknown } }> {
    * configuration's caches and every running mount of the project.
    */
   revokeSession(target: Context | string): Promise<void>
+  /** As `invalidateMember(c, memberId)`, outside a request (a job that changed a team). */
+  invalidateMember(memberId: string): Promise<void>
+  /** As `invalidateOrganization(c, id)`, outside a request (a billing webhook that changed a plan). */
+  invalidateOrganization(organizationId: string): Promise<void>
   /** Stops what this configuration started; a request after it starts them again. */
   close(): Promise<void>
 }
@@ -66,6 +75,14 @@ export function createAuth<
         binding.runtime,
         tokensOf(target.req.raw.headers, binding.route.rules)
       )
+    },
+    async invalidateMember(memberId) {
+      const { runtime } = await holder.get()
+      await throughEveryTier(runtime, (revocations) => revocations.forget([memberId], 'member'))
+    },
+    async invalidateOrganization(organizationId) {
+      const { runtime } = await holder.get()
+      await throughEveryTier(runtime, (revocations) => revocations.forget([organizationId], 'org'))
     },
     close: () => holder.close(),
   }

@@ -220,7 +220,7 @@ export type OrganizationOf = (c: Context) => string | null | undefined
  * the principal's; otherwise 403 `tenancy_mismatch`. A value shaped like an organization id
  * (`organization-test-…`, `organization-live-…`) never matches a slug, so an organization cannot
  * pass for another by taking its id as a slug. This is the check a route with an `:orgId`
- * parameter needs before it trusts that parameter. A getter answering `undefined` (a missing or
+ * parameter needs before it trusts that parameter. A getter answering `undefined` or `null` (a missing or
  * misnamed parameter) is a mismatch too, never a pass. A machine (M2M) token belongs to no
  * organization: it never passes.
  *

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono'
 import { digestOf } from '../cache/digest.ts'
-import type { Revoked } from '../cache/revocations.ts'
+import type { Revocations, Revoked } from '../cache/revocations.ts'
 import { parseOptions } from '../config/resolve-config.ts'
 import type { StytchAuthOptions } from '../config/stytch-auth-options.ts'
 import {
@@ -93,15 +93,30 @@ export async function revokeCredentials(
     const forMs = await kind.revoke(token, index === 0)
     if (forMs !== undefined) revoked.push({ id: await digestOf(token), forMs })
   }
-  // Through this runtime's shared tier, and every other tier a live mount of the project uses.
-  const channels = new Map([[runtime.revocations.via, runtime.revocations]])
-  for (const revocations of runtime.project.revocations)
-    if (!channels.has(revocations.via)) channels.set(revocations.via, revocations)
-  await Promise.all([...channels.values()].map((revocations) => revocations.revoke(revoked)))
+  await throughEveryTier(runtime, (revocations) => revocations.revoke(revoked))
   runtime.telemetry?.revoked(
     known?.kind === 'member' ? known.sessionId : null,
     known?.kind === 'member' ? known.memberId : null
   )
+}
+
+/**
+ * Applies `change` (a revocation, a purge) through this runtime's revocations, and those of every
+ * other shared tier a live mount of the project uses (once per tier).
+ *
+ * @example
+ * ```ts
+ * await throughEveryTier(runtime, (revocations) => revocations.revoke([{ id, forMs: 0 }]))
+ * ```
+ */
+export async function throughEveryTier(
+  runtime: Runtime,
+  change: (revocations: Revocations) => Promise<void>
+): Promise<void> {
+  const channels = new Map([[runtime.revocations.via, runtime.revocations]])
+  for (const revocations of runtime.project.revocations)
+    if (!channels.has(revocations.via)) channels.set(revocations.via, revocations)
+  await Promise.all([...channels.values()].map(change))
 }
 
 /**

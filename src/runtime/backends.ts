@@ -6,6 +6,7 @@
  * bundle never contains ioredis or the MongoDB driver. On Node, Bun and Deno with a `node_modules`
  * folder, a backend that was never imported is loaded on first use instead.
  */
+import type { ApiKeyStore } from '../api-keys/api-key-store.ts'
 import type { CacheStore } from '../cache/cache-store.ts'
 import type { ResolvedConfig } from '../config/resolve-config.ts'
 import type {
@@ -26,6 +27,8 @@ export type EntitlementBackend = (
   config: ResolvedConfig,
   schema?: EntitlementSchemaOverrides
 ) => EntitlementSource
+/** Builds an API key store from the resolved settings. */
+export type ApiKeyBackend = (config: ResolvedConfig) => ApiKeyStore
 
 /** Each backend: the adapter module that provides it, and the client library that adapter needs. */
 const MODULES = {
@@ -39,7 +42,10 @@ const MODULES = {
 type CacheName = 'redis' | 'upstash'
 type EntitlementName = 'mongodb' | 'data-api'
 
-const registry = new Map<string, CacheBackend | EntitlementBackend | OpenTelemetryApi>()
+const registry = new Map<
+  string,
+  CacheBackend | EntitlementBackend | ApiKeyBackend | OpenTelemetryApi
+>()
 
 /**
  * Registers a cache backend under a name (adapter modules do this when imported).
@@ -66,6 +72,36 @@ export function registerEntitlementBackend(
   backend: EntitlementBackend
 ): void {
   registry.set(name, backend)
+}
+
+/**
+ * Registers an API key store backend under a name (adapter modules do this when imported).
+ *
+ * @example
+ * ```ts
+ * registerApiKeyBackend('mongodb', (config) => mongoApiKeys(config.mongodb!.uri))
+ * ```
+ */
+export function registerApiKeyBackend(name: EntitlementName, backend: ApiKeyBackend): void {
+  registry.set(`api-keys:${name}`, backend)
+}
+
+/**
+ * The API key store backend `name` (the database of the entitlement source of the same name),
+ * importing its adapter module if needed.
+ *
+ * @example
+ * ```ts
+ * const store = (await apiKeyBackend('mongodb', config))(config)
+ * ```
+ */
+export async function apiKeyBackend(
+  name: EntitlementName,
+  config: ResolvedConfig
+): Promise<ApiKeyBackend> {
+  const variable = VARIABLE_OF[name](config)
+  const backend = await registered<ApiKeyBackend>(name, `${variable} is set`, `api-keys:${name}`)
+  return refusalsAsConfigurationErrors(backend, variable)
 }
 
 /**
@@ -173,9 +209,13 @@ export function openTelemetryApi(): Promise<OpenTelemetryApi> {
   return registered<OpenTelemetryApi>('opentelemetry', 'telemetry is on')
 }
 
-async function registered<T>(name: keyof typeof MODULES, chosenBy: string): Promise<T> {
+async function registered<T>(
+  name: keyof typeof MODULES,
+  chosenBy: string,
+  key: string = name
+): Promise<T> {
   const { adapter, library } = MODULES[name]
-  if (!registry.has(name)) {
+  if (!registry.has(key)) {
     try {
       // A computed specifier: bundlers leave it alone, so unused backends stay out of bundles.
       await import(/* @vite-ignore */ adapter)
@@ -189,7 +229,7 @@ async function registered<T>(name: keyof typeof MODULES, chosenBy: string): Prom
       )
     }
   }
-  const backend = registry.get(name)
+  const backend = registry.get(key)
   if (!backend)
     throw new ConfigurationError(`${adapter} was loaded but did not register its backend`)
   return backend as T

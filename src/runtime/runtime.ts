@@ -6,6 +6,8 @@
  * settings of one project never disagree.
  */
 import * as v from 'valibot'
+import type { ApiKeyStore } from '../api-keys/api-key-store.ts'
+import { LastUsed } from '../api-keys/last-used.ts'
 import { CachedPolicySchema, type Policy } from '../authorization/policy.ts'
 import { PolicyStore } from '../authorization/policy-store.ts'
 import type { CacheStore } from '../cache/cache-store.ts'
@@ -19,6 +21,7 @@ import { STYTCH_HOSTS, type ParsedOptions, type ResolvedConfig } from '../config
 import { AuthContext, CachedSessionSchema, sessionFieldsOf } from '../context/auth-context.ts'
 import type { Principal } from '../context/auth-env.ts'
 import type { CredentialKind } from '../credential/credential-kind.ts'
+import { apiKeys } from '../credential/api-keys.ts'
 import { customVerifier } from '../credential/custom-verifier.ts'
 import { stytchJwts } from '../credential/stytch-jwts.ts'
 import { stytchSessionTokens } from '../credential/stytch-session-tokens.ts'
@@ -39,7 +42,7 @@ import { Telemetry } from '../telemetry/telemetry.ts'
 import { sdkApi, stytchHttpApi, type StytchApi } from '../verify/stytch-api.ts'
 import { stytchJwtVerifier } from '../verify/stytch-jwt.ts'
 import { StytchSessions } from '../verify/stytch-sessions.ts'
-import { cacheBackend, entitlementBackend, openTelemetryApi } from './backends.ts'
+import { apiKeyBackend, cacheBackend, entitlementBackend, openTelemetryApi } from './backends.ts'
 import { projectOf, type Project } from './project.ts'
 
 /** The assembled parts of the library for one configuration. */
@@ -62,6 +65,10 @@ export interface Runtime {
   readonly telemetry: Telemetry | undefined
   /** The shared tier's store (Redis, Upstash, …), absent in process alone: where rate limits are kept. */
   readonly store: CacheStore | undefined
+  /** The organizations' API keys, absent when no store is configured; keys are of `environment`. */
+  readonly apiKeys: ApiKeyParts | undefined
+  /** The project's environment (`test` or `live`), which its API keys carry. */
+  readonly environment: 'test' | 'live'
   /** Stops what the runtime started (its subscription to other instances' revocations). */
   close(): Promise<void>
 }
@@ -83,6 +90,13 @@ export interface IdentityProvider {
     readonly logger: Logger
     readonly telemetry: Telemetry | undefined
   }): CredentialKind[]
+}
+
+/** The API key store, its breaker, and its debounced `last_used_at` writes. */
+export interface ApiKeyParts {
+  readonly keys: ApiKeyStore
+  readonly breaker: CircuitBreaker
+  readonly lastUsed: LastUsed
 }
 
 /** Longest a request waits for a slot of the Stytch call limit. */
@@ -154,6 +168,8 @@ export async function buildRuntime(
   const revocations = new Revocations({
     marks: project.marks,
     local: project.principals,
+    tierOf: (shape) => project.tier(shape),
+    prefix,
     shared: sessionShared,
     namespace: `${prefix}:session`,
     revokedNamespace: `${prefix}:revoked`,
@@ -228,6 +244,12 @@ export async function buildRuntime(
       maxStaleMs: config.policyMaxStaleSeconds * 1000,
       logger,
     })
+  const keys = await apiKeyStore(options, config)
+  const apiKeyParts = keys && {
+    keys,
+    breaker: project.ownerOf(keys, () => breakerOf(keys, 'api_keys', logger, telemetry)),
+    lastUsed: new LastUsed(keys, logger, keys.timeoutMs ?? 1000),
+  }
   return {
     config,
     logger,
@@ -235,7 +257,10 @@ export async function buildRuntime(
       ? provider.credentials({ logger, telemetry })
       : options.verifier
         ? [customVerifier(options.verifier)]
-        : stytchCredentials(project, api, config, call, baseUrl, logger),
+        : [
+            apiKeys({ environment: config.stytchEnv, store: apiKeyParts }),
+            ...stytchCredentials(project, api, config, call, baseUrl, logger),
+          ],
     principals,
     revocations,
     project,
@@ -244,6 +269,8 @@ export async function buildRuntime(
     policies,
     telemetry,
     store,
+    apiKeys: apiKeyParts,
+    environment: config.stytchEnv,
     async close() {
       project.revocations.delete(revocations)
       await stop?.()
@@ -304,6 +331,16 @@ async function sharedStore(
   return (await cacheBackend(config.cache, config))(config)
 }
 
+async function apiKeyStore(
+  options: ParsedOptions,
+  config: ResolvedConfig
+): Promise<ApiKeyStore | undefined> {
+  if (options.apiKeyStore !== undefined) return options.apiKeyStore ?? undefined
+  if (config.mongodb) return (await apiKeyBackend('mongodb', config))(config)
+  if (config.dataApi) return (await apiKeyBackend('data-api', config))(config)
+  return undefined
+}
+
 /** The source given in the options (it keeps its own names), else the environment's, reading `schema`'s names. */
 async function entitlementSource(
   options: ParsedOptions,
@@ -316,15 +353,22 @@ async function entitlementSource(
   return undefined
 }
 
+/** What the library does while a backend is down, as its WARN says. */
+const FALLBACKS = {
+  cache: 'verifying with Stytch',
+  entitlements: 'serving cached organizations',
+  api_keys: 'serving keys already verified, 503 for others',
+} as const
+
 /** A backend's breaker, which logs it going down and coming back once per change, not per request. */
 function breakerOf(
   backend: { readonly name?: string; readonly timeoutMs?: number; readonly cooldownMs?: number },
-  role: 'cache' | 'entitlements',
+  role: 'cache' | 'entitlements' | 'api_keys',
   logger: Logger,
   telemetry: Telemetry | undefined
 ): CircuitBreaker {
-  const name = backend.name ?? (role === 'cache' ? 'cache' : 'entitlement source')
-  const fallback = role === 'cache' ? 'verifying with Stytch' : 'serving cached organizations'
+  const name = backend.name ?? (role === 'entitlements' ? 'entitlement source' : role)
+  const fallback = FALLBACKS[role]
   return new CircuitBreaker({
     timeoutMs: backend.timeoutMs ?? (role === 'cache' ? 1000 : 2000),
     ...(backend.cooldownMs ? { cooldownMs: backend.cooldownMs } : {}),

@@ -100,6 +100,15 @@ export type AuthEvent =
       readonly sessionId: string | null
       readonly memberId: string | null
     }
+  | {
+      /** An API key was created, revoked, or rotated (`keyId` the old key, `newKeyId` its successor). */
+      readonly type: 'api_key.created' | 'api_key.revoked' | 'api_key.rotated'
+      readonly keyId: string
+      readonly newKeyId?: string
+      readonly organizationId: string
+      /** Who did it: the member (or the principal's id) managing the key. */
+      readonly actor: string
+    }
 
 /** One upstream operation in progress: end it with its outcome; retries are events. */
 export interface UpstreamCall {
@@ -308,7 +317,7 @@ export class Telemetry {
 
   /** Records a backend's breaker opening (`failing`) or closing; a shared cache's as an event too. */
   breakerChanged(
-    role: 'cache' | 'entitlements',
+    role: 'cache' | 'entitlements' | 'api_keys',
     backend: string,
     failing: boolean,
     reason?: string
@@ -338,6 +347,11 @@ export class Telemetry {
         ? { type: 'outage', reason, durationMs: 0 }
         : { type: 'rejected', status, reason, durationMs: 0 }
     )
+  }
+
+  /** Records a change of an organization's API key (never the key). */
+  apiKeyChanged(event: Extract<AuthEvent, { readonly keyId: string }>): void {
+    this.#emit(event)
   }
 
   /** Records a revocation. */

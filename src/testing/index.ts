@@ -45,3 +45,4 @@ export type {
   RunningAuth0Emulator,
   StartAuth0EmulatorOptions,
 } from './auth0/start-auth0-emulator.ts'
+export { memoryApiKeys, type MemoryApiKeyStore } from '../api-keys/memory-api-keys.ts'

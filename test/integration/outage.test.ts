@@ -48,6 +48,31 @@ describe('Stytch unavailable: 503 stytch_api within the timeout, never a 500 or 
     }
   })
 
+  it('hung, through a B2BClient passed as `client`: cut at timeoutMs too, though the SDK takes no signal', async () => {
+    const { sessionToken } = await stytch.emulator.seed()
+    const rule = stytch.emulator.injectFault({ kind: 'hang' }, { endpoint: 'authenticate' })
+    try {
+      const app = appWith({ ...options(), client: stytch.client() })
+      const { ms, value: res } = await timed(app.request('/api/me', bearer(sessionToken)))
+      expect(res.status).toBe(503)
+      expect(await res.json()).toMatchObject({ error: 'service_unavailable', type: 'stytch_api' })
+      expect(ms).toBeLessThan(TIMEOUT_MS + 500)
+      expect(stytch.emulator.calls.authenticate).toBeGreaterThanOrEqual(1)
+    } finally {
+      rule.remove()
+    }
+  })
+
+  it('a B2BClient passed as `client` is what the library asks Stytch with', async () => {
+    const { sessionToken } = await stytch.emulator.seed()
+    // The options' secret is wrong: only the client's own credentials can answer 200.
+    const app = appWith({ ...options(), secret: 'not-the-project-secret', client: stytch.client() })
+    expect((await app.request('/api/me', bearer(sessionToken))).status).toBe(200)
+    expect(
+      (await app.request('/api/me', bearer('madeUpButWellShaped_0000000000000000'))).status
+    ).toBe(401)
+  })
+
   it('refusing connections, and recovery when Stytch returns', async () => {
     const app = appWith(options())
     const { sessionToken } = await stytch.emulator.seed()

@@ -1,0 +1,189 @@
+/**
+ * @module
+ * The scenarios of a run, in their forward order (every other round runs them backwards): a
+ * label in {@link LABELS}, an entry in {@link SCENARIOS}. A loaded scenario is measured under load
+ * in 1-s slices interleaved with every other's; a probe is the same on one connection (latency
+ * without queueing); a cold scenario sends exact counts of new tokens, then a stampede.
+ */
+import type { Route } from './server/peers.ts'
+import type { AppSpec, Carrier, MeBody, TokenSet } from './spec.ts'
+
+/** Each scenario's row in the tables, by id. */
+const LABELS = {
+  baseline: 'baseline: no auth',
+  'baseline-middleware': 'baseline + one empty async middleware',
+  'otel-baseline': "baseline + @hono/otel's request span",
+  naive: 'naive: sessions.authenticate per request',
+  'baseline-jwt': 'baseline: no auth, JWT-sized request',
+  'baseline-cookie': 'baseline: no auth, stytch_session cookie request',
+  'baseline-jwt-cookie': 'baseline: no auth, stytch_session_jwt cookie request',
+  'baseline-m2m': 'baseline: no auth, M2M-token-sized request',
+  'jwt-per-request': 'per-request JWT (jose + cached JWKS)',
+  'hand-hit': 'hand-written hit: SHA-256 + Map',
+  'hand-hit-cookie': 'hand-written hit: SHA-256 + Map, stytch_session cookie',
+  'hand-hit-jwt': 'hand-written hit: session JWT as the Map key',
+  l1: 'ours: session token, L1 hit',
+  'l1-permission': "ours: L1 hit, through requirePermission('documents', 'read')",
+  'l1-pass-through': 'ours: L1 hit, through a pass-through middleware `(c, next) => next()`',
+  'l1-telemetry': 'ours: L1 hit, telemetry on',
+  'l1-cookie': 'ours: session token in the stytch_session cookie, L1 hit',
+  'hand-redis': 'hand-written Redis read: GET + JSON.parse (ioredis)',
+  'l2-redis': 'ours: L2 Redis hit, L1 off',
+  upstash: 'ours: Upstash hit, L1 off',
+  jwt: 'ours: session JWT',
+  m2m: "ours: M2M token, L1 hit (acceptTokens: ['session', 'm2m'])",
+  'jwt-cookie': 'ours: session JWT in the stytch_session_jwt cookie',
+  'hand-mongo': 'hand-written hit + team read per request (mongodb driver)',
+  entitlements: 'ours: + entitlements (fresh team)',
+  'require-entitlement': "ours: + requireEntitlement('foresight')",
+  'team-ttl': 'ours: + entitlements, teamTtl: 60',
+  'hono-rate-limiter-redis': 'ours: L1 hit + hono-rate-limiter (RedisStore)',
+  'rate-limit-memory': 'ours: L1 hit + rateLimit (memory)',
+  'rate-limit-redis': 'ours: L1 hit + rateLimit (Redis store)',
+  'api-key': 'ours: API key, cached',
+  auth0: 'ours: Auth0 token, cached',
+  'probe-baseline': 'baseline, 1 connection',
+  'probe-l1': 'ours: L1 hit, 1 connection',
+  'cold-naive': 'naive',
+  cold: 'ours',
+}
+
+/** A scenario's id. */
+type Id = keyof typeof LABELS
+
+/**
+ * A scenario measured under load, slice by slice: the app, the tokens it rotates over and how each
+ * request carries them (its baseline receives the very same requests), the route of an ayz-auth
+ * app, whether to prime (each token verified and cached first), one connection instead of the
+ * run's (`probe`), what a right answer looks like, what the primed server must show else the build
+ * lacks the feature (a header, spans ended), and the build: the run's or `--compare`'s.
+ */
+export interface LoadScenario {
+  readonly type: 'load'
+  readonly id: string
+  readonly label: string
+  readonly app: AppSpec
+  readonly tokens: TokenSet
+  readonly carrier: Carrier
+  readonly route: Route
+  readonly prime: boolean
+  readonly probe: boolean
+  readonly expect: (body: MeBody) => boolean
+  readonly requires?: { readonly header: string; readonly spans: boolean }
+  readonly build: 'main' | 'compare'
+}
+
+/** New tokens, each sent once, then a stampede for one more. */
+export type ColdScenario = {
+  readonly type: 'cold'
+  readonly id: string
+  readonly label: string
+  readonly app: AppSpec
+}
+/** Any step of a round. */
+export type Scenario = LoadScenario | ColdScenario
+
+const anonymous = (body: MeBody): boolean => body.member === 'anonymous'
+const member = (body: MeBody): boolean => body.member?.startsWith('member-') === true
+const machine = (body: MeBody): boolean => body.member?.startsWith('m2m-client-') === true
+const withTeam = (body: MeBody): boolean => member(body) && body.team === 'Research'
+
+type Ours = Extract<AppSpec, { kind: 'ours' }>
+const OURS: Ours = { kind: 'ours', cache: 'memory', entitlements: 'none' }
+const ours = (more: Partial<Ours> = {}): Ours => ({ ...OURS, ...more })
+const BASELINE: AppSpec = { kind: 'baseline' }
+const HAND: AppSpec = { kind: 'hand' }
+const JWTS = { tokens: 'jwts' } as const
+const SESSION_COOKIE = { carrier: 'session-cookie' } as const
+const TEAM = { expect: withTeam } as const
+/** What the telemetry scenario's primed server must show: a Server-Timing header, spans ended. */
+const TELEMETRY = { header: 'server-timing', spans: true }
+
+/** A loaded scenario: session tokens by Bearer on the plain route unless `more` says otherwise. */
+const load = (id: Id, app: AppSpec, more: Partial<LoadScenario> = {}): LoadScenario => ({
+  ...{ type: 'load', id, label: LABELS[id], app, tokens: 'sessions', carrier: 'bearer' },
+  ...{ route: 'plain', prime: app.kind === 'ours', probe: false, build: 'main' },
+  expect: app.kind === 'baseline' ? anonymous : member,
+  ...more,
+})
+
+/** Every scenario, in forward order (`heap`, the memory measurement, runs after the rounds). */
+export const SCENARIOS: readonly Scenario[] = [
+  load('baseline', BASELINE),
+  load('baseline-middleware', { kind: 'baseline', middleware: 'empty' }),
+  load('otel-baseline', { kind: 'baseline', middleware: 'otel' }),
+  load('naive', { kind: 'naive' }),
+  load('baseline-jwt', BASELINE, JWTS),
+  load('baseline-cookie', BASELINE, SESSION_COOKIE),
+  load('baseline-jwt-cookie', BASELINE, { ...JWTS, carrier: 'jwt-cookie' }),
+  // An M2M token is about half a session JWT's size: the JWT-sized baseline is not its own.
+  load('baseline-m2m', BASELINE, { tokens: 'm2m' }),
+  load('jwt-per-request', { kind: 'jwt-per-request' }, JWTS),
+  load('hand-hit', HAND),
+  load('hand-hit-cookie', HAND, SESSION_COOKIE),
+  load('hand-hit-jwt', HAND, JWTS),
+  load('l1', ours()),
+  load('l1-permission', ours(), { route: 'permission' }),
+  load('l1-pass-through', ours(), { route: 'pass-through' }),
+  load('l1-telemetry', ours({ telemetry: true }), { requires: TELEMETRY }),
+  load('l1-cookie', ours(), SESSION_COOKIE),
+  load('hand-redis', { kind: 'hand', read: 'redis' }),
+  load('l2-redis', ours({ cache: 'redis' })),
+  load('upstash', ours({ cache: 'upstash' })),
+  load('jwt', ours(), JWTS),
+  load('m2m', ours({ acceptTokens: ['session', 'm2m'] }), { tokens: 'm2m', expect: machine }),
+  load('jwt-cookie', ours(), { ...JWTS, carrier: 'jwt-cookie' }),
+  load('hand-mongo', { kind: 'hand', read: 'mongo' }, TEAM),
+  load('entitlements', ours({ entitlements: 'load' }), TEAM),
+  load('require-entitlement', ours({ entitlements: 'require' }), TEAM),
+  load('team-ttl', ours({ entitlements: 'load', teamTtl: 60 }), TEAM),
+  load('hono-rate-limiter-redis', ours({ extra: 'hono-rate-limiter-redis' })),
+  // Still to write: not available until the package has the export, then until the server code
+  // (`EXTRAS`, or an app instead of `pending`, with its tokens) is written.
+  load('rate-limit-memory', ours({ extra: 'rate-limit-memory' })),
+  load('rate-limit-redis', ours({ extra: 'rate-limit-redis' })),
+  load('api-key', { kind: 'pending', module: 'ayz-auth', name: 'apiKeyAuth' }),
+  load('auth0', { kind: 'pending', module: 'ayz-auth', name: 'auth0Verifier' }),
+  load('probe-baseline', BASELINE, { probe: true }),
+  load('probe-l1', ours(), { probe: true }),
+  { type: 'cold', id: 'cold-naive', label: LABELS['cold-naive'], app: { kind: 'naive' } },
+  { type: 'cold', id: 'cold', label: LABELS.cold, app: ours() },
+]
+
+/** The hit scenarios `--compare` also measures with the second build. */
+export const COMPARED = ['l1', 'l1-cookie', 'jwt', 'jwt-cookie', 'm2m']
+/** The id of a scenario's twin on the `--compare` build. */
+export const compareId = (id: string): string => `${id}@compare`
+
+/**
+ * The scenarios of a run: those in `only` (all when empty) and, with `compare`, a twin of each
+ * selected {@link COMPARED} scenario on the second build.
+ *
+ * @example
+ * ```ts
+ * selectScenarios(['baseline', 'l1'], true).map((s) => s.id) // ['baseline', 'l1', 'l1@compare']
+ * ```
+ */
+export function selectScenarios(only: readonly string[], compare: boolean): Scenario[] {
+  return SCENARIOS.filter((s) => only.length === 0 || only.includes(s.id)).flatMap((s) =>
+    compare && s.type === 'load' && COMPARED.includes(s.id)
+      ? [s, { ...s, id: compareId(s.id), label: `${s.label}, compare build`, build: 'compare' }]
+      : [s]
+  )
+}
+
+/**
+ * The baseline a loaded scenario is compared with: the app without auth receiving the same
+ * requests (same tokens, same carrier); `baseline` when there is none.
+ *
+ * @example
+ * ```ts
+ * baselineOf('jwt-cookie') // 'baseline-jwt-cookie'
+ * ```
+ */
+export function baselineOf(id: string): string {
+  const requests = (s?: Scenario) => (s?.type === 'load' ? `${s.tokens} ${s.carrier}` : '')
+  const scenario = SCENARIOS.find((s) => s.id === id.replace(/@compare$/, ''))
+  const bare = (s: Scenario) => s.type === 'load' && s.app.kind === 'baseline' && !s.app.middleware
+  return SCENARIOS.find((s) => bare(s) && requests(s) === requests(scenario))?.id ?? 'baseline'
+}

@@ -1,0 +1,112 @@
+/**
+ * @module
+ * What a user would write by hand instead of ayz-auth, the peers of our cache hit: the token from
+ * `Authorization: Bearer` or the session cookie (a simple scan), its SHA-256 (the session JWT
+ * itself for JWTs) looked up in a Map of pre-verified sessions, `c.set('auth', session)`, 401
+ * otherwise. `mongo` adds the team read the library does per request (same driver, same
+ * pipeline, the organization cached in a Map); `redis` reads the session from Redis per request
+ * (`GET` + `JSON.parse` through ioredis) instead of the Map.
+ */
+import { hash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Hono, type Context } from 'hono'
+import { Redis } from 'ioredis'
+import { MongoClient, ObjectId, type Document } from 'mongodb'
+import { COOKIE_NAMES, type MeBody, type ServerSpec } from '../spec.ts'
+import { bearerToken, HEALTH_PATH, PROTECTED_PATH, type BenchApp } from './peers.ts'
+
+/** A pre-verified session, as a hand-written cache would keep it. */
+type HandSession = { memberId: string; organizationId: string; sessionId: string; roles: string[] }
+type HandEnv = { Variables: { auth: HandSession } }
+
+/**
+ * The hand-written app for `spec` (`spec.app.kind === 'hand'`).
+ *
+ * @example
+ * ```ts
+ * serve({ fetch: (await handApp(spec, 'mongo')).fetch })
+ * ```
+ */
+export async function handApp(spec: ServerSpec, read?: 'mongo' | 'redis'): Promise<BenchApp> {
+  const tokens = JSON.parse(readFileSync(spec.tokensFile, 'utf8')) as string[]
+  const jwts = spec.tokens === 'jwts'
+  const keyOf = (token: string): string => (jwts ? token : hash('sha256', token))
+  const cookieName = COOKIE_NAMES[jwts ? 'jwt-cookie' : 'session-cookie']
+  const { memberId, organizationId } = spec.fixtures.member
+  const sessions = new Map<string, HandSession>()
+  const roles = ['stytch_member']
+  tokens.forEach((token, i) =>
+    sessions.set(keyOf(token), { memberId, organizationId, sessionId: `s-${i}`, roles })
+  )
+  const app = new Hono<HandEnv>()
+  app.get(HEALTH_PATH, (c) => c.text('ok'))
+  const get = read === 'redis' ? await redisLookup(spec, sessions) : undefined
+  app.use(PROTECTED_PATH, async (c, next) => {
+    const token = bearerToken(c) ?? cookieValue(c, cookieName)
+    const key = token === undefined ? undefined : keyOf(token)
+    const session = key === undefined ? undefined : get ? await get(key) : sessions.get(key)
+    if (!session) return c.json({ error: 'unauthorized' }, 401)
+    c.set('auth', session)
+    await next()
+  })
+  const teamOf = read === 'mongo' ? await mongoTeams(spec) : undefined
+  const me = (c: Context<HandEnv>, team: string | null) =>
+    c.json<MeBody>({ member: c.var.auth.memberId, team })
+  if (teamOf) app.get(PROTECTED_PATH, async (c) => me(c, await teamOf(c.var.auth)))
+  else app.get(PROTECTED_PATH, (c) => me(c, null))
+  return app
+}
+
+/** The value of cookie `name`, found by a simple scan of the `Cookie` header. */
+function cookieValue(c: Context, name: string): string | undefined {
+  for (const part of (c.req.header('cookie') ?? '').split(';')) {
+    const pair = part.trim()
+    if (pair.startsWith(`${name}=`)) return pair.slice(name.length + 1)
+  }
+  return undefined
+}
+
+/** Writes every session to Redis once; then each lookup is a `GET` and a `JSON.parse`. */
+async function redisLookup({ fixtures }: ServerSpec, sessions: ReadonlyMap<string, HandSession>) {
+  const redis = new Redis(fixtures.redisUrl)
+  const writes = redis.pipeline()
+  for (const [key, session] of sessions) writes.set(`hand:${key}`, JSON.stringify(session))
+  await writes.exec()
+  return async (key: string): Promise<HandSession | undefined> => {
+    const value = await redis.get(`hand:${key}`)
+    return value === null ? undefined : (JSON.parse(value) as HandSession)
+  }
+}
+
+/** The member's team, read fresh per request (the user `_id` found once, the organization kept in a Map). */
+async function mongoTeams({ fixtures }: ServerSpec) {
+  const db = new MongoClient(fixtures.mongoUri).db('soulmates')
+  const [users, organizations] = [db.collection('users'), new Map<string, Document | null>()]
+  const userId = String((await users.findOne({ stytch_member_id: fixtures.member.memberId }))?._id)
+  const find = (id: string) => db.collection('organizations').findOne({ stytch_org_id: id })
+  return async ({ organizationId: id }: HandSession): Promise<string | null> => {
+    if (!organizations.has(id)) organizations.set(id, await find(id))
+    const [found] = await users.aggregate(teamPipeline(userId)).toArray()
+    const team = (found?.team as Document[] | undefined)?.[0]
+    return typeof team?.name === 'string' ? team.name : null
+  }
+}
+
+/** The user and its current team in one round trip (`memberPipeline` of the library, by `_id`). */
+const teamPipeline = (userId: string): Document[] => [
+  { $match: { _id: { $in: [new ObjectId(userId), userId] } } },
+  { $limit: 1 },
+  {
+    $lookup: {
+      from: 'teams',
+      let: { teamId: '$current_team_id' },
+      pipeline: [
+        { $match: { $expr: { $eq: ['$_id', '$$teamId'] } } },
+        { $limit: 1 },
+        { $project: { _id: 1, name: 1, organization_id: 1 } },
+      ],
+      as: 'team',
+    },
+  },
+  { $project: { _id: 1, current_team_id: 1, team: 1 } },
+]
