@@ -208,7 +208,7 @@ function datesAsEjson(this: Record<string, unknown>, key: string, value: unknown
   return original instanceof Date ? { $date: original.toISOString() } : value
 }
 
-registerEntitlementBackend('data-api', (config) => {
+registerEntitlementBackend('data-api', (config, schema) => {
   const dataApi = config.dataApi
   if (!dataApi) throw new TypeError('no Data API URL and key configured')
   return dataApiEntitlements({
@@ -216,6 +216,7 @@ registerEntitlementBackend('data-api', (config) => {
     apiKey: dataApi.apiKey,
     dataSource: dataApi.dataSource,
     ...(dataApi.db ? { database: dataApi.db } : {}),
+    ...(schema ? { schema } : {}),
   })
 })
 

@@ -283,10 +283,14 @@ function sharedClient(uri: string | undefined, factory: string): MongoClient {
   return client
 }
 
-registerEntitlementBackend('mongodb', (config) => {
+registerEntitlementBackend('mongodb', (config, schema) => {
   const mongodb = config.mongodb
   if (!mongodb) throw new TypeError('no MongoDB URI configured')
-  return mongoEntitlements({ uri: mongodb.uri, ...(mongodb.db ? { db: mongodb.db } : {}) })
+  return mongoEntitlements({
+    uri: mongodb.uri,
+    ...(mongodb.db ? { db: mongodb.db } : {}),
+    ...(schema ? { schema } : {}),
+  })
 })
 
 registerApiKeyBackend('mongodb', (config) => {

@@ -1,6 +1,6 @@
 /**
  * @module
- * Stytch B2B authentication, organization entitlements and team context for Hono.
+ * Stytch B2B (or Auth0) authentication, organization entitlements and team context for Hono.
  *
  * @example
  * ```ts
@@ -13,6 +13,8 @@
  * ```
  */
 export { stytchAuth } from './middleware/stytch-auth.ts'
+export { auth0Auth } from './middleware/auth0-auth.ts'
+export type { Auth0AcceptedToken, Auth0AuthOptions } from './config/auth0-auth-options.ts'
 export {
   guard,
   hasPermission,
@@ -63,6 +65,7 @@ export {
 } from './context/auth-context.ts'
 export type {
   AcceptedToken,
+  Auth0Env,
   AuthEnv,
   AuthVariables,
   EntitledAuthContext,
@@ -81,6 +84,7 @@ export {
 export { ApiKeyContext, type ApiKeyFields } from './context/api-key-context.ts'
 export { UserContext, type UserFields } from './context/user-context.ts'
 export {
+  AUTH0_SCHEMA,
   DEFAULT_SCHEMA,
   type EntitlementSchema,
   type EntitlementSource,
@@ -99,6 +103,7 @@ export type {
 } from './telemetry/telemetry.ts'
 export type { CookieNames, TokenKind, TokenSource } from './credential/extract-credential.ts'
 export {
+  Auth0ApiError,
   ApiKeyNotFoundError,
   ApiKeysUnavailableError,
   AuthError,

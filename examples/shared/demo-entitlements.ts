@@ -1,19 +1,21 @@
 /**
  * The demo's entitlements, with nothing configured: an in-memory {@link EntitlementSource} holding
  * the documents a MongoDB would (the original package's collections and field names,
- * `DEFAULT_SCHEMA`), for the two organizations the demo seeds in the Stytch emulator. Write your
- * own source the same way to read subscriptions from anywhere.
+ * `DEFAULT_SCHEMA`, or Auth0's, `AUTH0_SCHEMA`), for the two organizations a demo seeds in the
+ * Stytch (or Auth0) emulator. Write your own source the same way to read subscriptions from
+ * anywhere.
  */
 import {
   DEFAULT_SCHEMA,
+  type EntitlementSchema,
   type EntitlementSource,
   type MemberDocuments,
   type SourceDocument,
 } from 'ayz-auth'
 
 /**
- * The Stytch ids the demo seeded, by organization: plain JSON, so `npm run dev:workers` can hand
- * them to the Worker as a binding.
+ * The ids the demo seeded, by organization (Stytch's; for Auth0, `org_id` and `sub`): plain JSON,
+ * so `npm run dev:workers` can hand them to the Worker as a binding.
  */
 export interface DemoIds {
   readonly acme: { readonly organizationId: string; readonly memberId: string }
@@ -32,16 +34,20 @@ export const DEMO_PLANS = {
 } as const
 
 /**
- * An entitlement source over fixed documents: Acme on the premium plan with its member in the
- * "Research" team, Globex on the basic plan.
+ * An entitlement source over fixed documents, under `schema`'s names: Acme on the premium plan
+ * with its member in the "Research" team, Globex on the basic plan.
  *
  * @example
  * ```ts
  * stytchAuth({ entitlements: demoEntitlements(ids) })
+ * auth0Auth({ entitlements: demoEntitlements(ids, AUTH0_SCHEMA) })
  * ```
  */
-export function demoEntitlements(ids: DemoIds): EntitlementSource {
-  const { fields } = DEFAULT_SCHEMA
+export function demoEntitlements(
+  ids: DemoIds,
+  schema: EntitlementSchema = DEFAULT_SCHEMA
+): EntitlementSource {
+  const { fields } = schema
   const organizations = new Map<string, SourceDocument>()
   const usersByMember = new Map<string, SourceDocument>()
   const usersById = new Map<string, SourceDocument>()
@@ -79,7 +85,7 @@ export function demoEntitlements(ids: DemoIds): EntitlementSource {
   }
 
   return {
-    schema: DEFAULT_SCHEMA,
+    schema,
     async findOrganization(stytchOrganizationId) {
       return organizations.get(stytchOrganizationId) ?? null
     },

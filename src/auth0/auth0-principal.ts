@@ -25,7 +25,7 @@ export interface Auth0UserPrincipal {
   readonly organizationName: string | null
   /** `permissions` (RBAC with "Add Permissions in the Access Token"), else empty. */
   readonly permissions: readonly string[]
-  /** Whether the token carries a `permissions` claim at all (see `auth0Grants`). */
+  /** Whether the token carries a `permissions` claim at all (see `tokenGrants`). */
   readonly hasPermissionsClaim: boolean
   /** `scope`, split on spaces. */
   readonly scopes: readonly string[]

@@ -14,6 +14,7 @@ import {
   type JWTPayload,
   type ProtectedHeaderParameters,
 } from 'jose'
+import { ASYMMETRIC_ALGORITHMS } from './asymmetric-algorithms.ts'
 import { auth0PrincipalOf, type Auth0Principal } from './auth0-principal.ts'
 import { firstDuplicateMember } from './first-duplicate-member.ts'
 import { RemoteKeySet } from './remote-key-set.ts'
@@ -70,22 +71,16 @@ export interface Auth0TokenVerifier {
   verify(token: string): Promise<Auth0VerificationOutcome>
 }
 
-/** The asymmetric JWS algorithms jose verifies with Web Crypto. */
-const ASYMMETRIC_ALGORITHMS = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-])
-/** Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (express-oauth2-jwt-bearer's default). */
-const CLOCK_TOLERANCE_SECONDS = 5
+/**
+ * Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (express-oauth2-jwt-bearer's default):
+ * a token verifies until 5 s past its `exp`.
+ *
+ * @example
+ * ```ts
+ * const refuseFor = validUntil + CLOCK_TOLERANCE_SECONDS * 1000 - Date.now()
+ * ```
+ */
+export const CLOCK_TOLERANCE_SECONDS = 5
 /** Largest token accepted: 4 KiB, as for every credential ayz-auth reads. */
 const MAX_TOKEN_BYTES = 4096
 /** `typ` values of Auth0's two token profiles (compared lowercase, `application/` prefix dropped). */

@@ -10,9 +10,15 @@ import { scopesCover } from './policy.ts'
 
 /**
  * Whether the principal may perform `action` on `resourceId` (the permission `action:resource`):
- * a machine by its `permissions` (Auth0) or its scopes with Stytch's rule (`action:*` covers every
- * resource); an API key by its scopes, with the same rule; an Auth0 user by its `permissions` claim
- * when the token has one (Auth0 RBAC), else by its `scope`.
+ *
+ * - an Auth0 user whose token carries a `permissions` claim (RBAC with "Add Permissions in the
+ *   Access Token") by `permissions` alone, compared exactly: its `scope` only says what the
+ *   application asked for (with RBAC on, a subset of `permissions`), and whatever an Action adds
+ *   to it is no permission of the user's; a user's token without the claim by its `scope`, exactly;
+ * - a machine (Stytch or Auth0 M2M) by its `permissions` (Auth0's, when the API's token dialect
+ *   adds them; often empty for M2M) or its scopes with Stytch's rule (`action:*` covers every
+ *   resource): an M2M application's grants are the scopes of its client grant;
+ * - an API key by its scopes, with the same rule.
  *
  * @example
  * ```ts

@@ -303,27 +303,31 @@ export type ParsedOptions = v.InferOutput<typeof OPTIONS> & StytchAuthOptions
 
 /**
  * Validates `options` once, at `stytchAuth()` time (a wrong option fails at startup), and returns
- * them as the schema's output, which every later step reads.
+ * them as the schema's output, which every later step reads. `middleware` is how messages name
+ * the function the options were given to.
  *
  * @example
  * ```ts
  * parseOptions({ ttl: -1 }) // throws ConfigurationError: "… option ttl: must be a positive number"
  * ```
  */
-export function parseOptions(options: StytchAuthOptions): ParsedOptions {
+export function parseOptions(
+  options: StytchAuthOptions,
+  middleware = 'stytchAuth()'
+): ParsedOptions {
   const parsed = v.safeParse(OPTIONS, options)
   if (!parsed.success) {
     const problems = parsed.issues.map(
       (issue) => `option ${v.getDotPath(issue) ?? '?'}: ${issue.message}`
     )
-    throw new ConfigurationError(`Invalid stytchAuth() options: ${problems.join('; ')}`)
+    throw new ConfigurationError(`Invalid ${middleware} options: ${problems.join('; ')}`)
   }
   return { ...options, ...parsed.output } as ParsedOptions
 }
 
 /**
  * Resolves every setting from parsed options and the environment: an option wins, then its
- * environment variable, then the default.
+ * environment variable, then the default. Messages name `middleware` as the place for an option.
  *
  * @example
  * ```ts
@@ -331,8 +335,12 @@ export function parseOptions(options: StytchAuthOptions): ParsedOptions {
  * config.ttlSeconds // 60
  * ```
  */
-export function resolveConfig(options: ParsedOptions, vars: EnvRecord): ResolvedConfig {
-  const config = settingsOf(options, parseEnv(vars, options))
+export function resolveConfig(
+  options: ParsedOptions,
+  vars: EnvRecord,
+  middleware = 'stytchAuth()'
+): ResolvedConfig {
+  const config = settingsOf(options, parseEnv(vars, options, middleware))
   if (config.cache === 'redis' && !config.redis)
     throw new ConfigurationError(
       `${config.cacheChosenBy} needs STYTCH_REDIS_URL (or REDIS_URL, or STYTCH_REDIS_CLUSTER_NODES)`
@@ -419,7 +427,7 @@ function settingsOf(options: ParsedOptions, env: EnvValues): ResolvedConfig {
 }
 
 /** Parses the variables the library knows; a variable overridden by an option is not read. */
-function parseEnv(vars: EnvRecord, options: ParsedOptions): EnvValues {
+function parseEnv(vars: EnvRecord, options: ParsedOptions, middleware: string): EnvValues {
   const values: Record<string, unknown> = {}
   const problems: string[] = []
   for (const [name, variable] of Object.entries(VARIABLES) as [
@@ -434,7 +442,7 @@ function parseEnv(vars: EnvRecord, options: ParsedOptions): EnvValues {
       values[name] = parsed.output
     } else {
       const shown = 'secret' in variable ? '' : ` (got ${JSON.stringify(withoutUserinfo(raw))})`
-      const fix = 'option' in variable ? `, or pass \`${variable.option}\` to stytchAuth()` : ''
+      const fix = 'option' in variable ? `, or pass \`${variable.option}\` to ${middleware}` : ''
       problems.push(
         `${name} ${parsed.issues[0]?.message ?? 'is invalid'}${shown}: fix the variable${fix}`
       )

@@ -99,6 +99,21 @@ export interface PrincipalEnv {
 }
 
 /**
+ * The Hono `Env` of routes behind `auth0Auth()` (it accepts users' and M2M applications' access
+ * tokens by default): `c.var.auth` is a user or a machine, narrowed on `kind`.
+ *
+ * @example
+ * ```ts
+ * const api = new Hono<Auth0Env>()
+ * api.use('*', auth0Auth())
+ * api.get('/whoami', (c) => c.json(c.var.auth.kind === 'user' ? c.var.auth.userId : c.var.auth.clientId))
+ * ```
+ */
+export interface Auth0Env {
+  Variables: { auth: UserContext | MachineContext }
+}
+
+/**
  * A context whose entitlements are loaded (a member's session, a member acting through an app, an
  * API key, an Auth0 user of an organization): what a handler after an entitlement guard sees.
  *

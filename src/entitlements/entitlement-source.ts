@@ -28,12 +28,12 @@ export interface EntitlementSchema {
     readonly teams: string
   }
   readonly fields: {
-    /** On organizations: the Stytch organization id. */
+    /** On organizations: the provider's organization id (Stytch's; Auth0's `org_id`). */
     readonly stytchOrganizationId: string
     readonly subscriptionTier: string
     readonly entitlements: string
     readonly subscriptionLimits: string
-    /** On users: the Stytch member id. */
+    /** On users: the provider's id of the member (Stytch's member id; Auth0's `sub`). */
     readonly stytchMemberId: string
     readonly currentTeamId: string
     /** On teams: the owning organization's `_id`. */
@@ -54,6 +54,26 @@ export const DEFAULT_SCHEMA: EntitlementSchema = Object.freeze({
     currentTeamId: 'current_team_id',
     teamOrganizationId: 'organization_id',
     teamName: 'name',
+  }),
+})
+
+/**
+ * The names an Auth0 app's documents use: organizations found by `auth0_org_id` (a token's
+ * `org_id`), users by `auth0_id` (its `sub`); the rest as the original's. The default of an
+ * entitlement source `auth0Auth()` builds from the environment; pass it as `schema` to a source of
+ * your own (`mongoEntitlements({ uri, schema: AUTH0_SCHEMA })`).
+ *
+ * @example
+ * ```ts
+ * AUTH0_SCHEMA.fields.stytchOrganizationId // 'auth0_org_id'
+ * ```
+ */
+export const AUTH0_SCHEMA: EntitlementSchema = Object.freeze({
+  collections: DEFAULT_SCHEMA.collections,
+  fields: Object.freeze({
+    ...DEFAULT_SCHEMA.fields,
+    stytchOrganizationId: 'auth0_org_id',
+    stytchMemberId: 'auth0_id',
   }),
 })
 

@@ -152,6 +152,30 @@ export class StytchApiError extends AuthError {
 }
 
 /**
+ * 503: the Auth0 tenant's signing keys (its JWKS) could not be fetched and none is cached, so no
+ * token can be verified. Never a 401: an outage must not log users out. `Retry-After` is the key
+ * set's cooldown: it is fetched again after at most 5 s.
+ *
+ * @example
+ * ```ts
+ * throw new Auth0ApiError()
+ * ```
+ */
+export class Auth0ApiError extends AuthError {
+  constructor(options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(
+      503,
+      {
+        error: 'service_unavailable',
+        message: 'Authentication service temporarily unavailable',
+        type: 'auth0_api',
+      },
+      { headers: retryAfter(options.retryAfterSeconds), cause: options.cause }
+    )
+  }
+}
+
+/**
  * 500: the library is misconfigured (a missing or invalid environment variable, a backend whose
  * client library is not installed). The message names the variable or package that fixes it and
  * never a secret value. Options of the wrong type in code throw it at `stytchAuth()` time; settings

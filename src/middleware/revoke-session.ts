@@ -27,7 +27,8 @@ import { routeOf } from './route.ts'
  * every instance sharing the Redis/Upstash tier refuses them at once, instances that hold them in
  * process drop them through Redis pub/sub at once (without a push channel, within `l1Ttl`), and a
  * JWT, which would still verify locally, is refused until its `exp`. An M2M or Connected Apps
- * token, which Stytch cannot revoke, is refused until its `exp`. A token that is no credential of
+ * token, which Stytch cannot revoke, is refused until its `exp`; so is an Auth0 access token on a
+ * route behind `auth0Auth()` (Auth0 cannot revoke one either). A token that is no credential of
  * the project (badly shaped, badly signed) is never sent to Stytch. Calls to Stytch count against
  * `maxVerificationsPerSecond`. Rejects with `StytchApiError` (503) when Stytch cannot be reached:
  * nothing is refused then, so nobody believes a logout that did not happen. When the shared cache

@@ -27,6 +27,18 @@ export interface Route {
   answer(c: Context, error: unknown): Response | Promise<Response>
 }
 
+/** What a route is read from: a mount's parsed options (`acceptTokens` may name any kind). */
+export type RouteOptions = Pick<
+  ParsedOptions,
+  | 'optional'
+  | 'requiredClaims'
+  | 'requiredFactors'
+  | 'tokenFrom'
+  | 'cookieNames'
+  | 'onError'
+  | 'resourceMetadataUrl'
+> & { readonly acceptTokens?: readonly AcceptedToken[] | undefined }
+
 /** Which principal kind each accepted token gives. */
 const KIND_OF: Record<AcceptedToken, Principal['kind']> = {
   session: 'member',
@@ -45,7 +57,7 @@ const KIND_OF: Record<AcceptedToken, Principal['kind']> = {
  * route.accepts('machine') // true
  * ```
  */
-export function routeOf(options: ParsedOptions): Route {
+export function routeOf(options: RouteOptions): Route {
   const kinds = new Set((options.acceptTokens ?? ['session']).map((token) => KIND_OF[token]))
   return {
     rules: extractionRulesOf(options),
@@ -82,7 +94,9 @@ export function answering(
 }
 
 /** Where `options` say a token is found (`tokenFrom`, `cookieNames`), with the defaults. */
-function extractionRulesOf(options: StytchAuthOptions): ExtractionRules {
+function extractionRulesOf(
+  options: Pick<StytchAuthOptions, 'tokenFrom' | 'cookieNames'>
+): ExtractionRules {
   if (!options.tokenFrom && !options.cookieNames) return DEFAULT_EXTRACTION_RULES
   const { session, jwt } = DEFAULT_EXTRACTION_RULES.cookieNames
   return {

@@ -9,15 +9,24 @@
 import type { ApiKeyStore } from '../api-keys/api-key-store.ts'
 import type { CacheStore } from '../cache/cache-store.ts'
 import type { ResolvedConfig } from '../config/resolve-config.ts'
-import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
+import type {
+  EntitlementSchemaOverrides,
+  EntitlementSource,
+} from '../entitlements/entitlement-source.ts'
 import { ConfigurationError } from '../errors/auth-error.ts'
 import { credentialsIn } from '../log/without-userinfo.ts'
 import type { OpenTelemetryApi } from '../telemetry/telemetry.ts'
 
 /** Builds a cache store from the resolved settings. */
 export type CacheBackend = (config: ResolvedConfig) => CacheStore
-/** Builds an entitlement source from the resolved settings. */
-export type EntitlementBackend = (config: ResolvedConfig) => EntitlementSource
+/**
+ * Builds an entitlement source from the resolved settings, reading `schema`'s names (default: the
+ * original's; `auth0Auth()` gives Auth0's).
+ */
+export type EntitlementBackend = (
+  config: ResolvedConfig,
+  schema?: EntitlementSchemaOverrides
+) => EntitlementSource
 /** Builds an API key store from the resolved settings. */
 export type ApiKeyBackend = (config: ResolvedConfig) => ApiKeyStore
 
@@ -143,13 +152,13 @@ const VARIABLE_OF: Record<CacheName | EntitlementName, (config: ResolvedConfig) 
  * kept, without the secrets of `config`; its error is not kept as `cause`, since it may hold the
  * URI it refused.
  */
-function refusalsAsConfigurationErrors<T>(
-  backend: (config: ResolvedConfig) => T,
+function refusalsAsConfigurationErrors<A extends unknown[], T>(
+  backend: (config: ResolvedConfig, ...rest: A) => T,
   variable: string
-): (config: ResolvedConfig) => T {
-  return (config) => {
+): (config: ResolvedConfig, ...rest: A) => T {
+  return (config, ...rest) => {
     try {
-      return backend(config)
+      return backend(config, ...rest)
     } catch (error) {
       if (error instanceof ConfigurationError) throw error
       const reason = error instanceof Error ? error.message : String(error)

@@ -6,12 +6,15 @@
  */
 import type { Context } from 'hono'
 import { closeOpened } from './backends.ts'
-import { readEnv } from '../config/read-env.ts'
+import { readEnv, type EnvRecord } from '../config/read-env.ts'
 import { parseOptions, resolveConfig, type ParsedOptions } from '../config/resolve-config.ts'
 import { ConfigurationError } from '../errors/auth-error.ts'
 import type { Binding, BindingHolder } from '../middleware/authenticate.ts'
 import { routeOf, type Route } from '../middleware/route.ts'
-import { buildRuntime } from './runtime.ts'
+import { buildRuntime, type Runtime } from './runtime.ts'
+
+/** Builds a mount's runtime for an environment: serving requests, or only revoking. */
+export type RuntimeBuilder = (vars: EnvRecord, serving: boolean) => Promise<Runtime>
 
 /** Every holder whose runtime is built, for `closeAuth()`. */
 const live = new Set<RuntimeHolder>()
@@ -35,11 +38,16 @@ export class RuntimeHolder implements BindingHolder {
   /** Counts closes, so a runtime built across a close is not kept. */
   #closes = 0
 
-  /** @param serving `false` for a runtime that only revokes: it subscribes to nothing, needs no close. */
+  /**
+   * @param serving `false` for a runtime that only revokes: it subscribes to nothing, needs no close.
+   * @param build how the runtime is built (default: Stytch's, from `options` and the environment).
+   */
   constructor(
     readonly options: ParsedOptions,
     readonly route: Route,
-    readonly serving = true
+    readonly serving = true,
+    readonly build: RuntimeBuilder = (vars, serving) =>
+      buildRuntime(options, resolveConfig(options, vars), serving)
   ) {}
 
   get(c?: Context): Promise<Binding> {
@@ -60,8 +68,7 @@ export class RuntimeHolder implements BindingHolder {
   async #build(c: Context | undefined): Promise<Binding> {
     const closes = this.#closes
     try {
-      const config = resolveConfig(this.options, readEnv(c))
-      const runtime = await buildRuntime(this.options, config, this.serving)
+      const runtime = await this.build(readEnv(c), this.serving)
       // Closed while it was built: it serves this request, then closes.
       if (this.#closes !== closes) {
         void runtime.close()

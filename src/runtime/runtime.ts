@@ -26,7 +26,10 @@ import { customVerifier } from '../credential/custom-verifier.ts'
 import { stytchJwts } from '../credential/stytch-jwts.ts'
 import { stytchSessionTokens } from '../credential/stytch-session-tokens.ts'
 import { EntitlementLoader } from '../entitlements/entitlement-loader.ts'
-import type { EntitlementSource } from '../entitlements/entitlement-source.ts'
+import type {
+  EntitlementSchemaOverrides,
+  EntitlementSource,
+} from '../entitlements/entitlement-source.ts'
 import {
   MemberRecordSchema,
   OrganizationRecordSchema,
@@ -72,6 +75,25 @@ export interface Runtime {
   close(): Promise<void>
 }
 
+/**
+ * An identity provider other than Stytch (Auth0), as a runtime is built with it: its own project
+ * state, its own seal of the shared tier, its credential kinds, the field names its entitlements
+ * are found by, and no RBAC policy (its tokens carry their grants).
+ */
+export interface IdentityProvider {
+  /** Names the project state in the process (with the cache prefix), e.g. `auth0|{issuer}|{audience}`. */
+  readonly project: string
+  /** The secret sealing the shared tier; throws the {@link ConfigurationError} naming it when unset. */
+  secret(): string
+  /** The field names an entitlement source built from the environment reads. */
+  readonly entitlementSchema: EntitlementSchemaOverrides
+  /** The credential kinds, in the order they claim a token. */
+  credentials(parts: {
+    readonly logger: Logger
+    readonly telemetry: Telemetry | undefined
+  }): CredentialKind[]
+}
+
 /** The API key store, its breaker, and its debounced `last_used_at` writes. */
 export interface ApiKeyParts {
   readonly keys: ApiKeyStore
@@ -88,8 +110,8 @@ export const REJECTION_TTL_MS = 10_000
 
 /**
  * Builds the runtime of `options` and the environment's `config`: `serving` requests (it hears
- * other instances' revocations), or only revoking. A missing setting throws the
- * {@link ConfigurationError} naming it.
+ * other instances' revocations), or only revoking; Stytch's, or `provider`'s. A missing setting
+ * throws the {@link ConfigurationError} naming it.
  *
  * @example
  * ```ts
@@ -99,30 +121,37 @@ export const REJECTION_TTL_MS = 10_000
 export async function buildRuntime(
   options: ParsedOptions,
   config: ResolvedConfig,
-  serving = true
+  serving = true,
+  provider?: IdentityProvider
 ): Promise<Runtime> {
   const logger = leveledLogger(options.logger ?? console, config.logLevel)
   const { projectId, secret, prefix } = config
   const baseUrl = config.baseUrl ?? STYTCH_HOSTS[config.stytchEnv]
   // A custom verifier vouches for its own sessions: its project state is its own, in process only.
-  const project = projectOf(options.verifier ?? `${projectId}|${prefix}`)
+  const project = provider
+    ? projectOf(`${provider.project}|${prefix}`)
+    : projectOf(options.verifier ?? `${projectId}|${prefix}`)
   const telemetry = await telemetryOf(options, logger)
   const call = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, telemetry }
-  const api: StytchApi | undefined = options.client
-    ? sdkApi(options.client)
-    : projectId && secret
-      ? stytchHttpApi({ projectId, secret, baseUrl })
-      : undefined
+  const api: StytchApi | undefined = provider
+    ? undefined
+    : options.client
+      ? sdkApi(options.client)
+      : projectId && secret
+        ? stytchHttpApi({ projectId, secret, baseUrl })
+        : undefined
 
   const store = await sharedStore(options, config)
   const shared =
     store &&
     project.ownerOf(store, () => {
       const sealer = hmacSealer(
-        required(
-          secret,
-          'a shared cache seals its entries with the project secret: set STYTCH_SECRET or pass `secret` to stytchAuth()'
-        )
+        provider
+          ? provider.secret()
+          : required(
+              secret,
+              'a shared cache seals its entries with the project secret: set STYTCH_SECRET or pass `secret` to stytchAuth()'
+            )
       )
       return new SharedTier(store, breakerOf(store, 'cache', logger, telemetry), sealer, telemetry)
     })
@@ -175,7 +204,7 @@ export async function buildRuntime(
   const stop = serving ? revocations.listen(logger) : undefined
   if (serving) project.revocations.add(revocations)
 
-  const source = await entitlementSource(options, config)
+  const source = await entitlementSource(options, config, provider?.entitlementSchema)
   const entitlements =
     source &&
     new EntitlementLoader({
@@ -226,12 +255,14 @@ export async function buildRuntime(
   return {
     config,
     logger,
-    credentials: options.verifier
-      ? [customVerifier(options.verifier)]
-      : [
-          apiKeys({ environment: config.stytchEnv, store: apiKeyParts }),
-          ...stytchCredentials(project, api, config, call, baseUrl, logger),
-        ],
+    credentials: provider
+      ? provider.credentials({ logger, telemetry })
+      : options.verifier
+        ? [customVerifier(options.verifier)]
+        : [
+            apiKeys({ environment: config.stytchEnv, store: apiKeyParts }),
+            ...stytchCredentials(project, api, config, call, baseUrl, logger),
+          ],
     principals,
     revocations,
     project,
@@ -313,13 +344,15 @@ async function apiKeyStore(
   return undefined
 }
 
+/** The source given in the options (it keeps its own names), else the environment's, reading `schema`'s names. */
 async function entitlementSource(
   options: ParsedOptions,
-  config: ResolvedConfig
+  config: ResolvedConfig,
+  schema: EntitlementSchemaOverrides | undefined
 ): Promise<EntitlementSource | undefined> {
   if (options.entitlements !== undefined) return options.entitlements ?? undefined
-  if (config.mongodb) return (await entitlementBackend('mongodb', config))(config)
-  if (config.dataApi) return (await entitlementBackend('data-api', config))(config)
+  if (config.mongodb) return (await entitlementBackend('mongodb', config))(config, schema)
+  if (config.dataApi) return (await entitlementBackend('data-api', config))(config, schema)
   return undefined
 }
 

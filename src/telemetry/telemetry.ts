@@ -89,7 +89,7 @@ export type AuthEvent =
     }
   | {
       readonly type: 'outage'
-      /** `stytch_api` or `entitlements`: what could not be asked (a 503). */
+      /** `stytch_api`, `auth0_api` or `entitlements`: what could not be asked (a 503). */
       readonly reason: string
       readonly durationMs: number
     }

@@ -1,9 +1,12 @@
 /**
- * The JWT attack suite against Auth0 access tokens: every forged or tampered token is invalid,
- * and none costs a network call beyond the tenant's JWKS. The attacker runs a server of their own
- * that serves a key set holding their key (so that a verifier following `jku`, `x5u` or the like
- * would accept their tokens); it must never be contacted. The verifier's own `fetch` records every
- * URL it asks for, and the emulator counts what reaches it.
+ * The JWT attack suite against Auth0 access tokens, at two levels: the verifier, and the library
+ * as an app runs it (`auth0Auth()` configured by the environment, in front of a route). Every
+ * forged or tampered token is invalid (a 401 through the middleware), and none costs a network
+ * call beyond the tenant's JWKS. The attacker runs a server of their own that serves a key set
+ * holding their key (so that a verifier following `jku`, `x5u` or the like would accept their
+ * tokens); it must never be contacted. The verifier's own `fetch` records every URL it asks for,
+ * the global `fetch` (which the middleware uses) is wrapped to record the same, and the emulator
+ * counts what reaches it.
  */
 import {
   base64url,
@@ -17,7 +20,9 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose'
+import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auth0Auth, closeAuth, type Auth0Env } from '../../src/index.ts'
 import {
   auth0TokenVerifier,
   type Auth0TokenVerifier,
@@ -41,6 +46,11 @@ let claims: JWTPayload
 let tenantKey: { kid: string; privateKey: CryptoKey; publicKey: CryptoKey }
 /** When the key set was last fetched: an unknown kid may refetch it once per 5 s from then on. */
 let warmedAt: number
+/** An app behind `auth0Auth()`: the status it answers a bearer token with. */
+let throughMiddleware: (token: string) => Promise<number>
+/** Every URL the global `fetch` was asked for once warmed up (the middleware's key set uses it). */
+const globallyFetched: string[] = []
+const globalFetch = globalThis.fetch
 
 beforeAll(async () => {
   auth0 = await startAuth0Emulator()
@@ -70,19 +80,42 @@ beforeAll(async () => {
     .sign(attackerKey.privateKey)
   await jwtVerify(forged, createRemoteJWKSet(new URL(`${attacker.url}/jwks.json`)))
   attacker.requests.length = 0
-  // The key set is cached: an attack cannot hide behind a first fetch.
+  const app = new Hono<Auth0Env>()
+  app.use('*', auth0Auth({ prefix: 'attacks' }))
+  app.get('/', (c) => c.json({ kind: c.var.auth.kind }))
+  throughMiddleware = async (token) => {
+    const response = await app.request(
+      '/',
+      { headers: { authorization: `Bearer ${token}` } },
+      auth0.env()
+    )
+    await response.body?.cancel()
+    return response.status
+  }
+  // The key sets are cached: an attack cannot hide behind a first fetch.
   expect((await verifier.verify(genuine)).status).toBe('valid')
+  expect(await throughMiddleware(genuine)).toBe(200)
   auth0.emulator.resetCalls()
   fetched.length = 0
+  globalThis.fetch = (input, init) => {
+    globallyFetched.push(input instanceof Request ? input.url : String(input))
+    return globalFetch(input, init)
+  }
   warmedAt = performance.now()
 })
 
 afterAll(async () => {
+  globalThis.fetch = globalFetch
   // No attack reached anything but the JWKS, and the attacker's server was never contacted.
   expect(attacker.requests).toEqual([])
+  const fetchesAllowed = Math.ceil((performance.now() - warmedAt) / 5_000)
   expect(fetched.every((url) => url === auth0.jwksUrl)).toBe(true)
-  expect(fetched.length).toBeLessThanOrEqual(Math.ceil((performance.now() - warmedAt) / 5_000))
+  expect(fetched.length).toBeLessThanOrEqual(fetchesAllowed)
+  // The middleware's: only the JWKS too (the verifier's own fetch goes through the global one).
+  expect(globallyFetched.every((url) => url === auth0.jwksUrl)).toBe(true)
+  expect(globallyFetched.length - fetched.length).toBeLessThanOrEqual(fetchesAllowed)
   expect(auth0.emulator.calls.total).toBe(auth0.emulator.calls.jwks)
+  await closeAuth()
   await attacker?.close()
   await auth0?.close()
 })
@@ -102,11 +135,19 @@ async function signRaw(headerJson: string, payloadJson: string, key: CryptoKey):
   return `${input}.${base64url.encode(new Uint8Array(signature))}`
 }
 
-/** Expects every token to be refused as invalid (never unavailable, never valid). */
+/**
+ * Expects every token to be refused: invalid to the verifier (never unavailable, never valid), a
+ * 401 through the middleware (never a 503, never a 200).
+ */
 async function expectAllInvalid(tokens: Record<string, string>): Promise<void> {
   for (const [name, token] of Object.entries(tokens)) {
     const outcome = await verifier.verify(token)
-    expect({ name, status: outcome.status }).toEqual({ name, status: 'invalid' })
+    const status = await throughMiddleware(token)
+    expect({ name, verifier: outcome.status, middleware: status }).toEqual({
+      name,
+      verifier: 'invalid',
+      middleware: 401,
+    })
   }
 }
 

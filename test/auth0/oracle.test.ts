@@ -9,9 +9,12 @@
  * A seeded fast-check generator makes 3 × 180 tokens over three key states (before any rotation;
  * rotated, the previous key still published; previous key revoked): valid, expired, not yet valid,
  * within the clock tolerance, wrong audience, audience arrays, wrong issuer, issuer without the
- * trailing slash, unknown `kid`, user and machine tokens, `typ` variants. Both verifiers start each
- * state with an empty key cache, and must agree on every token, except where DESIGN is stricter
- * than express-oauth2-jwt-bearer on purpose; there ours must refuse, for that reason:
+ * trailing slash, unknown `kid`, user and machine tokens, `typ` variants. Each token is judged by
+ * our verifier, by the library as an app runs it (`auth0Auth()` configured by the environment the
+ * emulator gives, in front of a route: 200 or 401) and by express. All start each state with an
+ * empty key cache; the middleware answers as our verifier on every token, and both agree with
+ * express on every token, except where DESIGN is stricter than express-oauth2-jwt-bearer on
+ * purpose; there ours must refuse, for that reason:
  *
  * - `typ` other than `JWT` or `at+jwt`: express checks `typ` only in `strict` mode (and then wants
  *   `at+jwt`, which every default-profile Auth0 token fails);
@@ -19,8 +22,10 @@
  * - a `jku` header: express (through jose) ignores it; DESIGN refuses a token carrying one.
  */
 import fc from 'fast-check'
+import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auth0TokenVerifier } from '../../src/auth0/auth0-token-verifier.ts'
+import { auth0Auth, closeAuth, type Auth0Env } from '../../src/index.ts'
 import type { MintAuth0TokenOptions } from '../../src/testing/auth0/emulator.ts'
 import type { Auth0KeyChoice } from '../../src/testing/auth0/signing-keys.ts'
 import {
@@ -93,9 +98,26 @@ beforeAll(async () => {
   oracle = await startOracle({ issuerBaseURL: auth0.url, audience: auth0.audience })
 })
 afterAll(async () => {
+  await closeAuth()
   await oracle?.close()
   await auth0?.close()
 })
+
+/** An app behind `auth0Auth()`, configured by the emulator's environment; its own key cache. */
+function middlewareApp(prefix: string): (token: string) => Promise<number> {
+  const app = new Hono<Auth0Env>()
+  app.use('*', auth0Auth({ prefix }))
+  app.get('/', (c) => c.json({ kind: c.var.auth.kind }))
+  return async (token) => {
+    const response = await app.request(
+      '/',
+      { headers: { authorization: `Bearer ${token}` } },
+      auth0.env()
+    )
+    await response.body?.cancel()
+    return response.status
+  }
+}
 
 async function mint(tokenCase: TokenCase): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
@@ -145,9 +167,11 @@ interface Verdict {
   readonly ours: boolean
   readonly reason: string | undefined
   readonly oracle: boolean
+  /** What `auth0Auth()` answered: 200 or 401. */
+  readonly middleware: number
 }
 
-describe('our verifier and express-oauth2-jwt-bearer', () => {
+describe('our verifier, auth0Auth() and express-oauth2-jwt-bearer', () => {
   it('agree on every generated token, but where DESIGN is stricter on purpose', async () => {
     const verdicts: Verdict[] = []
     for (const [index, phase] of PHASES.entries()) {
@@ -161,13 +185,18 @@ describe('our verifier and express-oauth2-jwt-bearer', () => {
         audience: auth0.audience,
         timeoutMs: 5_000,
       })
+      const throughMiddleware = middlewareApp(`oracle_${index}`)
       const cases = tokenCases(phase.keys, SEED + index)
       const tokens = await Promise.all(cases.map(mint))
       const results = await mapConcurrently(tokens, 16, async (token) => {
-        const [outcome, accepted] = await Promise.all([ours.verify(token), oracle.accepts(token)])
-        return { outcome, accepted }
+        const [outcome, accepted, middleware] = await Promise.all([
+          ours.verify(token),
+          oracle.accepts(token),
+          throughMiddleware(token),
+        ])
+        return { outcome, accepted, middleware }
       })
-      results.forEach(({ outcome, accepted }, at) => {
+      results.forEach(({ outcome, accepted, middleware }, at) => {
         expect(outcome.status).not.toBe('unavailable')
         verdicts.push({
           phase: phase.name,
@@ -175,11 +204,16 @@ describe('our verifier and express-oauth2-jwt-bearer', () => {
           ours: outcome.status === 'valid',
           reason: outcome.status === 'invalid' ? outcome.reason : undefined,
           oracle: accepted,
+          middleware,
         })
       })
     }
 
     expect(verdicts.length).toBeGreaterThanOrEqual(500)
+    // The middleware answers as the verifier: 200 for a valid token, 401 for any other, never 503.
+    expect(verdicts.filter((verdict) => verdict.middleware !== (verdict.ours ? 200 : 401))).toEqual(
+      []
+    )
     // Every disagreement is ours refusing, for a stricter rule of DESIGN the token breaks.
     const unexplained = verdicts.filter(
       (verdict) =>

@@ -1,10 +1,9 @@
 /**
  * The Auth0 access-token verifier against the emulator: configuration errors, the rules of DESIGN
- * (issuer, audience, times with 5 s of tolerance, `typ`), the principals it builds, and the
- * permission rule of `auth0Grants`.
+ * (issuer, audience, times with 5 s of tolerance, `typ`) and the principals it builds. (What
+ * their permissions grant: test/unit/token-grants.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth0Grants } from '../../src/auth0/auth0-grants.ts'
 import type { Auth0Principal } from '../../src/auth0/auth0-principal.ts'
 import {
   auth0TokenVerifier,
@@ -241,72 +240,6 @@ describe('the checks of a token', () => {
       const outcome = await verifier.verify(await auth0.emulator.mintUserToken({ claims }))
       expect({ claims, status: outcome.status }).toEqual({ claims, status: 'invalid' })
     }
-  })
-})
-
-describe('auth0Grants (requirePermission on Auth0 principals)', () => {
-  const user = (fields: Partial<Auth0Principal & { kind: 'user' }>): Auth0Principal => ({
-    kind: 'user',
-    userId: 'auth0|1',
-    organizationId: null,
-    organizationName: null,
-    permissions: [],
-    hasPermissionsClaim: false,
-    scopes: [],
-    clientId: null,
-    expiresAt: new Date(),
-    authenticatedAt: new Date(),
-    ...fields,
-  })
-  const machine = (permissions: string[], scopes: string[]): Auth0Principal => ({
-    kind: 'machine',
-    clientId: 'm2m',
-    organizationId: null,
-    organizationName: null,
-    permissions,
-    scopes,
-    expiresAt: new Date(),
-    authenticatedAt: new Date(),
-  })
-
-  it('decides a user with a permissions claim by permissions alone', () => {
-    const withClaim = user({
-      hasPermissionsClaim: true,
-      permissions: ['read:documents'],
-      scopes: ['write:documents'],
-    })
-    expect(auth0Grants(withClaim, 'documents', 'read')).toBe(true)
-    expect(auth0Grants(withClaim, 'documents', 'write')).toBe(false)
-    const emptyClaim = user({
-      hasPermissionsClaim: true,
-      permissions: [],
-      scopes: ['read:documents'],
-    })
-    expect(auth0Grants(emptyClaim, 'documents', 'read')).toBe(false)
-  })
-
-  it('decides a user without a permissions claim by scope', () => {
-    const scoped = user({ scopes: ['openid', 'read:documents'] })
-    expect(auth0Grants(scoped, 'documents', 'read')).toBe(true)
-    expect(auth0Grants(scoped, 'documents', 'delete')).toBe(false)
-  })
-
-  it('decides a machine by permissions or scope, exactly', () => {
-    expect(auth0Grants(machine([], ['read:reports']), 'reports', 'read')).toBe(true)
-    expect(auth0Grants(machine(['write:reports'], []), 'reports', 'write')).toBe(true)
-    expect(auth0Grants(machine([], ['read:reports']), 'reports', 'write')).toBe(false)
-    expect(auth0Grants(machine([], ['read:*', 'read:reports:all']), 'reports', 'read')).toBe(false)
-  })
-
-  it('gives the verified token’s principal what its claims grant', async () => {
-    const principal = await principalOf(
-      await auth0.emulator.mintUserToken({
-        scope: 'openid read:documents',
-        permissions: ['write:documents'],
-      })
-    )
-    expect(auth0Grants(principal, 'documents', 'write')).toBe(true)
-    expect(auth0Grants(principal, 'documents', 'read')).toBe(false)
   })
 })
 

@@ -1,12 +1,14 @@
 /**
  * What one runtime's conformance app talks to, all in the test process over real HTTP: a Stytch
- * emulator, an Upstash REST server in front of a real redis-server, and a Data API server. Each
- * runtime gets its own, so call counts and injected faults never cross runtimes.
+ * emulator, an Auth0 emulator, an Upstash REST server in front of a real redis-server, and a Data
+ * API server. Each runtime gets its own, so call counts and injected faults never cross runtimes.
  */
 import { ObjectId } from 'bson'
 import {
+  startAuth0Emulator,
   startStytchEmulator,
   type FactorType,
+  type RunningAuth0Emulator,
   type RunningStytchEmulator,
 } from '../../src/testing/index.ts'
 import { startDataApiServer, type DataApiServer } from '../fixtures/mongo/index.ts'
@@ -20,6 +22,7 @@ export const L1_TTL_SECONDS = 0.3
 /** The running backends of one runtime, and the configuration that points an app at them. */
 export interface ConformanceBackends {
   readonly stytch: RunningStytchEmulator
+  readonly auth0: RunningAuth0Emulator
   readonly upstash: UpstashServer
   readonly dataApi: DataApiServer
   /** Cache key prefix of this runtime's app. */
@@ -61,13 +64,16 @@ export async function startConformanceBackends(
   redisUrl: string,
   prefix: string
 ): Promise<ConformanceBackends> {
-  const [stytch, upstash, dataApi] = await Promise.all([
+  const [stytch, auth0, upstash, dataApi] = await Promise.all([
     startStytchEmulator(),
+    startAuth0Emulator(),
     startUpstashServer({ redisUrl }),
     startDataApiServer(),
   ])
   const config = {
     ...stytch.env(),
+    ...auth0.env(),
+    AUTH0_CACHE_SECRET: `conformance cache secret of ${prefix}`,
     STYTCH_CACHE: 'upstash',
     STYTCH_CACHE_PREFIX: prefix,
     STYTCH_CACHE_L1_TTL: String(L1_TTL_SECONDS),
@@ -81,12 +87,13 @@ export async function startConformanceBackends(
   }
   return {
     stytch,
+    auth0,
     upstash,
     dataApi,
     prefix,
     config,
     close: async () => {
-      await Promise.all([stytch.close(), upstash.close(), dataApi.close()])
+      await Promise.all([stytch.close(), auth0.close(), upstash.close(), dataApi.close()])
     },
   }
 }
@@ -164,6 +171,84 @@ export async function m2mToken(
       grant_type: 'client_credentials',
       client_id: clientId,
       client_secret: clientSecret,
+    }),
+  })
+  const body = (await response.json()) as { access_token?: unknown }
+  if (!response.ok || typeof body.access_token !== 'string')
+    throw new Error(`the token endpoint answered ${response.status}: ${JSON.stringify(body)}`)
+  return { clientId, accessToken: body.access_token }
+}
+
+/** An Auth0 user of an organization on the `standard` plan, with its documents in the Data API. */
+export interface Auth0Customer {
+  readonly token: string
+  readonly userId: string
+  readonly orgId: string
+  readonly orgName: string
+}
+
+/**
+ * Seeds an Auth0 organization (entitlement `foresight`, tier `standard`) and a user of it whose
+ * current team is "Platform", under the field names `auth0Auth()` reads (`auth0_org_id`,
+ * `auth0_id`), and mints the user a token with `permissions`.
+ *
+ * @example
+ * ```ts
+ * const reader = await seedAuth0Customer(backends, ['read:documents'])
+ * ```
+ */
+export async function seedAuth0Customer(
+  backends: ConformanceBackends,
+  permissions: readonly string[]
+): Promise<Auth0Customer> {
+  const suffix = crypto.randomUUID().slice(0, 8)
+  const orgId = `org_${suffix}`
+  const orgName = `acme-${suffix}`
+  const userId = `auth0|${suffix}`
+  const collection = (name: string) => backends.dataApi.store.collection(DATABASE, name)
+  const organizationId = new ObjectId()
+  const teamId = new ObjectId()
+  collection('organizations').insertOne({
+    _id: organizationId,
+    auth0_org_id: orgId,
+    subscription_tier: 'standard',
+    entitlements: ['foresight'],
+    subscription_limits: {},
+  })
+  collection('teams').insertOne({ _id: teamId, name: 'Platform', organization_id: organizationId })
+  collection('users').insertOne({ auth0_id: userId, current_team_id: teamId })
+  const token = await backends.auth0.emulator.mintUserToken({
+    sub: userId,
+    orgId,
+    orgName,
+    permissions: [...permissions],
+  })
+  return { token, userId, orgId, orgName }
+}
+
+/**
+ * An Auth0 M2M application's access token for a new client granted `scopes`, asked of the
+ * emulator's `POST /oauth/token` over HTTP as a service would.
+ *
+ * @example
+ * ```ts
+ * const { clientId, accessToken } = await auth0MachineToken(backends, ['read:reports'])
+ * ```
+ */
+export async function auth0MachineToken(
+  backends: ConformanceBackends,
+  scopes: readonly string[]
+): Promise<{ clientId: string; accessToken: string }> {
+  const { emulator, url, audience } = backends.auth0
+  const { clientId, clientSecret } = emulator.registerClient({ audience, scopes: [...scopes] })
+  const response = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      audience,
     }),
   })
   const body = (await response.json()) as { access_token?: unknown }

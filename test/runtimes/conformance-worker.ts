@@ -2,20 +2,24 @@
  * The conformance app, one Worker-style module served by every runtime: the Workers example (the
  * shared example app plus the Upstash and Data API adapters, imported from the built package), a
  * probe that says which runtime answers and where its configuration can come from, and routes for
- * access tokens (`/tokens/*`), RBAC (`/rbac/*`) and rate limits (`/limited/*`), which the example
- * does not have, and
+ * access tokens (`/tokens/*`), RBAC (`/rbac/*`), rate limits (`/limited/*`) and Auth0
+ * (`/auth0/*`), which the example does not have, and
  * telemetry routes (`/otel/*`, reported at `/__telemetry`, see `conformance-telemetry.ts`). Its
  * only value export is the default: workerd takes every named export for an entrypoint.
  */
 import { Hono } from 'hono'
 import { env, getRuntimeKey } from 'hono/adapter'
 import {
+  auth0Auth,
   memoryCache,
   rateLimit,
+  requireEntitlement,
   requireOrganization,
   requirePermission,
   requireScopes,
+  revokeSession,
   stytchAuth,
+  type Auth0Env,
   type AuthEnv,
   type MachineContext,
   type OAuthContext,
@@ -88,6 +92,28 @@ limited.get('/member', stytchAuth(), rateLimit({ name: 'per_member', limit: 3, w
   c.json({ memberId: c.var.auth.memberId })
 )
 app.route('/limited', limited)
+
+// Auth0 access tokens (users' and M2M applications'), on the same caches and entitlements.
+const auth0 = new Hono<Auth0Env>()
+auth0.use('*', auth0Auth())
+auth0.get('/me', (c) => c.json(c.var.auth))
+auth0.get('/documents', requirePermission('documents', 'read'), (c) =>
+  c.json({ kind: c.var.auth.kind })
+)
+auth0.get('/reports', requireScopes('read:reports'), (c) => c.json({ kind: c.var.auth.kind }))
+auth0.get(
+  '/orgs/:org',
+  requireOrganization((c) => c.req.param('org')),
+  (c) => c.json({ organizationId: c.var.auth.organizationId })
+)
+auth0.get('/foresight', requireEntitlement('foresight'), (c) =>
+  c.json({ tier: c.var.auth.subscriptionTier, team: c.var.auth.currentTeamName })
+)
+auth0.post('/logout', async (c) => {
+  await revokeSession(c)
+  return c.body(null, 204)
+})
+app.route('/auth0', auth0)
 
 // OpenTelemetry spans and metrics, onEvent and Server-Timing, with an SDK inside the app.
 app.route('/', telemetryRoutes())

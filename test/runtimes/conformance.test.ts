@@ -9,8 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../fixtures/redis/index.ts'
 import {
+  auth0MachineToken,
   L1_TTL_SECONDS,
   m2mToken,
+  seedAuth0Customer,
   seedCustomer,
   startConformanceBackends,
   type ConformanceBackends,
@@ -423,6 +425,88 @@ describe.each(RUNTIMES)('on %s', (name) => {
     expect(
       (await get('/limited/member', bearer((await seedCustomer(backends)).token))).status
     ).toBe(200)
+  })
+
+  it('authenticates Auth0 user and M2M tokens as user and machine, verified locally once', async () => {
+    const { emulator } = backends.auth0
+    const customer = await seedAuth0Customer(backends, ['read:documents'])
+    const { clientId, accessToken } = await auth0MachineToken(backends, ['read:reports'])
+    const before = emulator.calls
+    expect(await json('/auth0/me', bearer(customer.token))).toMatchObject({
+      status: 200,
+      body: {
+        kind: 'user',
+        userId: customer.userId,
+        organizationId: customer.orgId,
+        organizationName: customer.orgName,
+        permissions: ['read:documents'],
+        entitlementsStatus: 'loaded',
+        currentTeamName: 'Platform',
+      },
+    })
+    expect(await json('/auth0/me', bearer(accessToken))).toMatchObject({
+      status: 200,
+      body: { kind: 'machine', clientId, scopes: ['read:reports'] },
+    })
+    for (let i = 0; i < 3; i++)
+      expect((await get('/auth0/me', bearer(accessToken))).status).toBe(200)
+    // At most the one JWKS fetch of a cold key set; nothing else reached the tenant.
+    const after = emulator.calls
+    expect(after.jwks - before.jwks).toBeLessThanOrEqual(1)
+    expect(after.total - before.total).toBe(after.jwks - before.jwks)
+
+    const forged = `${customer.token.slice(0, -4)}AAAA`
+    expect(await json('/auth0/me', bearer(forged))).toMatchObject({
+      status: 401,
+      body: { error: 'authentication_failed', type: 'token_verification' },
+    })
+    expect((await get('/auth0/me', bearer(customer.token.replace(/\..*$/, '')))).status).toBe(401)
+    // A Stytch route refuses an Auth0 token, and the other way round.
+    expect((await get('/api/me', bearer(customer.token))).status).toBe(401)
+    expect((await get('/auth0/me', bearer((await seedCustomer(backends)).jwt))).status).toBe(401)
+  })
+
+  it('guards Auth0 principals: permissions, scopes, org_id and org_name, entitlements by org_id', async () => {
+    const reader = await seedAuth0Customer(backends, ['read:documents'])
+    const stranger = await seedAuth0Customer(backends, [])
+    const machine = await auth0MachineToken(backends, ['read:reports'])
+    expect((await get('/auth0/documents', bearer(reader.token))).status).toBe(200)
+    expect(await json('/auth0/documents', bearer(stranger.token))).toMatchObject({
+      status: 403,
+      body: {
+        error: 'insufficient_permissions',
+        required_permission: { resource_id: 'documents', action: 'read' },
+      },
+    })
+    expect((await get('/auth0/reports', bearer(machine.accessToken))).status).toBe(200)
+    expect(await json('/auth0/reports', bearer(reader.token))).toMatchObject({
+      status: 403,
+      body: { error: 'insufficient_scope' },
+    })
+    for (const org of [reader.orgId, reader.orgName])
+      expect((await get(`/auth0/orgs/${org}`, bearer(reader.token))).status).toBe(200)
+    expect(await json(`/auth0/orgs/${stranger.orgId}`, bearer(reader.token))).toMatchObject({
+      status: 403,
+      body: { error: 'tenancy_mismatch' },
+    })
+    expect((await get(`/auth0/orgs/${reader.orgId}`, bearer(machine.accessToken))).status).toBe(403)
+    expect(await json('/auth0/foresight', bearer(reader.token))).toMatchObject({
+      status: 200,
+      body: { tier: 'standard', team: 'Platform' },
+    })
+    expect((await get('/auth0/foresight', bearer(machine.accessToken))).status).toBe(403)
+  })
+
+  it('refuses an Auth0 token after revokeSession(c), keeping the revocation in Upstash', async () => {
+    const { token } = await seedAuth0Customer(backends, [])
+    expect((await get('/auth0/me', bearer(token))).status).toBe(200)
+    expect((await get('/auth0/logout', { method: 'POST', ...bearer(token) })).status).toBe(204)
+    expect((await get('/auth0/me', bearer(token))).status).toBe(401)
+    const revoked = (await redis.keys()).find(
+      (entry) => entry.key === `${backends.prefix}:revoked:${sha256(token)}`
+    )
+    expect(revoked?.ttlSeconds).toBeGreaterThan(3600)
+    expect(revoked?.value.toString()).not.toContain(token)
   })
 
   it('reports through OpenTelemetry, onEvent and Server-Timing: a miss, an L1 hit, a rejection', async () => {

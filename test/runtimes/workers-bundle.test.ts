@@ -1,7 +1,8 @@
 /**
  * Bundle discipline of the Workers example: the module `wrangler deploy` would upload holds the
  * HTTP backends it imports (Upstash, Data API) and nothing of the TCP drivers (ioredis, mongodb)
- * or of Node's built-ins, and stays small. Its size is printed for the README.
+ * or of Node's built-ins, and stays small. Its size is printed for the README. The same holds for
+ * an Auth0 Worker (`auth0Auth()` with Upstash).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildWorker, type BuiltWorker } from './build-worker.ts'
@@ -19,17 +20,19 @@ beforeAll(async () => {
 })
 afterAll(() => worker?.remove())
 
-/** Packages that went into the bundle, from its source map. */
-const packages = () =>
+/** Packages that went into a bundle, from its source map. */
+const packagesOf = (worker: BuiltWorker) =>
   new Set(
     worker.sources.flatMap(
       (source) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(source)?.[1] ?? []
     )
   )
-const importsOf = (specifier: RegExp) =>
+const packages = () => packagesOf(worker)
+const importsIn = (worker: BuiltWorker, specifier: RegExp) =>
   [...worker.code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/g)]
     .map((match) => match[1] ?? '')
     .filter((name) => specifier.test(name))
+const importsOf = (specifier: RegExp) => importsIn(worker, specifier)
 
 describe('the Workers example bundle', () => {
   it('holds the Upstash and Data API adapters it imports, from the built package', () => {
@@ -67,5 +70,28 @@ describe('the Workers example bundle', () => {
 
   it(`stays under ${GZIP_BUDGET_BYTES / 1024} KiB gzip`, () => {
     expect(worker.size.gzip).toBeLessThan(GZIP_BUDGET_BYTES)
+  })
+})
+
+describe('an Auth0 Worker bundle (auth0Auth with Upstash)', () => {
+  let auth0Worker: BuiltWorker
+  beforeAll(async () => {
+    auth0Worker = await buildWorker('test/runtimes/auth0-worker.ts')
+  })
+  afterAll(() => auth0Worker?.remove())
+
+  it('holds the Upstash adapter and neither ioredis nor the MongoDB driver (nor their adapters)', () => {
+    expect(auth0Worker.sources.some((source) => source.endsWith('dist/upstash.js'))).toBe(true)
+    expect(packagesOf(auth0Worker)).toContain('@upstash/redis')
+    expect(
+      [...packagesOf(auth0Worker)].filter((name) =>
+        /^(ioredis|mongodb|bson|@mongodb-js\/.*|redis-parser|denque)$/.test(name)
+      )
+    ).toEqual([])
+    expect(
+      auth0Worker.sources.filter((source) => /dist\/(ioredis|mongodb)\.js$/.test(source))
+    ).toEqual([])
+    expect(importsIn(auth0Worker, /^(ioredis|mongodb|bson)(\/|$)|^node:/)).toEqual([])
+    expect(auth0Worker.code).not.toMatch(/\bMongoClient\b|\bclass Cluster\b/)
   })
 })

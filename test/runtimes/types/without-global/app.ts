@@ -5,12 +5,15 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono'
 import {
+  auth0Auth,
   requireClaims,
   requireFactors,
   requireOrganization,
   requirePermission,
   requireScopes,
   stytchAuth,
+  type ApiKeyContext,
+  type Auth0Env,
   type AuthContext,
   type AuthEnv,
   type MachineContext,
@@ -18,6 +21,7 @@ import {
   type OptionalAuthEnv,
   type Principal,
   type PrincipalEnv,
+  type UserContext,
 } from 'ayz-auth'
 import { expectTypeOf } from 'vitest'
 
@@ -56,11 +60,15 @@ wide.get('/whoami', (c) => {
     expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>()
     return c.text(`${auth.memberId} via ${auth.clientId ?? 'an app'}`)
   }
+  if (auth.kind === 'api_key') return c.text(auth.keyId)
+  if (auth.kind === 'user') return c.text(auth.userId)
   expectTypeOf(auth).toEqualTypeOf<AuthContext>()
   return c.text(auth.memberId)
 })
 wide.get('/reports', requireScopes('read:reports'), (c) => {
-  expectTypeOf(c.var.auth).toEqualTypeOf<MachineContext | OAuthContext>()
+  expectTypeOf(c.var.auth).toEqualTypeOf<
+    MachineContext | OAuthContext | ApiKeyContext | UserContext
+  >()
   return c.text(c.var.auth.scopes.join(' '))
 })
 wide.get('/mfa', requireFactors('mfa'), (c) => {
@@ -86,3 +94,22 @@ members.get(
     return c.text(c.var.auth.memberId)
   }
 )
+
+// auth0Auth(): a user or a machine, narrowed on `kind`; its own type follows acceptTokens.
+const auth0 = new Hono<Auth0Env>()
+auth0.use('*', auth0Auth())
+auth0.get('/me', requirePermission('documents', 'read'), (c) => {
+  const auth = c.var.auth
+  if (auth.kind === 'user') {
+    expectTypeOf(auth).toEqualTypeOf<UserContext>()
+    return c.text(`${auth.userId} of ${auth.organizationId ?? 'no organization'}`)
+  }
+  expectTypeOf(auth).toEqualTypeOf<MachineContext>()
+  return c.text(auth.clientId)
+})
+expectTypeOf(auth0Auth({ acceptTokens: ['m2m'] })).toEqualTypeOf<
+  MiddlewareHandler<{ Variables: { auth: MachineContext } }>
+>()
+expectTypeOf(auth0Auth({ optional: true })).toEqualTypeOf<
+  MiddlewareHandler<{ Variables: { auth: UserContext | MachineContext | null } }>
+>()
