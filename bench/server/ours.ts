@@ -84,15 +84,25 @@ export async function oursApp(
 }
 
 /** A route behind `stytchAuth({ acceptTokens })`: whoever the principal is, as {@link MeBody}. */
-function tokensApp(options: StytchAuthOptions, acceptTokens: readonly AcceptedToken[]): BenchApp {
+function tokensApp(
+  options: StytchAuthOptions,
+  acceptTokens: readonly Exclude<AcceptedToken, 'user'>[]
+): BenchApp {
   const app = new Hono<PrincipalEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
   app.use(PROTECTED_PATH, stytchAuth({ ...options, acceptTokens }))
   app.get(PROTECTED_PATH, (c) => {
     const auth = c.var.auth
-    return auth.kind === 'machine'
-      ? c.json<MeBody>({ member: auth.clientId, team: null })
-      : c.json<MeBody>({ member: auth.memberId, team: auth.currentTeamName })
+    switch (auth.kind) {
+      case 'machine':
+        return c.json<MeBody>({ member: auth.clientId, team: null })
+      case 'api_key':
+        return c.json<MeBody>({ member: auth.keyId, team: null })
+      case 'user':
+        return c.json<MeBody>({ member: auth.userId, team: null })
+      default:
+        return c.json<MeBody>({ member: auth.memberId, team: auth.currentTeamName })
+    }
   })
   return app
 }

@@ -20,9 +20,9 @@ export type AppSpec =
       readonly entitlements: 'none' | 'load' | 'require'
       /**
        * `stytchAuth({ acceptTokens })`: a route that takes these kinds of token (with `entitlements:
-       * 'none'`); it answers an M2M token's client id as `member`.
+       * 'none'`); it answers an M2M token's client id (an API key's id) as `member`.
        */
-      readonly acceptTokens?: readonly AcceptedToken[]
+      readonly acceptTokens?: readonly Exclude<AcceptedToken, 'user'>[]
       /**
        * `telemetry: true, serverTiming: true`, with OpenTelemetry's SDK registered globally (see
        * `server/telemetry.ts`); not available when the SDK is not installed or the built package
