@@ -13,7 +13,8 @@ import { keyManagerOf } from './key-manager.ts'
  * Replaces the key `id` of the caller's organization: a new key with its name, scopes and expiry
  * (returned once), while the old one keeps working for `graceSeconds` (default 0: it stops at
  * once), then is refused everywhere. A key of another organization, or none, is a 404; a revoked
- * or expired one a 400. Emits `api_key.rotated`.
+ * or expired one, or one rotated already (its successor is the one to rotate), a 400. Emits
+ * `api_key.rotated`.
  *
  * @example
  * ```ts
@@ -31,7 +32,9 @@ export async function rotateApiKey(
     throw new InvalidRequestError('graceSeconds: must be a number ≥ 0')
   const manager = keyManagerOf(c)
   const old = await manager.find(id)
-  if (!apiKeyUsability(old.record).usable)
+  // A key already rotated has its successor (rotate that one): rotating it again, even within its
+  // grace period, would mint a second successor and move the end of its grace period.
+  if (!apiKeyUsability(old.record).usable || old.record.graceUntil !== null)
     throw new InvalidRequestError('a revoked, expired or rotated API key cannot be rotated')
   await manager.mayGrant(c, old.record.scopes)
   const key = generateApiKey(manager.runtime.environment)

@@ -506,6 +506,29 @@ describe('3. (one process) revocation, rotation, expiry', () => {
     expect(await subject.status('/api/reports', third.key)).toBe(200)
   })
 
+  it('a key rotated once cannot be rotated again (its successor is): 400, and no second successor', async () => {
+    const subject = app()
+    const owner = await customer()
+    const old = await issue(subject, owner, { scopes: ['read:reports'] })
+    const rotate = (graceSeconds: number) =>
+      subject.send(
+        `/api/keys/${old.record.id}/rotate`,
+        jsonRequest('POST', owner.token, { graceSeconds })
+      )
+    expect((await rotate(60)).status).toBe(200)
+    // Within its grace period the old key still works, but it has been replaced: rotating it again
+    // would mint a second successor and move its end (here by a year).
+    const again = await rotate(365 * 86_400)
+    expect({ status: again.status, keys: storedKeys(owner.organizationId).length }).toEqual({
+      status: 400,
+      keys: 2,
+    })
+    const graceUntil = storedKeys(owner.organizationId).find(
+      (document) => String(document['_id']) === old.record.id
+    )?.['grace_until']
+    expect((graceUntil as Date).getTime()).toBeLessThan(Date.now() + 61_000)
+  })
+
   it('an expired key is a 401 once its expiry has passed, cached or not', async () => {
     const subject = app()
     const owner = await customer()
