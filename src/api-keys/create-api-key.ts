@@ -6,7 +6,7 @@ import type { Context } from 'hono'
 import * as v from 'valibot'
 import { InvalidRequestError } from '../errors/auth-error.ts'
 import { generateApiKey } from './api-key-format.ts'
-import { storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
+import { MAX_API_KEY_SECONDS, storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
 import { keyManagerOf } from './key-manager.ts'
 
 /** What a new key is made of. */
@@ -15,8 +15,18 @@ const NewKey = v.object({
   name: v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(200)),
   /** Scopes as M2M scopes: `action:resource` each, no wider than the caller's grants. */
   scopes: v.array(v.pipe(v.string(), v.regex(/^[^\s:]+:[^\s:]+$/, 'must be action:resource'))),
-  /** Seconds until it expires (none: never). */
-  expiresIn: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  /** Seconds until it expires (none: never), at most 100 years. */
+  expiresIn: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(
+        MAX_API_KEY_SECONDS,
+        `must be at most ${MAX_API_KEY_SECONDS} (100 years); give none for a key that never expires`
+      )
+    )
+  ),
 })
 
 /** What {@link createApiKey} takes. */

@@ -6,7 +6,12 @@ import type { Context } from 'hono'
 import { InvalidRequestError } from '../errors/auth-error.ts'
 import { refuseEverywhere } from '../middleware/revoke-session.ts'
 import { generateApiKey } from './api-key-format.ts'
-import { apiKeyUsability, storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
+import {
+  apiKeyUsability,
+  MAX_API_KEY_SECONDS,
+  storableApiKey,
+  type ApiKeyRecord,
+} from './api-key-record.ts'
 import { keyManagerOf } from './key-manager.ts'
 
 /**
@@ -28,8 +33,10 @@ export async function rotateApiKey(
   options: { readonly graceSeconds?: number } = {}
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const graceSeconds = options.graceSeconds ?? 0
-  if (!Number.isFinite(graceSeconds) || graceSeconds < 0)
-    throw new InvalidRequestError('graceSeconds: must be a number ≥ 0')
+  if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_API_KEY_SECONDS)
+    throw new InvalidRequestError(
+      `graceSeconds: must be a number from 0 to ${MAX_API_KEY_SECONDS} (100 years)`
+    )
   const manager = keyManagerOf(c)
   const old = await manager.find(id)
   // A key already rotated has its successor (rotate that one): rotating it again, even within its

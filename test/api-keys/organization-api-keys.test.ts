@@ -529,6 +529,41 @@ describe('3. (one process) revocation, rotation, expiry', () => {
     expect((graceUntil as Date).getTime()).toBeLessThan(Date.now() + 61_000)
   })
 
+  it('an expiry or a grace period too far ahead to be a date is a 400 that changes nothing, and every other key keeps working', async () => {
+    const subject = app()
+    const owner = await customer()
+    const other = await customer()
+    const unverified = await issue(subject, other, { scopes: ['read:reports'] })
+    const create = (expiresIn: number) =>
+      subject.send(
+        '/api/keys',
+        jsonRequest('POST', owner.token, { name: 'CI', scopes: ['read:reports'], expiresIn })
+      )
+    // 1e13 s is past JavaScript's last date: it used to be stored (as 1970), answered 503 and
+    // take the key store's breaker down for every organization of the instance.
+    const tooFar = await create(1e13)
+    expect({ status: tooFar.status, body: await tooFar.json() }).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: expect.stringMatching(/^expiresIn: /) },
+    })
+    expect(storedKeys(owner.organizationId)).toEqual([])
+    expect(await subject.status('/api/reports', unverified.key)).toBe(200)
+    expect((await create(100 * 365 * 86_400)).status).toBe(201)
+
+    const old = await issue(subject, owner, { scopes: ['read:reports'] })
+    const rotation = await subject.send(
+      `/api/keys/${old.record.id}/rotate`,
+      jsonRequest('POST', owner.token, { graceSeconds: 1e16 })
+    )
+    expect({ status: rotation.status, body: await rotation.json() }).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: expect.stringMatching(/^graceSeconds: /) },
+    })
+    expect(storedKeys(owner.organizationId)).toHaveLength(2)
+    expect(await subject.status('/api/reports', old.key)).toBe(200)
+    expect(await app().status('/api/reports', old.key)).toBe(200) // not ended at once (1970)
+  })
+
   it('an expired key is a 401 once its expiry has passed, cached or not', async () => {
     const subject = app()
     const owner = await customer()
