@@ -674,6 +674,20 @@ describe('5. no write per request', () => {
     }
   })
 
+  it('two mounts of one app (a stytchAuth() each) verifying the same key write its last_used_at once between them', async () => {
+    const subject = app({ ttl: 0.001 }) // every request verifies the key again, on either mount
+    const owner = await customer()
+    const { key } = await issue(subject, owner, { scopes: ['read:reports'] })
+    const [reads, writes] = [commands('find'), commands('update')]
+    for (let request = 0; request < 40; request++) {
+      expect(await subject.status(request % 2 ? '/api/reports' : '/v2/reports', key)).toBe(200)
+      await sleep(2) // past the 1 ms ttl: the next request verifies the key again
+    }
+    await sleep(100)
+    expect(commands('find') - reads).toBe(40)
+    expect(commands('update') - writes).toBe(1)
+  })
+
   it('a failing last_used_at write never fails a request: logged at DEBUG, never naming the key', async () => {
     const subject = app({ ttl: 0.001 })
     const owner = await customer()
