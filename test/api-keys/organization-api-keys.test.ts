@@ -664,9 +664,9 @@ describe('5. no write per request', () => {
       await sleep(100) // the write is off the request path: let it land
       const verifications = commands('find') - reads
       expect({ options, writes: commands('update') - writes }).toEqual({ options, writes: 1 })
-      // With a 1 ms ttl, the key is looked up again for every batch (20 concurrent requests share
-      // one lookup): the write still is not made again.
-      if ('ttl' in options) expect(verifications).toBeGreaterThanOrEqual(50)
+      // With a 1 ms ttl, the key is looked up again and again (about once per batch: 20 concurrent
+      // requests share one lookup): the write still is not made again.
+      if ('ttl' in options) expect(verifications).toBeGreaterThanOrEqual(10)
       else expect(verifications).toBe(1)
       const lastUsed = storedKeys(owner.organizationId)[0]?.['last_used_at'] as Date
       expect(lastUsed.getTime()).toBeGreaterThanOrEqual(started - 1000)
