@@ -459,6 +459,24 @@ describe('3. (one process) revocation, rotation, expiry', () => {
     })
   })
 
+  it('revoking a key twice keeps the first revocation: revokedAt stays, one api_key.revoked event', async () => {
+    const subject = app()
+    const owner = await customer()
+    const { record } = await issue(subject, owner, { scopes: ['read:reports'] })
+    const revoke = () => subject.send(`/api/keys/${record.id}`, jsonRequest('DELETE', owner.token))
+    expect((await revoke()).status).toBe(204)
+    const [first] = (await (await subject.send('/api/keys', bearer(owner.token))).json()) as {
+      revokedAt: string
+    }[]
+    await sleep(20)
+    expect((await revoke()).status).toBe(204)
+    const [second] = (await (await subject.send('/api/keys', bearer(owner.token))).json()) as {
+      revokedAt: string
+    }[]
+    expect(second?.revokedAt).toBe(first?.revokedAt)
+    expect(subject.events.filter((event) => event.type === 'api_key.revoked')).toHaveLength(1)
+  })
+
   it('rotation: the new key works at once, the old one until graceSeconds, then 401; grace 0 ends it at once', async () => {
     const subject = app()
     const owner = await customer()
