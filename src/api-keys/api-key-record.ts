@@ -53,6 +53,13 @@ export interface StoredApiKey {
 }
 
 /**
+ * The longest time, in seconds, a key's expiry or grace period may lie ahead: 100 years. Longer is
+ * no date a store keeps (past JavaScript's last date the driver writes 1970); a key that should
+ * never expire is given no expiry.
+ */
+export const MAX_API_KEY_SECONDS = 100 * 365 * 86_400
+
+/**
  * A stored `api_keys` document, read into the hash it is found by and its public record (its type
  * is spelled out above, as JSR wants a public type; the compiler holds the schema to it).
  *

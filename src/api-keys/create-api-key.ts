@@ -6,7 +6,7 @@ import type { Context } from 'hono'
 import * as v from 'valibot'
 import { InvalidRequestError } from '../errors/auth-error.ts'
 import { generateApiKey } from './api-key-format.ts'
-import { storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
+import { MAX_API_KEY_SECONDS, storableApiKey, type ApiKeyRecord } from './api-key-record.ts'
 import { keyManagerOf } from './key-manager.ts'
 
 /** What {@link createApiKey} takes. */
@@ -15,7 +15,7 @@ export interface NewApiKeyOptions {
   readonly name: string
   /** Scopes as M2M scopes: `action:resource` each, no wider than the caller may do. */
   readonly scopes: readonly string[]
-  /** Seconds until it expires (none: never). */
+  /** Seconds until it expires (none: never), at most 100 years. */
   readonly expiresIn?: number
 }
 
@@ -23,7 +23,17 @@ export interface NewApiKeyOptions {
 const NewKey: v.GenericSchema<NewApiKeyOptions, NewApiKeyOptions> = v.object({
   name: v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(200)),
   scopes: v.array(v.pipe(v.string(), v.regex(/^[^\s:]+:[^\s:]+$/, 'must be action:resource'))),
-  expiresIn: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  expiresIn: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(
+        MAX_API_KEY_SECONDS,
+        `must be at most ${MAX_API_KEY_SECONDS} (100 years); give none for a key that never expires`
+      )
+    )
+  ),
 })
 
 /**

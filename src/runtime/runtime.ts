@@ -250,7 +250,8 @@ export async function buildRuntime(
   const apiKeyParts = keys && {
     keys,
     breaker: project.ownerOf(keys, () => breakerOf(keys, 'api_keys', logger, telemetry)),
-    lastUsed: new LastUsed(keys, logger, keys.timeoutMs ?? 1000),
+    // One memory of written keys per project: its mounts together write once a minute per key.
+    lastUsed: new LastUsed(keys, logger, keys.timeoutMs ?? 1000, project.tier('api-key-last-used')),
   }
   return {
     config,

@@ -6,6 +6,8 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import {
   auth0Auth,
+  createApiKey,
+  listApiKeys,
   requireClaims,
   requireFactors,
   requireOrganization,
@@ -13,6 +15,7 @@ import {
   requireScopes,
   stytchAuth,
   type ApiKeyContext,
+  type ApiKeyRecord,
   type Auth0Env,
   type AuthContext,
   type AuthEnv,
@@ -60,8 +63,15 @@ wide.get('/whoami', (c) => {
     expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>()
     return c.text(`${auth.memberId} via ${auth.clientId ?? 'an app'}`)
   }
-  if (auth.kind === 'api_key') return c.text(auth.keyId)
-  if (auth.kind === 'user') return c.text(auth.userId)
+  // PrincipalEnv holds every kind: an organization's API key, an Auth0 user, a member.
+  if (auth.kind === 'api_key') {
+    expectTypeOf(auth).toEqualTypeOf<ApiKeyContext>()
+    return c.text(auth.keyId)
+  }
+  if (auth.kind === 'user') {
+    expectTypeOf(auth).toEqualTypeOf<UserContext>()
+    return c.text(auth.userId)
+  }
   expectTypeOf(auth).toEqualTypeOf<AuthContext>()
   return c.text(auth.memberId)
 })
@@ -80,6 +90,56 @@ wide.get('/mfa', requireFactors('mfa'), (c) => {
 expectTypeOf(stytchAuth({ acceptTokens: ['m2m'] })).toEqualTypeOf<
   MiddlewareHandler<{ Variables: { auth: MachineContext } }>
 >()
+
+// Organization API keys: the middleware's type says what `acceptTokens` lets through, and an app of
+// PrincipalEnv narrows to the key's context with its fields (never the key).
+expectTypeOf(stytchAuth({ acceptTokens: ['api_key'] })).toEqualTypeOf<
+  MiddlewareHandler<{ Variables: { auth: ApiKeyContext } }>
+>()
+expectTypeOf(stytchAuth({ acceptTokens: ['session', 'api_key'] })).toEqualTypeOf<
+  MiddlewareHandler<{ Variables: { auth: AuthContext | ApiKeyContext } }>
+>()
+expectTypeOf(stytchAuth({ acceptTokens: ['api_key'], optional: true })).toEqualTypeOf<
+  MiddlewareHandler<{ Variables: { auth: ApiKeyContext | null } }>
+>()
+const keyed = new Hono<PrincipalEnv>()
+keyed.use('/api/*', stytchAuth({ acceptTokens: ['session', 'api_key'] }))
+keyed.get('/api/whoami', (c) => {
+  const auth = c.var.auth
+  if (auth.kind !== 'api_key') return c.text(auth.kind)
+  expectTypeOf(auth).toEqualTypeOf<ApiKeyContext>()
+  expectTypeOf(auth.keyId).toEqualTypeOf<string>()
+  expectTypeOf(auth.name).toEqualTypeOf<string>()
+  expectTypeOf(auth.organizationId).toEqualTypeOf<string>()
+  expectTypeOf(auth.createdBy).toEqualTypeOf<string>()
+  expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>()
+  expectTypeOf(auth.expiresAt).toEqualTypeOf<Date | null>()
+  expectTypeOf(auth.authenticatedAt).toEqualTypeOf<Date>()
+  expectTypeOf(auth.entitlements).toEqualTypeOf<readonly string[] | null>()
+  expectTypeOf(auth.subscriptionTier).toEqualTypeOf<string | null>()
+  expectTypeOf(auth).not.toHaveProperty('key')
+  expectTypeOf(auth).not.toHaveProperty('memberId')
+  return c.text(auth.keyId)
+})
+keyed.post('/api/keys', async (c) => {
+  const created = await createApiKey(c, { name: 'CI', scopes: ['read:reports'], expiresIn: 86_400 })
+  expectTypeOf(created).toEqualTypeOf<{ key: string; record: ApiKeyRecord }>()
+  expectTypeOf(created.record).not.toHaveProperty('keyHash')
+  expectTypeOf(await listApiKeys(c)).toEqualTypeOf<ApiKeyRecord[]>()
+  return c.json(created, 201)
+})
+// A route of keys alone: the guards of scopes and organization keep the key's context.
+const keysOnly = new Hono<{ Variables: { auth: ApiKeyContext } }>()
+keysOnly.use('*', stytchAuth({ acceptTokens: ['api_key'] }))
+keysOnly.get(
+  '/orgs/:org/reports',
+  requireOrganization((c) => c.req.param('org')),
+  requireScopes('read:reports'),
+  (c) => {
+    expectTypeOf(c.var.auth).toEqualTypeOf<ApiKeyContext>()
+    return c.text(c.var.auth.keyId)
+  }
+)
 
 // An existing member app, with the guards of every kind, still sees an AuthContext.
 const members = new Hono<AuthEnv>()
