@@ -15,7 +15,7 @@ import { extractToken, simpleToken } from '../credential/extract-credential.ts'
 import { TokenExtractionError, TokenVerificationError } from '../errors/auth-error.ts'
 import { tokenForLog } from '../log/logger.ts'
 import type { Runtime } from '../runtime/runtime.ts'
-import type { Observation } from '../telemetry/telemetry.ts'
+import type { Observation } from '../telemetry/observation.ts'
 import type { Route } from './route.ts'
 
 /** The runtime a mount authenticates with, and its route: what guards after it use. */

@@ -6,6 +6,14 @@
  * and no token, secret or seal is ever an attribute, a label or an event field.
  */
 
+import { instrumentsOf, type Instruments } from './instruments.ts'
+import {
+  failureOf,
+  observeAuthentication,
+  type Observation,
+  type Reporting,
+} from './observation.ts'
+
 /** The parts of an OpenTelemetry span the library uses. */
 interface SpanLike {
   setAttributes(attributes: Attributes): unknown
@@ -129,31 +137,6 @@ export interface UpstreamCall {
   end(outcome: 'ok' | 'error'): void
 }
 
-/** One authentication in progress. */
-export interface Observation {
-  /** Runs `fn` with this authentication's span as the active span (so upstream calls are its children). */
-  within<R>(fn: () => R): R
-  /**
-   * Records the outcome: the principal (and where it came from), no principal (an anonymous
-   * request in optional mode), or the error answered (and the tier it was decided after).
-   */
-  end(
-    outcome: { auth: Principalish | null; tier: CacheTier } | { error: unknown; tier: CacheTier }
-  ): void
-  /** The `Server-Timing` value of this authentication, when enabled. */
-  readonly serverTiming: string | undefined
-}
-
-/** What telemetry reads of a principal. */
-interface Principalish {
-  readonly kind: 'member' | 'machine' | 'oauth' | 'api_key' | 'user'
-  readonly memberId?: string
-  readonly clientId?: string | null
-  readonly keyId?: string
-  readonly userId?: string
-  readonly organizationId?: string | null
-}
-
 /** How telemetry is configured (the resolved `telemetry`, `onEvent`, `serverTiming` options). */
 export interface TelemetryOptions {
   readonly api?: OpenTelemetryApi
@@ -165,6 +148,7 @@ export interface TelemetryOptions {
 }
 
 const NAME = 'ayz-auth'
+/** OpenTelemetry's `SpanStatusCode.ERROR`. */
 const ERROR = 2
 
 /**
@@ -180,15 +164,8 @@ const ERROR = 2
 export class Telemetry {
   readonly #options: TelemetryOptions
   readonly #tracer: ReturnType<TracerProviderLike['getTracer']> | undefined
-  readonly #instruments:
-    | {
-        readonly authentications: { add(value: number, attributes?: Attributes): void }
-        readonly lookups: { add(value: number, attributes?: Attributes): void }
-        readonly upstream: { record(value: number, attributes?: Attributes): void }
-        readonly breaker: { add(value: number, attributes?: Attributes): void }
-        readonly rateLimits: { add(value: number, attributes?: Attributes): void }
-      }
-    | undefined
+  readonly #instruments: Instruments | undefined
+  readonly #reporting: Reporting
 
   constructor(options: TelemetryOptions) {
     this.#options = options
@@ -196,100 +173,19 @@ export class Telemetry {
     const tracerProvider = options.tracerProvider ?? api?.trace.getTracerProvider()
     this.#tracer = tracerProvider?.getTracer(NAME)
     const meter = (options.meterProvider ?? api?.metrics.getMeterProvider())?.getMeter(NAME)
-    this.#instruments = meter && {
-      authentications: meter.createCounter('ayz_auth.authentications', {
-        description: 'Authentications, by outcome, reason, credential kind and cache tier',
-      }),
-      lookups: meter.createCounter('ayz_auth.cache.lookups', {
-        description: 'Credentials looked up, by the cache tier that answered (l1, l2, miss)',
-      }),
-      upstream: meter.createHistogram('ayz_auth.upstream.duration', {
-        description: 'Calls to Stytch, the shared cache and the entitlement source',
-        unit: 'ms',
-      }),
-      breaker: meter.createCounter('ayz_auth.breaker.changes', {
-        description: 'Backends going down (open) and coming back (closed)',
-      }),
-      rateLimits: meter.createCounter('ayz_auth.rate_limit.decisions', {
-        description: 'Rate-limit decisions, by outcome (allowed, limited, degraded) and policy',
-      }),
+    this.#instruments = meter && instrumentsOf(meter)
+    this.#reporting = {
+      tracer: this.#tracer,
+      api,
+      instruments: this.#instruments,
+      serverTiming: options.serverTiming,
+      emit: (event) => this.#emit(event),
     }
   }
 
   /** Starts observing one authentication. */
   authentication(): Observation {
-    const started = performance.now()
-    const { api, serverTiming } = this.#options
-    const span = this.#tracer?.startSpan(
-      'ayz_auth.authenticate',
-      { kind: 1 },
-      api?.context.active()
-    )
-    let timing: string | undefined
-    return {
-      within: (fn) =>
-        span && api ? api.context.with(api.trace.setSpan(api.context.active(), span), fn) : fn(),
-      end: (outcome) => {
-        const durationMs = performance.now() - started
-        if ('auth' in outcome && !outcome.auth) {
-          span?.setAttributes({
-            'ayz_auth.outcome': 'anonymous',
-            'ayz_auth.cache_tier': outcome.tier,
-          })
-          this.#instruments?.authentications.add(1, { 'ayz_auth.outcome': 'anonymous' })
-          if (serverTiming) timing = `auth;dur=${durationMs.toFixed(2)};desc="anonymous"`
-        } else if ('auth' in outcome && outcome.auth) {
-          const { auth, tier } = outcome
-          const attributes = {
-            'ayz_auth.outcome': 'authenticated',
-            'ayz_auth.kind': auth.kind,
-            'ayz_auth.cache_tier': tier,
-          }
-          span?.setAttributes({
-            ...attributes,
-            ...(auth.organizationId ? { 'ayz_auth.organization_id': auth.organizationId } : {}),
-          })
-          this.#instruments?.authentications.add(1, attributes)
-          this.#instruments?.lookups.add(1, { 'ayz_auth.cache_tier': tier })
-          if (serverTiming) timing = `auth;dur=${durationMs.toFixed(2)};desc="${tier}"`
-          this.#emit({
-            type: 'authenticated',
-            kind: auth.kind,
-            tier,
-            memberId: auth.memberId ?? null,
-            clientId: auth.clientId ?? null,
-            keyId: auth.keyId ?? null,
-            userId: auth.userId ?? null,
-            organizationId: auth.organizationId ?? null,
-            durationMs,
-          })
-        } else if ('error' in outcome) {
-          const { status, reason } = failureOf(outcome.error)
-          const outage = status === 503
-          const attributes = {
-            'ayz_auth.outcome': outage ? 'outage' : 'rejected',
-            'ayz_auth.reason': reason,
-          }
-          span?.setAttributes({
-            ...attributes,
-            'ayz_auth.cache_tier': outcome.tier,
-            'http.response.status_code': status,
-          })
-          if (outage || status >= 500) span?.setStatus({ code: ERROR, message: reason })
-          this.#instruments?.authentications.add(1, attributes)
-          if (serverTiming) timing = `auth;dur=${durationMs.toFixed(2)};desc="${reason}"`
-          this.#emit(
-            outage
-              ? { type: 'outage', reason, durationMs }
-              : { type: 'rejected', status, reason, durationMs }
-          )
-        }
-        span?.end()
-      },
-      get serverTiming() {
-        return timing
-      },
-    }
+    return observeAuthentication(this.#reporting)
   }
 
   /**
@@ -401,17 +297,4 @@ export class Telemetry {
       report(`onEvent threw (${error instanceof Error ? error.message : String(error)}); ignored`)
     }
   }
-}
-
-/** The status and reason of an error an authentication ended with (never its message). */
-function failureOf(error: unknown): { status: number; reason: string } {
-  const { status, body } = (error ?? {}) as {
-    status?: unknown
-    body?: { type?: unknown; error?: unknown }
-  }
-  if (typeof status !== 'number') return { status: 500, reason: 'internal_error' }
-  // The most specific name: `token_verification`, `stytch_api`, or, for a guard's 403 (whose type
-  // is the generic `authorization`), its error such as `tenancy_mismatch`.
-  const reason = body?.type !== undefined && body.type !== 'authorization' ? body.type : body?.error
-  return { status, reason: typeof reason === 'string' ? reason : 'error' }
 }
