@@ -29,10 +29,6 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const
 const CONSOLE_LOGGER = leveledLogger(console, 'INFO')
 /** Identities whose digest is remembered at most (then they are forgotten at once, and recomputed). */
 const IDENTITY_DIGESTS = 10_000
-/** The digests of recent identities: a hash per request would be most of a decision in process. */
-const identityDigests = new Map<string, string>()
-/** Set once a limiter said the environment's settings are not usable (once per process). */
-let environmentReported = false
 
 /** A whole number of at least `minimum`, else `message`. */
 const wholeNumber = (minimum: number, message: string) =>
@@ -139,6 +135,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const { name, windowSeconds } = settings
   const blocked = new BlockedKeys(BLOCKED_KEYS)
   const reported = new Set<string>()
+  // The digests of recent identities: a hash per request would be most of a decision in process.
+  const identityDigests = new Map<string, string>()
   // The environment's runtime, for a limiter with no stytchAuth() before it and no store.
   let environment: Promise<Runtime | undefined> | undefined
 
@@ -160,8 +158,6 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       .then(
         ({ runtime: built }) => built,
         (error: unknown) => {
-          if (environmentReported) return undefined
-          environmentReported = true
           CONSOLE_LOGGER.warn(
             `rateLimit: no stytchAuth() before it and the environment's settings are not usable (${error instanceof Error ? error.message : String(error)}); such limits are kept in this process`
           )
@@ -434,11 +430,12 @@ function settingsOf(options: RateLimitOptions): Settings {
         .join('; ')}`
     )
   const { window, cost = 1, name = 'default' } = parsed.output
+  // valibot's output types a function as (...args: unknown[]) => unknown: functions are read as given.
+  const { limit } = options
   const windowSeconds =
     typeof window === 'number'
       ? window
       : Number(window.slice(0, -1)) * UNIT_SECONDS[window.slice(-1) as keyof typeof UNIT_SECONDS]
-  const { limit } = options
   if (typeof limit === 'number' && cost > limit)
     throw new ConfigurationError(
       `Invalid rateLimit() options: cost ${cost} exceeds limit ${limit}: no request could ever pass`
