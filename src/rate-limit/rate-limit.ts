@@ -29,6 +29,8 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const
 const CONSOLE_LOGGER = leveledLogger(console, 'INFO')
 /** Identities whose digest is remembered at most (then they are forgotten at once, and recomputed). */
 const IDENTITY_DIGESTS = 10_000
+/** Whether a limiter said the environment's settings are not usable: one WARN per process. */
+let environmentReported = false
 
 /** A whole number of at least `minimum`, else `message`. */
 const wholeNumber = (minimum: number, message: string) =>
@@ -158,6 +160,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       .then(
         ({ runtime: built }) => built,
         (error: unknown) => {
+          if (environmentReported) return undefined
+          environmentReported = true
           CONSOLE_LOGGER.warn(
             `rateLimit: no stytchAuth() before it and the environment's settings are not usable (${error instanceof Error ? error.message : String(error)}); such limits are kept in this process`
           )
