@@ -107,7 +107,7 @@ export class Revocations {
     const { shared, channel, prefix } = this.#options
     this.#dropLocally(ids, shape)
     if (!shared) return
-    if (shape) await Promise.all(ids.map((id) => shared.remove(`${prefix}:${shape}:${id}`)))
+    await Promise.all(ids.map((id) => shared.remove(`${prefix}:${shape ?? 'session'}:${id}`)))
     await shared.publish(
       channel,
       JSON.stringify({ ids, reject: false, ...(shape ? { shape } : {}) })

@@ -3,6 +3,7 @@
  * What `c.var.auth` holds for an organization's API key: the key's record (never the key) and the
  * organization's entitlements.
  */
+import * as v from 'valibot'
 import { NO_ENTITLEMENTS, type EntitlementFields } from './auth-context.ts'
 import { jsonOf } from './json-of.ts'
 
@@ -58,5 +59,57 @@ export class ApiKeyContext {
   /** The fields as JSON (ISO times); never the key. */
   toJSON(): Record<string, unknown> {
     return jsonOf(this)
+  }
+}
+
+const Instant = v.pipe(
+  v.string(),
+  v.isoTimestamp(),
+  v.transform((text) => new Date(text))
+)
+
+/**
+ * An API key's context as the shared tier keeps it (`kind: 'api_key'` and its fields, sealed;
+ * never the key), validated on the way back.
+ *
+ * @example
+ * ```ts
+ * v.parse(CachedApiKeySchema, JSON.parse(JSON.stringify(cachedApiKeyOf(auth)))) // an equal ApiKeyContext
+ * ```
+ */
+export const CachedApiKeySchema: v.GenericSchema<unknown, ApiKeyContext> = v.pipe(
+  v.object({
+    kind: v.literal('api_key'),
+    keyId: v.pipe(v.string(), v.nonEmpty()),
+    name: v.string(),
+    organizationId: v.pipe(v.string(), v.nonEmpty()),
+    createdBy: v.string(),
+    scopes: v.array(v.string()),
+    expiresAt: v.nullable(Instant),
+    authenticatedAt: Instant,
+  }),
+  v.transform(({ kind: _kind, ...fields }) => new ApiKeyContext(fields))
+)
+
+/**
+ * What the shared tier keeps of an API key's context: its fields without the organization's
+ * entitlements (loaded per request).
+ *
+ * @example
+ * ```ts
+ * await shared.write(key, { data: cachedApiKeyOf(auth), validUntil }, ttlMs)
+ * ```
+ */
+export function cachedApiKeyOf(auth: ApiKeyContext): Record<string, unknown> {
+  const { keyId, name, organizationId, createdBy, scopes, expiresAt, authenticatedAt } = auth
+  return {
+    kind: auth.kind,
+    keyId,
+    name,
+    organizationId,
+    createdBy,
+    scopes,
+    expiresAt,
+    authenticatedAt,
   }
 }

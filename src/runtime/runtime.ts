@@ -18,6 +18,7 @@ import { Revocations } from '../cache/revocations.ts'
 import { hmacSealer } from '../cache/seal.ts'
 import { SharedTier } from '../cache/shared-tier.ts'
 import { STYTCH_HOSTS, type ParsedOptions, type ResolvedConfig } from '../config/resolve-config.ts'
+import { ApiKeyContext, CachedApiKeySchema, cachedApiKeyOf } from '../context/api-key-context.ts'
 import { AuthContext, CachedSessionSchema, sessionFieldsOf } from '../context/auth-context.ts'
 import type { Principal } from '../context/auth-env.ts'
 import type { CredentialKind } from '../credential/credential-kind.ts'
@@ -185,8 +186,14 @@ export async function buildRuntime(
     localTtlMs,
     // The tiers are shared with runtimes of other settings: a session is served as long as ours say.
     maxAgeMs: sessionTtlMs,
-    schema: CachedSessionSchema,
-    encode: (auth) => (auth instanceof AuthContext ? sessionFieldsOf(auth) : undefined),
+    // Sessions and API keys are shared (sealed); tokens verified from themselves stay in process.
+    schema: v.union([CachedApiKeySchema, CachedSessionSchema]),
+    encode: (auth) =>
+      auth instanceof AuthContext
+        ? sessionFieldsOf(auth)
+        : auth instanceof ApiKeyContext
+          ? cachedApiKeyOf(auth)
+          : undefined,
     flights: project.flights,
     // One Stytch call per cold token per fleet: instances sharing the tier wait for the first.
     fleet:
