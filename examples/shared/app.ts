@@ -1,7 +1,7 @@
 /**
  * The example app, written once and served by every runtime's example (Node, Bun, Deno, Workers):
  * public, protected, optional, claim- and factor-guarded, entitlement-guarded and rate-limited
- * routes.
+ * routes, and the organization's API keys (managed under `/api/keys`, used on `/v1/*`).
  * Configuration comes from the environment (Workers: bindings), so the same code runs anywhere;
  * `auth` options, when given, win over it (the demo passes the emulator's and its entitlements).
  * The entitlement routes need an entitlement source (MongoDB, the Data API, or the demo's
@@ -10,14 +10,19 @@
 import { Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
 import {
+  createApiKey,
+  listApiKeys,
   rateLimit,
   requireAllEntitlements,
   requireAnyEntitlement,
   requireClaims,
   requireEntitlement,
   requireFactors,
+  requireScopes,
+  revokeApiKey,
   revokeSession,
   stytchAuth,
+  type ApiKeyContext,
   type AuthEnv,
   type OptionalAuthEnv,
   type StytchAuthOptions,
@@ -85,6 +90,15 @@ export function createApp(auth: StytchAuthOptions = {}): Hono {
   api.get('/limited', rateLimit({ name: 'demo', limit: 3, window: 60 }), (c) =>
     c.json({ message: 'Within the limit' })
   )
+  // The organization's API keys: created by a member (shown once), listed, revoked.
+  api.post('/keys', async (c) =>
+    c.json(await createApiKey(c, { name: 'Demo script', scopes: ['read:documents'] }), 201)
+  )
+  api.get('/keys', async (c) => c.json(await listApiKeys(c)))
+  api.delete('/keys/:id', async (c) => {
+    await revokeApiKey(c, c.req.param('id'))
+    return c.body(null, 204)
+  })
   api.post('/logout', async (c) => {
     await revokeSession(c)
     // A browser signed in with Stytch's cookies: drop them too, so the page is anonymous at once.
@@ -93,5 +107,13 @@ export function createApp(auth: StytchAuthOptions = {}): Hono {
     return c.body(null, 204)
   })
   app.route('/api', api)
+
+  // What programs call with a key: `Authorization: Bearer ak_…`, decided by the key's scopes.
+  const programs = new Hono<{ Variables: { auth: ApiKeyContext } }>()
+  programs.use('*', stytchAuth({ ...auth, acceptTokens: ['api_key'] }))
+  programs.get('/documents', requireScopes('read:documents'), (c) =>
+    c.json({ message: 'Documents of your organization', key: c.var.auth.name })
+  )
+  app.route('/v1', programs)
   return app
 }

@@ -2,7 +2,8 @@
  * The demo's web page (development mode only): sign in as a seeded member, see what `c.var.auth`
  * holds (`GET /api/me`), the organization's plan, entitlements and team, which guarded routes let
  * the member through (and the 403 message of those that do not), a rate-limited route's
- * `RateLimit` fields and its 429, and sign out. Plain HTML and a
+ * `RateLimit` fields and its 429, the organization's API keys (create one, shown once with a curl
+ * that uses it; list; revoke), and sign out. Plain HTML and a
  * little script; the browser holds the session in Stytch's own cookies (`stytch_session`,
  * `stytch_session_jwt`), set here as Stytch's frontend SDK would set them after a login.
  */
@@ -143,10 +144,17 @@ async function renderMember(me) {
       el('code', {}, "rateLimit({ name: 'demo', limit: 3, window: 60 })"), '.'),
     el('button', { onclick: callLimited }, 'Call the limited route'),
     el('ol', { id: 'limited' }),
+    el('h3', {}, 'API keys'),
+    el('p', {}, "Programs call GET /v1/documents with an organization's key (",
+      el('code', {}, "requireScopes('read:documents')"), '). A key is shown once; only its hash is stored.'),
+    el('button', { onclick: createKey }, 'Create an API key'),
+    el('div', { id: 'new-key' }),
+    el('table', { id: 'keys' }),
     el('button', { onclick: signOut }, 'Sign out'),
     el('details', {}, el('summary', {}, 'c.var.auth (GET /api/me)'),
       el('pre', {}, JSON.stringify(me, null, 2)))
   )
+  await renderKeys()
 }
 
 async function callLimited() {
@@ -158,6 +166,43 @@ async function callLimited() {
       el('code', {}, 'GET /api/limited → ' + response.status + header('RateLimit-Policy') +
         header('RateLimit') + header('Retry-After')), ' ', body.message ?? '')
   )
+}
+
+async function createKey() {
+  const response = await fetch('/api/keys', { method: 'POST' })
+  const created = await response.json()
+  if (!response.ok) return document.getElementById('new-key').replaceChildren(el('p', { className: 'forbidden' }, created.message))
+  const curl = "curl -H 'authorization: Bearer " + created.key + "' " + location.origin + '/v1/documents'
+  document.getElementById('new-key').replaceChildren(
+    el('p', {}, 'Your new key (copy it now: it is not shown again):'),
+    el('pre', { id: 'curl' }, curl),
+    el('button', { onclick: () => useKey(created.key) }, 'Call GET /v1/documents with it'),
+    el('p', { id: 'key-call' })
+  )
+  await renderKeys()
+}
+
+async function useKey(key) {
+  const response = await fetch('/v1/documents', { headers: { authorization: 'Bearer ' + key } })
+  const body = await response.json().catch(() => ({}))
+  document.getElementById('key-call').replaceChildren(
+    el('code', { className: response.ok ? 'allowed' : 'forbidden' },
+      'GET /v1/documents → ' + response.status + ' ' + (body.message ?? ''))
+  )
+}
+
+async function renderKeys() {
+  const keys = await (await fetch('/api/keys')).json()
+  document.getElementById('keys').replaceChildren(
+    ...keys.map((key) => el('tr', { className: key.revokedAt ? 'forbidden' : 'allowed' },
+      el('th', {}, key.name, el('br'), el('code', {}, key.start + '…')),
+      el('td', {}, key.revokedAt ? 'revoked' : el('button', { onclick: () => revokeKey(key.id) }, 'Revoke'))))
+  )
+}
+
+async function revokeKey(id) {
+  await fetch('/api/keys/' + id, { method: 'DELETE' })
+  await renderKeys()
 }
 
 async function signIn(member) {

@@ -5,7 +5,7 @@
  * is not set; refused under NODE_ENV=production.
  */
 import type { StytchAuthOptions } from 'ayz-auth'
-import { startStytchEmulator } from 'ayz-auth/testing'
+import { memoryApiKeys, startStytchEmulator } from 'ayz-auth/testing'
 import { DEMO_PLANS, demoEntitlements, type DemoIds } from './demo-entitlements.ts'
 
 /** A seeded member, with a session to paste into requests. */
@@ -103,6 +103,7 @@ export async function startDemoStytch(): Promise<Demo> {
       secret: stytch.secret,
       baseUrl: stytch.url,
       entitlements: demoEntitlements(ids),
+      apiKeyStore: memoryApiKeys(),
     },
     members: {
       ada: {

@@ -2,7 +2,8 @@
  * The demo web page of `npm start`, in a real browser: Debian's headless Chromium, driven by
  * playwright-core (which downloads no browser). Sign in as a seeded member, see `c.var.auth`, the
  * plan's entitlements and the team, the 403 message of a feature the plan lacks, a rate-limited
- * route's RateLimit fields and its 429, sign out, and be anonymous again. A screenshot of the
+ * route's RateLimit fields and its 429, an API key created (shown once, with a curl that works),
+ * used, listed and revoked, sign out, and be anonymous again. A screenshot of the
  * signed-in page is written to the test's temporary folder (kept, and its path printed, when
  * AYZ_KEEP_SCREENSHOTS is set).
  */
@@ -126,6 +127,39 @@ describe('the npm start web page, in headless Chromium', () => {
     expect(signedIn).toContain(
       "GET /api/foresight → 403 This feature requires the 'foresight' entitlement"
     )
+    await context.close()
+  })
+
+  it('creates an API key shown once, whose printed curl works, lists it without the key, revokes it', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (error) => problems.push(error.message))
+    await page.goto(`${server.url}/`)
+    await page.getByRole('button', { name: /Sign in as Ada Admin/ }).click()
+    await page.getByRole('button', { name: 'Create an API key' }).click()
+    const curl = await page.locator('#curl').innerText({ timeout: STEP_MS })
+    const [, key, url] = /^curl -H 'authorization: Bearer (ak_test_\w{38})' (\S+)$/.exec(curl) ?? []
+    expect(url).toBe(`${server.url}/v1/documents`)
+    // The curl as printed, sent from outside the browser: no cookie, the key alone.
+    const called = await fetch(url!, { headers: { authorization: `Bearer ${key}` } })
+    expect(called.status).toBe(200)
+    expect(await called.json()).toEqual({
+      message: 'Documents of your organization',
+      key: 'Demo script',
+    })
+    await page.getByRole('button', { name: 'Call GET /v1/documents with it' }).click()
+    await page.getByText('GET /v1/documents → 200').waitFor({ timeout: STEP_MS })
+    // Listed by its start, never the key itself.
+    const listed = page.locator('#keys tr').first()
+    await listed.waitFor({ timeout: STEP_MS })
+    expect(await listed.innerText()).toContain(`${key!.slice(0, 12)}…`)
+    expect(await page.locator('#keys').innerText()).not.toContain(key!.slice(12, 30))
+    await listed.getByRole('button', { name: 'Revoke' }).click()
+    await page.locator('#keys tr', { hasText: 'revoked' }).waitFor({ timeout: STEP_MS })
+    const refused = await fetch(url!, { headers: { authorization: `Bearer ${key}` } })
+    expect(refused.status).toBe(401)
+    expect(problems).toEqual([])
     await context.close()
   })
 
