@@ -57,40 +57,46 @@ const UNAVAILABLE = Symbol('unavailable')
  */
 export class EntitlementLoader {
   readonly #options: EntitlementLoaderOptions
+  /** The last entitled form of each principal, with the records it was made of. */
+  readonly #entitled = new WeakMap<
+    object,
+    { organization: unknown; member: unknown; value: unknown }
+  >()
 
   constructor(options: EntitlementLoaderOptions) {
     this.#options = options
   }
 
   /** The entitlement fields of an organization and, when known, its member (for the team). */
-  async entitlementsOf(of: {
-    readonly organizationId: string
-    readonly memberId?: string | undefined
-  }): Promise<EntitlementFields> {
+  async entitlementsOf(of: Entitled): Promise<EntitlementFields> {
     const [organization, member] = await Promise.all([
       this.#organization(of.organizationId),
       of.memberId === undefined ? null : this.#member(of.memberId),
     ])
     if (organization === UNAVAILABLE)
       return { ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' }
-    if (organization === null) {
-      return {
-        ...NO_ENTITLEMENTS,
-        entitlementsStatus: 'unknown_organization',
-        mongoUserId: member?.userId ?? null,
-      }
-    }
-    const team = member?.team?.organizationId === organization.id ? member.team : null
-    return {
-      entitlementsStatus: 'loaded',
-      entitlements: organization.entitlements,
-      subscriptionTier: organization.subscriptionTier,
-      subscriptionLimits: organization.subscriptionLimits,
-      currentTeamId: team?.id ?? null,
-      currentTeamName: team?.name ?? null,
-      mongoUserId: member?.userId ?? null,
-      mongoOrganizationId: organization.id,
-    }
+    return fieldsOf(organization, member)
+  }
+
+  /**
+   * `auth` with its entitlements, synchronously, when every record it needs is in process memory
+   * (the organization, and the member's team when `teamTtl` caches it); else `undefined`. The same
+   * object as last time while its records are the same ones: the hot path allocates nothing.
+   */
+  peekEntitled<P extends { withEntitlements(fields: EntitlementFields): P }>(
+    auth: P,
+    of: Entitled
+  ): P | undefined {
+    const { organizations, members } = this.#options
+    const organization = organizations.peek(of.organizationId)
+    if (organization === undefined) return undefined
+    const member = of.memberId === undefined ? null : members?.cache.peek(of.memberId)
+    if (member === undefined) return undefined
+    const last = this.#entitled.get(auth)
+    if (last?.organization === organization && last.member === member) return last.value as P
+    const value = auth.withEntitlements(fieldsOf(organization, member))
+    this.#entitled.set(auth, { organization, member, value })
+    return value
   }
 
   async #organization(
@@ -159,5 +165,35 @@ export class EntitlementLoader {
 
   readonly #report = (problem: string): void => {
     this.#options.logger.error(`malformed entitlement document: ${problem}`)
+  }
+}
+
+/** An organization, and the member whose team counts (none for an API key). */
+interface Entitled {
+  readonly organizationId: string
+  readonly memberId?: string | undefined
+}
+
+/** The entitlement fields of an organization's record (`null`: unknown) and a member's. */
+function fieldsOf(
+  organization: OrganizationRecord | null,
+  member: MemberRecord | null
+): EntitlementFields {
+  if (organization === null)
+    return {
+      ...NO_ENTITLEMENTS,
+      entitlementsStatus: 'unknown_organization',
+      mongoUserId: member?.userId ?? null,
+    }
+  const team = member?.team?.organizationId === organization.id ? member.team : null
+  return {
+    entitlementsStatus: 'loaded',
+    entitlements: organization.entitlements,
+    subscriptionTier: organization.subscriptionTier,
+    subscriptionLimits: organization.subscriptionLimits,
+    currentTeamId: team?.id ?? null,
+    currentTeamName: team?.name ?? null,
+    mongoUserId: member?.userId ?? null,
+    mongoOrganizationId: organization.id,
   }
 }

@@ -97,8 +97,8 @@ function admitted(
 }
 
 /**
- * The principal of the request's credential if it is in process memory and needs nothing more: a
- * scan of the `Authorization` or `Cookie` header, a hash, a lookup (the hot path). The headers are
+ * The principal of the request's credential if it and its entitlements are in process memory: a
+ * scan of the `Authorization` or `Cookie` header, a hash, a lookup or two (the hot path). The headers are
  * the request's own, as the full path reads them (never the socket's: a sub-request or a rewritten
  * request carries others).
  */
@@ -107,7 +107,12 @@ function cachedPrincipal(c: Context, runtime: Runtime, route: Route): Principal 
   const token = simpleToken(c.req.raw.headers, route.rules)
   if (token === undefined) return undefined
   const auth = runtime.principals.peek(syncDigestOf(token))
-  return auth && route.accepts(auth.kind) && !needsEntitlements(runtime, auth) ? auth : undefined
+  if (!auth || !route.accepts(auth.kind)) return undefined
+  const of = runtime.entitlements && entitledOf(auth)
+  if (!of) return auth
+  // Entitlements whose records are all in memory (`teamTtl` caches the team) stay on this path.
+  const entitled = auth as Extract<Principal, { withEntitlements: unknown }>
+  return runtime.entitlements?.peekEntitled<typeof entitled>(entitled, of)
 }
 
 /**
@@ -177,11 +182,6 @@ function entitledOf(
     default:
       return auth
   }
-}
-
-/** Whether a principal's entitlements must be loaded for this request (it has an organization). */
-function needsEntitlements(runtime: Runtime, auth: Principal): boolean {
-  return runtime.entitlements !== undefined && entitledOf(auth) !== undefined
 }
 
 /** The credential verified by its kind, with how long it may be cached. */
