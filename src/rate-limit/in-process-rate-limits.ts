@@ -1,7 +1,9 @@
-import { LocalTier } from '../cache/local-tier.ts'
 import { decideGcra } from './gcra.ts'
 import type { RateLimitDecision } from './rate-limit-decision.ts'
 import type { RateLimitRequest } from './rate-limit-request.ts'
+
+/** Keys looked at, oldest first, to make room for a new one (bounded: a flood stays cheap). */
+const ROOM_LOOKS = 16
 
 /**
  * Rate limits kept in this process's memory: one number per key (its GCRA arrival time, see
@@ -9,7 +11,7 @@ import type { RateLimitRequest } from './rate-limit-request.ts'
  * synchronous read and write, so concurrent requests of one process never race. It is the store
  * when no shared one is configured, and each instance's fallback while the shared one is down (then
  * every instance enforces the limit on its own: N instances admit up to N times the limit). When
- * full, the least recently used key is forgotten, which gives that key a fresh budget.
+ * full, keys whose budget is full again go first, then the oldest key, which gets a fresh budget.
  *
  * @example
  * ```ts
@@ -19,26 +21,41 @@ import type { RateLimitRequest } from './rate-limit-request.ts'
  * ```
  */
 export class InProcessRateLimits {
-  readonly #arrivals: LocalTier<number>
+  /** Each key's TAT (µs); a key whose TAT has passed is as good as absent (its budget is full). */
+  readonly #arrivals = new Map<string, number>()
+  readonly #maxKeys: number
 
   /** @param options.maxKeys the most keys held at once (default 10,000). */
   constructor(options: { readonly maxKeys?: number } = {}) {
-    this.#arrivals = new LocalTier(options.maxKeys ?? 10_000)
+    this.#maxKeys = options.maxKeys ?? 10_000
   }
 
   /** Decides `request` for `key` and spends its cost if allowed, at once. */
   consumeSync(key: string, request: RateLimitRequest): RateLimitDecision {
-    const nowMs = Date.now()
-    const { decision, newTatUs } = decideGcra(nowMs * 1000, this.#arrivals.get(key, nowMs), request)
+    const nowUs = Date.now() * 1000
+    const { decision, newTatUs } = decideGcra(nowUs, this.#arrivals.get(key), request)
     if (newTatUs === undefined) return decision
-    const ttlMs = newTatUs / 1000 - nowMs
-    if (ttlMs > 0) this.#arrivals.set(key, newTatUs, ttlMs, nowMs)
-    else this.#arrivals.delete(key)
+    if (newTatUs <= nowUs) this.#arrivals.delete(key)
+    else {
+      if (!this.#arrivals.has(key) && this.#arrivals.size >= this.#maxKeys) this.#makeRoom(nowUs)
+      this.#arrivals.set(key, newTatUs)
+    }
     return decision
   }
 
   /** {@link consumeSync}, shaped as a store's `consume`. */
   async consume(key: string, request: RateLimitRequest): Promise<RateLimitDecision> {
     return this.consumeSync(key, request)
+  }
+
+  /** Drops the oldest keys whose budget is full again (a few), else the oldest key (a fresh budget). */
+  #makeRoom(nowUs: number): void {
+    let looked = 0
+    for (const [key, tatUs] of this.#arrivals) {
+      if (tatUs <= nowUs) this.#arrivals.delete(key)
+      if (++looked === ROOM_LOOKS) break
+    }
+    if (this.#arrivals.size >= this.#maxKeys)
+      this.#arrivals.delete(this.#arrivals.keys().next().value as string)
   }
 }
