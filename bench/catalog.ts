@@ -19,6 +19,9 @@ const LABELS = {
   'baseline-jwt-cookie': 'baseline: no auth, stytch_session_jwt cookie request',
   'baseline-m2m': 'baseline: no auth, M2M-token-sized request',
   'jwt-per-request': 'per-request JWT (jose + cached JWKS)',
+  'baseline-api-key': 'baseline: no auth, API-key request',
+  'baseline-auth0': 'baseline: no auth, Auth0-token request',
+  'jwt-per-request-auth0': 'per-request Auth0 JWT (jose + cached JWKS)',
   'hand-hit': 'hand-written hit: SHA-256 + Map',
   'hand-hit-cookie': 'hand-written hit: SHA-256 + Map, stytch_session cookie',
   'hand-hit-jwt': 'hand-written hit: session JWT as the Map key',
@@ -40,8 +43,8 @@ const LABELS = {
   'hono-rate-limiter-redis': 'ours: L1 hit + hono-rate-limiter (RedisStore)',
   'rate-limit-memory': 'ours: L1 hit + rateLimit (memory)',
   'rate-limit-redis': 'ours: L1 hit + rateLimit (Redis store)',
-  'api-key': 'ours: API key, cached',
-  auth0: 'ours: Auth0 token, cached',
+  'api-key': "ours: API key, cached (acceptTokens: ['api_key'], keys in MongoDB)",
+  auth0: 'ours: Auth0 token, cached (auth0Auth())',
   'probe-baseline': 'baseline, 1 connection',
   'probe-l1': 'ours: L1 hit, 1 connection',
   'cold-naive': 'naive',
@@ -87,6 +90,7 @@ const anonymous = (body: MeBody): boolean => body.member === 'anonymous'
 const member = (body: MeBody): boolean => body.member?.startsWith('member-') === true
 const machine = (body: MeBody): boolean => body.member?.startsWith('m2m-client-') === true
 const withTeam = (body: MeBody): boolean => member(body) && body.team === 'Research'
+const someone = (body: MeBody): boolean => typeof body.member === 'string' && body.member !== ''
 
 type Ours = Extract<AppSpec, { kind: 'ours' }>
 const OURS: Ours = { kind: 'ours', cache: 'memory', entitlements: 'none' }
@@ -96,6 +100,7 @@ const HAND: AppSpec = { kind: 'hand' }
 const JWTS = { tokens: 'jwts' } as const
 const SESSION_COOKIE = { carrier: 'session-cookie' } as const
 const TEAM = { expect: withTeam } as const
+const AUTH0 = { tokens: 'auth0', expect: someone } as const
 /** What the telemetry scenario's primed server must show: a Server-Timing header, spans ended. */
 const TELEMETRY = { header: 'server-timing', spans: true }
 
@@ -138,12 +143,13 @@ export const SCENARIOS: readonly Scenario[] = [
   load('require-entitlement', ours({ entitlements: 'require' }), TEAM),
   load('team-ttl', ours({ entitlements: 'load', teamTtl: 60 }), TEAM),
   load('hono-rate-limiter-redis', ours({ extra: 'hono-rate-limiter-redis' })),
-  // Still to write: not available until the package has the export, then until the server code
-  // (`EXTRAS`, or an app instead of `pending`, with its tokens) is written.
   load('rate-limit-memory', ours({ extra: 'rate-limit-memory' })),
   load('rate-limit-redis', ours({ extra: 'rate-limit-redis' })),
-  load('api-key', { kind: 'pending', module: 'ayz-auth', name: 'apiKeyAuth' }),
-  load('auth0', { kind: 'pending', module: 'ayz-auth', name: 'auth0Verifier' }),
+  load('baseline-api-key', BASELINE, { tokens: 'api_keys' }),
+  load('api-key', ours({ acceptTokens: ['api_key'] }), { tokens: 'api_keys', expect: someone }),
+  load('baseline-auth0', BASELINE, { tokens: 'auth0' }),
+  load('jwt-per-request-auth0', { kind: 'jwt-per-request', jwks: 'auth0' }, AUTH0),
+  load('auth0', ours({ provider: 'auth0' }), AUTH0),
   load('probe-baseline', BASELINE, { probe: true }),
   load('probe-l1', ours(), { probe: true }),
   { type: 'cold', id: 'cold-naive', label: LABELS['cold-naive'], app: { kind: 'naive' } },
@@ -158,11 +164,6 @@ export const compareId = (id: string): string => `${id}@compare`
 /**
  * The scenarios of a run: those in `only` (all when empty) and, with `compare`, a twin of each
  * selected {@link COMPARED} scenario on the second build.
- *
- * @example
- * ```ts
- * selectScenarios(['baseline', 'l1'], true).map((s) => s.id) // ['baseline', 'l1', 'l1@compare']
- * ```
  */
 export function selectScenarios(only: readonly string[], compare: boolean): Scenario[] {
   return SCENARIOS.filter((s) => only.length === 0 || only.includes(s.id)).flatMap((s) =>
@@ -175,11 +176,6 @@ export function selectScenarios(only: readonly string[], compare: boolean): Scen
 /**
  * The baseline a loaded scenario is compared with: the app without auth receiving the same
  * requests (same tokens, same carrier); `baseline` when there is none.
- *
- * @example
- * ```ts
- * baselineOf('jwt-cookie') // 'baseline-jwt-cookie'
- * ```
  */
 export function baselineOf(id: string): string {
   const requests = (s?: Scenario) => (s?.type === 'load' ? `${s.tokens} ${s.carrier}` : '')

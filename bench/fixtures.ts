@@ -1,13 +1,15 @@
 /**
  * @module
  * The fixture process (apart from the server under test): the Stytch emulator of
- * `ayz-auth/testing` with a fixed latency, a real redis-server, the Upstash REST test server in
+ * `ayz-auth/testing` with a fixed latency, its Auth0 emulator, a real redis-server, the Upstash REST test server in
  * front of it and the MongoDB wire test server holding the benchmark member's organization, user
  * and team (the test suite's fixtures). It makes tokens and reads the dependencies' counters on
  * command. Argument: the emulator's latency in ms.
  */
 import { ObjectId } from 'bson'
-import { startStytchEmulator } from 'ayz-auth/testing'
+import { startAuth0Emulator, startStytchEmulator } from 'ayz-auth/testing'
+import { generateApiKey } from '../src/api-keys/api-key-format.ts'
+import { apiKeyDocumentOf, storableApiKey } from '../src/api-keys/api-key-record.ts'
 import { MemoryStore, startMongoWireServer } from '../test/fixtures/mongo/index.ts'
 import { sendOnce, startRedisServer, startUpstashServer } from '../test/fixtures/redis/index.ts'
 import { answerCommands } from './processes.ts'
@@ -25,6 +27,7 @@ const redis = await startRedisServer()
 const upstash = await startUpstashServer({ redisUrl: redis.url })
 const store = new MemoryStore()
 const mongo = await startMongoWireServer({ store, dbName: DB })
+const auth0 = await startAuth0Emulator()
 
 // One organization and one member for every session, with entitlements and a team.
 const { emulator } = stytch
@@ -48,9 +51,29 @@ let mongoQueries = 0
 
 const newSession = () => emulator.createSession({ memberId, durationMinutes: SESSION_MINUTES })
 
+/** A new API key of the bench organization, stored in MongoDB; or a new Auth0 user's token. */
+const newKeyOrToken = (set: 'api_keys' | 'auth0') => async (): Promise<string> => {
+  if (set === 'auth0') return auth0.emulator.mintUserToken({ permissions: scopes })
+  const key = generateApiKey('test')
+  const details = {
+    organizationId,
+    createdBy: memberId,
+    name: 'bench',
+    scopes,
+    expiresAt: null,
+    replaces: null,
+  }
+  store
+    .collection(DB, 'api_keys')
+    .insertOne(apiKeyDocumentOf(await storableApiKey(key, details), (hex) => new ObjectId(hex)))
+  return key
+}
+
 const commands = {
   /** `count` new tokens of `set`: session tokens, session JWTs or M2M tokens of 10 clients. */
   async tokens(set: TokenSet, count: number): Promise<string[]> {
+    if (set === 'api_keys' || set === 'auth0')
+      return Promise.all(Array.from({ length: count }, newKeyOrToken(set)))
     const m2m = set === 'm2m'
     const clients = Array.from({ length: m2m ? 10 : 0 }, () => emulator.createM2MClient({ scopes }))
     const tokenOf = async (i: number): Promise<string> => {
@@ -90,7 +113,9 @@ const commands = {
 export type FixtureCommands = typeof commands
 
 const close = () =>
-  Promise.allSettled([stytch.close(), upstash.close(), mongo.close()]).then(() => redis.stop())
+  Promise.allSettled([stytch.close(), upstash.close(), mongo.close(), auth0.close()]).then(() =>
+    redis.stop()
+  )
 const stop = (): void => void close().finally(() => process.exit(0))
 process.once('SIGTERM', stop).once('SIGINT', stop)
 answerCommands(commands)
@@ -101,5 +126,6 @@ process.send?.({
     upstash: { url: upstash.url, token: upstash.token },
     mongoUri: mongo.uri,
     member: { memberId, organizationId },
+    auth0: { url: auth0.url, audience: auth0.audience },
   } satisfies FixtureInfo,
 })

@@ -56,11 +56,6 @@ async function timed(
 /**
  * `GET url` once per token, `concurrency` requests in flight on as many keep-alive connections
  * (opened before the clock starts).
- *
- * @example
- * ```ts
- * const primed = await burst(url, tokens, 50, 'bearer')
- * ```
  */
 export async function burst(
   url: string,
@@ -81,11 +76,6 @@ export async function burst(
 /**
  * `count` requests for one token, all sent at once, each on its own connection (all connected,
  * 100 at a time, before the first is sent).
- *
- * @example
- * ```ts
- * const result = await stampede(url, token, 1000)
- * ```
  */
 export async function stampede(url: string, token: string, count: number): Promise<ExactResult> {
   const { hostname: host, port } = new URL(url)

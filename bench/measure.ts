@@ -41,11 +41,6 @@ export type RunningServer = Child<ServerCommands> & { readonly origin: string }
 /**
  * Starts `app` (with `build`'s package, sent `tokens`) in a new server process, on the server's
  * CPU when pinned; throws {@link NotAvailable} when the build or the packages lack what it needs.
- *
- * @example
- * ```ts
- * const server = await startServer({ app, tokens: 'sessions', build: 'main' }, context)
- * ```
  */
 export async function startServer(
   { app, tokens, build }: Pick<LoadScenario, 'app' | 'tokens' | 'build'>,
@@ -73,11 +68,6 @@ export type PreparedScenario = {
 /**
  * Primes `scenario` on `server` (each token once; twice if one failed), checks an answer (a
  * misconfiguration answering fast 401s must not pass for speed) and warms it up.
- *
- * @example
- * ```ts
- * const slice = await (await prepareLoadScenario(scenario, context, server)).measure(0)
- * ```
  */
 export async function prepareLoadScenario(
   scenario: LoadScenario,
@@ -127,11 +117,6 @@ export async function prepareLoadScenario(
 /**
  * One round of a cold scenario on a fresh server: new tokens warm it up, then N more new tokens
  * each once, then a stampede of concurrent requests for one more; Stytch calls counted around each.
- *
- * @example
- * ```ts
- * const { distinct, stampede } = await runColdScenario(scenario, context)
- * ```
  */
 export async function runColdScenario(
   { app }: ColdScenario,
@@ -163,11 +148,6 @@ export async function runColdScenario(
 
 /**
  * The memory measurement, in a process of its own (`--expose-gc`, the run's build).
- *
- * @example
- * ```ts
- * const { checkpoints } = await measureMemory(context)
- * ```
  */
 export async function measureMemory({ settings, builds }: RunContext) {
   const module = new URL('./memory.ts', import.meta.url)

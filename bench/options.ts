@@ -29,11 +29,6 @@ export type Settings = ReturnType<typeof parseSettings>
 
 /**
  * Settings from the arguments after `npm run bench --`.
- *
- * @example
- * ```ts
- * parseSettings(['--quick', '--only', 'baseline,l1']).durationSeconds // 2
- * ```
  */
 export function parseSettings(argv: readonly string[]) {
   const string = { type: 'string' } as const

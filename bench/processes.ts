@@ -19,11 +19,6 @@ let temporary: string | undefined
 
 /**
  * The run's temporary directory (build snapshots, token files), removed when the run ends.
- *
- * @example
- * ```ts
- * writeFileSync(join(runDir(), 'tokens.json'), '[]')
- * ```
  */
 export function runDir(): string {
   return (temporary ??= mkdtempSync(join(tmpdir(), 'ayz-bench-')))
@@ -34,11 +29,6 @@ export type Commands = Record<string, (...args: never[]) => unknown>
 
 /**
  * Answers the orchestrator's commands in this child, and exits when the orchestrator goes away.
- *
- * @example
- * ```ts
- * answerCommands({ counters: () => counters() })
- * ```
  */
 export function answerCommands(commands: Commands): void {
   process.on(
@@ -76,11 +66,6 @@ let lastId = 0
  * Forks a module of the harness (without the library's configuration variables; with `cpu`,
  * `taskset -c` execs `node` in place, so the pid is node's) and waits for its `{ ready }`
  * message; rejects if it exits first.
- *
- * @example
- * ```ts
- * const { ready, child } = await startChild<FixtureInfo, FixtureCommands>(url, ['50'], {})
- * ```
  */
 export async function startChild<R, T extends Commands = Commands>(
   module: URL,
@@ -136,11 +121,6 @@ const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).std
 /**
  * CPU time process `pid` has used so far (user + system, every thread), in µs, from
  * `/proc/<pid>/stat`: read from outside, so asking costs the server nothing.
- *
- * @example
- * ```ts
- * const before = cpuMicrosOf(server.pid)
- * ```
  */
 export function cpuMicrosOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
@@ -154,11 +134,6 @@ export type Pinning = { readonly server: number; readonly load: number }
  * Pins this process (and so every child it starts) to the load CPU and returns the placement:
  * the server on the last allowed CPU, the rest on the first, when `taskset` is installed and 2
  * CPUs are allowed, unless `off`; `on` insists.
- *
- * @example
- * ```ts
- * placeProcesses('auto') // { pinning: { server: 1, load: 0 }, reason: 'default' } on 2 CPUs
- * ```
  */
 export function placeProcesses(choice: 'auto' | 'on' | 'off'): {
   pinning: Pinning | undefined
@@ -185,12 +160,6 @@ export function placeProcesses(choice: 'auto' | 'on' | 'off'): {
 /**
  * Makes sure no child outlives the run: SIGKILL on exit, graceful stops on SIGINT, SIGTERM or an
  * uncaught error (then a non-zero exit); returns the graceful stop, for the run's normal end.
- *
- * @example
- * ```ts
- * const stopAll = installCleanup()
- * await stopAll()
- * ```
  */
 export function installCleanup(): () => Promise<void> {
   const removeTemporary = () => temporary && rmSync(temporary, { recursive: true, force: true })

@@ -56,11 +56,6 @@ export interface RunRecord {
 
 /**
  * The median (`NaN` when empty).
- *
- * @example
- * ```ts
- * median([3, 1, 2]) // 2
- * ```
  */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -71,11 +66,6 @@ export function median(values: readonly number[]): number {
 
 /**
  * The `p`-th percentile (nearest rank) of ascending `sorted`.
- *
- * @example
- * ```ts
- * percentile([1, 2, 3, 4], 50) // 2
- * ```
  */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
@@ -87,11 +77,6 @@ export type Summary = ReturnType<typeof summarize>
 /**
  * The slices of a round joined: throughput the mean of the slices' (they last equally long),
  * percentiles the median of theirs, counts summed, CPU per request over all requests.
- *
- * @example
- * ```ts
- * summarize(record.load.get('l1')?.[0] ?? []).rps
- * ```
  */
 export function summarize(slices: readonly Slice[]) {
   const total = (of: (slice: Slice) => number): number => slices.reduce((t, s) => t + of(s), 0)
@@ -125,11 +110,6 @@ type Reading = Pick<Summary, 'rps' | 'requests' | 'cpuMicros' | 'p50Ms'>
 /**
  * Per round: the median over its passes of `combine` of the slices of `ids` taken in that pass;
  * with `byPass` false, `combine` of their whole rounds.
- *
- * @example
- * ```ts
- * compare(record, ['l1', 'baseline'], ([a, b]) => a.rps / b.rps) // [0.77, 0.81, 0.74]
- * ```
  */
 export function compare<const Ids extends readonly string[]>(
   record: RunRecord,
@@ -158,11 +138,6 @@ const ratioOf = (a: Reading, b: Reading, by: Measure): number =>
 
 /**
  * Per-round ratios of scenario `id` to `reference` (default: its baseline), pass by pass.
- *
- * @example
- * ```ts
- * ratios(record, 'l1') // vs 'baseline': [0.77, 0.81, 0.74]
- * ```
  */
 export function ratios(record: RunRecord, id: string, ref?: string, by: Measure = 'rps') {
   return compare(record, [id, ref ?? baselineOf(id)], ([a, b]) => ratioOf(a, b, by))
@@ -170,11 +145,6 @@ export function ratios(record: RunRecord, id: string, ref?: string, by: Measure 
 
 /**
  * Per-round `id × its baseline − ref × its baseline`, pass by pass (× baseline units).
- *
- * @example
- * ```ts
- * differences(record, 'l1-cookie', 'l1') // [-0.02, 0.01, -0.01]
- * ```
  */
 export function differences(record: RunRecord, id: string, ref: string, by: Measure = 'rps') {
   const ids = [id, baselineOf(id), ref, baselineOf(ref)] as const
@@ -194,12 +164,6 @@ export const signed = (value: number, digits: number): string =>
 /**
  * Per-round values as the tables print them: the median, and with several rounds their range;
  * `×` for ratios and differences of ratios, or another unit.
- *
- * @example
- * ```ts
- * rangeText([0.71, 0.74, 0.7]) // '0.71× (0.70–0.74)'
- * rangeText([-2, 1], ' µs', 1) // '−0.5 µs (−2.0 to +1.0)'
- * ```
  */
 export function rangeText(values: readonly number[], unit = '×', signedDigits?: number): string {
   if (values.length === 0) return '—'

@@ -127,11 +127,6 @@ const LEGEND =
 
 /**
  * The run as markdown, for `bench/results.md` and the README's bench section.
- *
- * @example
- * ```ts
- * writeFileSync('bench/results.md', renderMarkdown(record))
- * ```
  */
 export function renderMarkdown(record: RunRecord): string {
   const { settings: s, heap } = record

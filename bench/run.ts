@@ -62,11 +62,11 @@ const [started, generator] = await Promise.all([
 const [info, fixtures, load] = [started.ready, started.child, generator.child]
 log(`fixtures up: Stytch ${info.stytch.url}, ${info.redisUrl}, Upstash ${info.upstash.url}`)
 
-const tokens: Record<TokenSet, string[]> = { sessions: [], jwts: [], m2m: [] }
-const tokensFiles = { sessions: '', jwts: '', m2m: '' }
-for (const set of ['sessions', 'jwts', 'm2m'] as const) {
+const tokens = {} as Record<TokenSet, string[]>
+const tokensFiles = {} as Record<TokenSet, string>
+for (const set of ['sessions', 'jwts', 'm2m', 'api_keys', 'auth0'] as const) {
   const needed = steps.some((s) => s.type === 'load' && s.tokens === set)
-  if (needed) tokens[set] = await fixtures.call('tokens', set, settings.hotTokens)
+  tokens[set] = needed ? await fixtures.call('tokens', set, settings.hotTokens) : []
   tokensFiles[set] = join(runDir(), `${set}.json`)
   writeFileSync(tokensFiles[set], JSON.stringify(tokens[set]))
   await load.call('setTokens', set, tokens[set])

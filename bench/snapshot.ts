@@ -30,11 +30,6 @@ function missingFiles(dist: string): string[] {
  * `name` in the run's directory. Returns the tsconfig that points children at the copy, and what
  * the build is, for the report: `dist/ of <commit>` for the repository's (noting uncommitted
  * changes in `src/` or `adapters/`), else its path.
- *
- * @example
- * ```ts
- * const { tsconfig, description } = await snapshotBuild(join(ROOT, 'dist'), 'main')
- * ```
  */
 export async function snapshotBuild(dist: string, name: string) {
   const dir = join(runDir(), name)

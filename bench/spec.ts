@@ -17,11 +17,6 @@ export const COOKIE_NAMES = {
 /**
  * The header carrying `token`, as a headers object (lower-case name). A cookie sits among others,
  * as a browser sends it, so a middleware has to find it.
- *
- * @example
- * ```ts
- * tokenHeader('session-cookie', 't').cookie // 'theme=dark; stytch_session=t; _ga=GA1.1.1234…'
- * ```
  */
 export function tokenHeader(carrier: Carrier, token: string): Record<string, string> {
   if (carrier === 'bearer') return { authorization: `Bearer ${token}` }
@@ -29,7 +24,7 @@ export function tokenHeader(carrier: Carrier, token: string): Record<string, str
 }
 
 /** Which pre-made tokens a loaded scenario rotates over. */
-export type TokenSet = 'sessions' | 'jwts' | 'm2m'
+export type TokenSet = 'sessions' | 'jwts' | 'm2m' | 'api_keys' | 'auth0'
 
 /** Where the dependencies listen; the member every session belongs to (MongoDB has her team). */
 export interface FixtureInfo {
@@ -38,6 +33,8 @@ export interface FixtureInfo {
   readonly upstash: { readonly url: string; readonly token: string }
   readonly mongoUri: string
   readonly member: { readonly memberId: string; readonly organizationId: string }
+  /** The Auth0 emulator: its URL (`auth0Auth({ baseUrl })`) and API audience. */
+  readonly auth0: { readonly url: string; readonly audience: string }
 }
 
 /**
@@ -59,7 +56,9 @@ export type Extra = 'rate-limit-memory' | 'rate-limit-redis' | 'hono-rate-limite
 export type AppSpec =
   /** No auth; `empty`: one empty async middleware; `otel`: `@hono/otel`'s request span. */
   | { readonly kind: 'baseline'; readonly middleware?: 'empty' | 'otel' }
-  | { readonly kind: 'naive' | 'jwt-per-request' }
+  | { readonly kind: 'naive' }
+  /** `jose.jwtVerify` per request, against Stytch's JWKS or (`auth0`) the Auth0 tenant's. */
+  | { readonly kind: 'jwt-per-request'; readonly jwks?: 'auth0' }
   /** A hand-written cache hit; then a MongoDB team read, or a Redis read instead of the Map. */
   | { readonly kind: 'hand'; readonly read?: 'mongo' | 'redis' }
   | {
@@ -68,17 +67,13 @@ export type AppSpec =
       readonly cache: 'memory' | 'redis' | 'upstash'
       /** `load`: entitlements on every request; `require`: plus `requireEntitlement('foresight')`. */
       readonly entitlements: 'none' | 'load' | 'require'
-      readonly acceptTokens?: readonly ('session' | 'm2m')[]
+      readonly acceptTokens?: readonly ('session' | 'm2m' | 'api_key')[]
+      /** `auth0Auth()` on the Auth0 emulator instead of `stytchAuth()`. */
+      readonly provider?: 'auth0'
       /** `telemetry: true, serverTiming: true` with the OpenTelemetry SDK registered globally. */
       readonly telemetry?: boolean
       readonly teamTtl?: number
       readonly extra?: Extra
-    }
-  /** Still to write: not available until `module` exports `name`, then until its code is written. */
-  | {
-      readonly kind: 'pending'
-      readonly module: 'ayz-auth' | 'ayz-auth/ioredis'
-      readonly name: string
     }
 
 /** What a server under test starts with (JSON, its first argument); `tokensFile` lists the tokens. */
@@ -93,11 +88,6 @@ export type MeBody = { readonly member: string | null; readonly team?: string | 
 
 /**
  * Why a scenario cannot run with this build or these packages: reported, not a failure.
- *
- * @example
- * ```ts
- * throw new NotAvailable('the built package has no rateLimit export')
- * ```
  */
 export class NotAvailable extends Error {
   override readonly name = 'NotAvailable'

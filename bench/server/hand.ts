@@ -21,11 +21,6 @@ type HandEnv = { Variables: { auth: HandSession } }
 
 /**
  * The hand-written app for `spec` (`spec.app.kind === 'hand'`).
- *
- * @example
- * ```ts
- * serve({ fetch: (await handApp(spec, 'mongo')).fetch })
- * ```
  */
 export async function handApp(spec: ServerSpec, read?: 'mongo' | 'redis'): Promise<BenchApp> {
   const tokens = JSON.parse(readFileSync(spec.tokensFile, 'utf8')) as string[]

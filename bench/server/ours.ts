@@ -2,15 +2,15 @@
  * @module
  * ayz-auth as a user configures it, imported from the built package: `stytchAuth()` with the
  * cache tier, entitlements and options of the scenario, serving every one of {@link ROUTES}
- * behind one middleware; the rate limiters of the rate-limit rows after it ({@link EXTRAS}); and
- * the scenarios still to write ({@link pendingApp}).
+ * behind one middleware; the rate limiters of the rate-limit rows after it ({@link EXTRAS});
+ * API keys kept in MongoDB; `auth0Auth()` on the Auth0 emulator.
  */
 import * as ayz from 'ayz-auth'
 import type { AuthEnv, CacheStore, PrincipalEnv, StytchAuthOptions } from 'ayz-auth'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { rateLimiter, RedisStore } from 'hono-rate-limiter'
 import { Redis } from 'ioredis'
-import { NotAvailable, type AppSpec, type Extra, type FixtureInfo, type MeBody } from '../spec.ts'
+import type { AppSpec, Extra, FixtureInfo, MeBody } from '../spec.ts'
 import { HEALTH_PATH, PROTECTED_PATH, ROUTES, type BenchApp } from './peers.ts'
 import { installTelemetry } from './telemetry.ts'
 
@@ -19,17 +19,12 @@ type OursSpec = Extract<AppSpec, { kind: 'ours' }>
 /**
  * The ayz-auth app of `spec`: `ttl: 3600` (entries primed at the start outlive the run), the
  * in-process tier "off" (`l1Ttl: 0.001`: an entry lives 1 ms) in front of Redis and Upstash.
- *
- * @example
- * ```ts
- * const app = await oursApp(fixtures, { kind: 'ours', cache: 'redis', entitlements: 'none' })
- * ```
  */
 export async function oursApp(fixtures: FixtureInfo, spec: OursSpec): Promise<BenchApp> {
   if (spec.telemetry) installTelemetry()
   const { projectId, secret, url: baseUrl } = fixtures.stytch
   const mongo = spec.entitlements !== 'none' && (await import('ayz-auth/mongodb')).mongoEntitlements
-  const options: StytchAuthOptions = {
+  const options: { -readonly [K in keyof StytchAuthOptions]: StytchAuthOptions[K] } = {
     ...{ projectId, secret, baseUrl, cache: await cacheOf(spec.cache, fixtures) },
     ...(spec.cache === 'memory' ? {} : { l1Ttl: 0.001 }),
     entitlements: mongo ? mongo(fixtures.mongoUri) : null,
@@ -37,6 +32,11 @@ export async function oursApp(fixtures: FixtureInfo, spec: OursSpec): Promise<Be
     ...(spec.telemetry ? { telemetry: true, serverTiming: true } : {}),
     // Priming and the cold scenarios verify hundreds of new tokens per second on purpose.
     ...{ ttl: 3600, maxVerificationsPerSecond: 100_000, logLevel: 'ERROR' },
+  }
+  if (spec.provider === 'auth0') return auth0App(fixtures)
+  if (spec.acceptTokens?.includes('api_key')) {
+    const { mongoApiKeys } = await import('ayz-auth/mongodb')
+    options.apiKeyStore = mongoApiKeys(fixtures.mongoUri)
   }
   if (spec.acceptTokens) return tokensApp({ ...options, acceptTokens: spec.acceptTokens })
   const app = new Hono<AuthEnv>()
@@ -60,15 +60,24 @@ function tokensApp(options: StytchAuthOptions): BenchApp {
   const app = new Hono<PrincipalEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
   app.use(PROTECTED_PATH, ayz.stytchAuth(options))
-  app.get(PROTECTED_PATH, (c) => {
-    const auth = c.var.auth
-    // Principals other than sessions and machines (the package's list grows) answer no member.
-    const member =
-      auth.kind === 'machine' ? auth.clientId : 'memberId' in auth ? auth.memberId : null
-    const team = 'currentTeamName' in auth ? auth.currentTeamName : null
-    return c.json<MeBody>({ member, team })
-  })
+  app.get(PROTECTED_PATH, (c) => c.json<MeBody>({ member: whoIs(c.var.auth) }))
   return app
+}
+
+/** A route behind `auth0Auth()` on the Auth0 emulator (`ttl` as the others'). */
+function auth0App({ auth0 }: FixtureInfo): BenchApp {
+  const app = new Hono<ayz.Auth0Env>()
+  app.get(HEALTH_PATH, (c) => c.text('ok'))
+  const options = { baseUrl: auth0.url, audience: auth0.audience, cache: 'memory' as const }
+  app.use(PROTECTED_PATH, ayz.auth0Auth({ ...options, entitlements: null, logLevel: 'ERROR' }))
+  app.get(PROTECTED_PATH, (c) => c.json<MeBody>({ member: whoIs(c.var.auth) }))
+  return app
+}
+
+/** The principal's id: a member's, a machine's client, an API key's, an Auth0 user's. */
+function whoIs(auth: ayz.Principal): string {
+  if (auth.kind === 'machine') return auth.clientId
+  return auth.kind === 'api_key' ? auth.keyId : auth.kind === 'user' ? auth.userId : auth.memberId
 }
 
 async function cacheOf(
@@ -80,33 +89,14 @@ async function cacheOf(
   return 'memory'
 }
 
-/** The built package's modules whose exports a scenario may need, by name. */
-const MODULES = {
-  'ayz-auth': () => import('ayz-auth'),
-  'ayz-auth/ioredis': () => import('ayz-auth/ioredis'),
-}
-
-/** Export `name` of `module`; {@link NotAvailable} when the built package lacks it. */
-async function exported(module: keyof typeof MODULES, name: string): Promise<unknown> {
-  const exports: Record<string, unknown> = await MODULES[module]()
-  if (name in exports) return exports[name]
-  throw new NotAvailable(`the built package has no ${name} export in ${module}`)
-}
-
-/** `rateLimit` of ayz-auth, as the rate-limit rows call it (a limit that never refuses). */
-type RateLimit = (options: {
-  limit: number
-  window: number
-  store?: CacheStore
-}) => MiddlewareHandler<AuthEnv>
+/** A limit `rateLimit` accepts (one unit per µs at most) that never refuses here. */
 const NEVER_REFUSED = { limit: 50_000_000, window: 60 }
 
 /** Middleware after `stytchAuth()` on the L1 hit route, by the name a scenario gives (`extra`). */
 const EXTRAS: Record<Extra, (fixtures: FixtureInfo) => Promise<MiddlewareHandler<AuthEnv>>> = {
-  'rate-limit-memory': async () =>
-    ((await exported('ayz-auth', 'rateLimit')) as RateLimit)(NEVER_REFUSED),
+  'rate-limit-memory': async () => ayz.rateLimit(NEVER_REFUSED),
   'rate-limit-redis': async ({ redisUrl }) =>
-    ((await exported('ayz-auth', 'rateLimit')) as RateLimit)({
+    ayz.rateLimit({
       ...NEVER_REFUSED,
       store: (await import('ayz-auth/ioredis')).redisCache(redisUrl),
     }),
@@ -123,18 +113,4 @@ const EXTRAS: Record<Extra, (fixtures: FixtureInfo) => Promise<MiddlewareHandler
     const store = new RedisStore<AuthEnv>({ client })
     return rateLimiter<AuthEnv>({ windowMs: 60_000, limit: 1e9, keyGenerator, store })
   },
-}
-
-/**
- * A scenario still to write: not available while the built package lacks the export it needs,
- * then until its server code replaces this (see the pending rows of the catalog).
- *
- * @example
- * ```ts
- * await pendingApp({ kind: 'pending', module: 'ayz-auth', name: 'apiKeyAuth' }) // throws NotAvailable
- * ```
- */
-export async function pendingApp(spec: Extract<AppSpec, { kind: 'pending' }>): Promise<BenchApp> {
-  await exported(spec.module, spec.name)
-  throw new NotAvailable(`${spec.module} exports ${spec.name}: server code not written yet`)
 }

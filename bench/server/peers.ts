@@ -35,11 +35,6 @@ export type Route = keyof typeof ROUTES
 
 /**
  * The bearer token of a request, as a hand-written middleware reads it; `undefined` when absent.
- *
- * @example
- * ```ts
- * const token = bearerToken(c)
- * ```
  */
 export function bearerToken(c: Context): string | undefined {
   const header = c.req.header('authorization')
@@ -49,11 +44,6 @@ export function bearerToken(c: Context): string | undefined {
 /**
  * The app without auth; with `empty`, one empty async middleware before the route (the floor
  * under any middleware); with `otel`, `@hono/otel`'s request span on every request.
- *
- * @example
- * ```ts
- * serve({ fetch: baselineApp('otel').fetch })
- * ```
  */
 export function baselineApp(middleware?: 'empty' | 'otel'): BenchApp {
   const app = new Hono()
@@ -69,11 +59,6 @@ export function baselineApp(middleware?: 'empty' | 'otel'): BenchApp {
 
 /**
  * What Stytch's examples do: `sessions.authenticate` of the official SDK on every request.
- *
- * @example
- * ```ts
- * serve({ fetch: naiveApp(fixtures).fetch })
- * ```
  */
 export function naiveApp(fixtures: FixtureInfo): BenchApp {
   const { projectId: project_id, secret, url } = fixtures.stytch
@@ -89,17 +74,17 @@ export function naiveApp(fixtures: FixtureInfo): BenchApp {
 
 /**
  * What `hono/jwk` or `@hono/stytch-auth`'s local mode cost: `jose.jwtVerify` (RS256) on every
- * request against a JWKS fetched once.
- *
- * @example
- * ```ts
- * serve({ fetch: jwtPerRequestApp(fixtures).fetch })
- * ```
+ * request against a JWKS fetched once (Stytch's, or the Auth0 tenant's).
  */
-export function jwtPerRequestApp(fixtures: FixtureInfo): BenchApp {
+export function jwtPerRequestApp(fixtures: FixtureInfo, jwks?: 'auth0'): BenchApp {
   const { url, projectId } = fixtures.stytch
-  const keys = createRemoteJWKSet(new URL(`/v1/b2b/sessions/jwks/${projectId}`, url))
-  const options = { audience: projectId, issuer: `stytch.com/${projectId}`, algorithms: ['RS256'] }
+  const { url: tenant, audience } = fixtures.auth0
+  const keys = createRemoteJWKSet(
+    new URL(jwks ? `${tenant}/.well-known/jwks.json` : `${url}/v1/b2b/sessions/jwks/${projectId}`)
+  )
+  const options = jwks
+    ? { audience, issuer: `${tenant}/`, algorithms: ['RS256'] }
+    : { audience: projectId, issuer: `stytch.com/${projectId}`, algorithms: ['RS256'] }
   return memberApp(async (token) => {
     const { payload } = await jwtVerify(token, keys, options)
     if (typeof payload.sub !== 'string') throw new Error('no subject')

@@ -11,7 +11,7 @@ import { ConfigurationError } from 'ayz-auth'
 import { answerCommands } from '../processes.ts'
 import { NotAvailable, type ServerSpec } from '../spec.ts'
 import { handApp } from './hand.ts'
-import { oursApp, pendingApp } from './ours.ts'
+import { oursApp } from './ours.ts'
 import { baselineApp, jwtPerRequestApp, naiveApp, type BenchApp } from './peers.ts'
 import { spans } from './telemetry.ts'
 
@@ -24,13 +24,11 @@ async function appOf({ app, fixtures }: ServerSpec): Promise<BenchApp> {
     case 'naive':
       return naiveApp(fixtures)
     case 'jwt-per-request':
-      return jwtPerRequestApp(fixtures)
+      return jwtPerRequestApp(fixtures, app.jwks)
     case 'hand':
       return handApp(spec, app.read)
     case 'ours':
       return oursApp(fixtures, app)
-    case 'pending':
-      return pendingApp(app)
   }
 }
 

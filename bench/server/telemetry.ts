@@ -34,11 +34,6 @@ class CountingSpanProcessor extends BatchSpanProcessor {
 
 /**
  * Registers the global tracer and meter providers.
- *
- * @example
- * ```ts
- * installTelemetry()
- * ```
  */
 export function installTelemetry(): void {
   spans.ended = 0
