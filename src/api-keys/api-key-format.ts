@@ -45,8 +45,15 @@ const FAILURES: Record<ApiKeyFailure, (environment: ApiKeyEnvironment) => string
 }
 
 /**
- * Whether `token` is typed as an API key: it starts with `ak_` and holds no dot (a JWT always
- * does). Says nothing of its validity: {@link checkApiKey} does.
+ * A Stytch session token's length (base64url of 33 random bytes): one in 262,144 begins with `ak_`,
+ * so a token of this length is never typed as a key (a key has 46 characters).
+ */
+const SESSION_TOKEN_LENGTH = 44
+
+/**
+ * Whether `token` is typed as an API key: it starts with `ak_`, holds no dot (a JWT always does)
+ * and is not of a Stytch session token's length. Says nothing of its validity: {@link checkApiKey}
+ * does.
  *
  * @example
  * ```ts
@@ -55,7 +62,7 @@ const FAILURES: Record<ApiKeyFailure, (environment: ApiKeyEnvironment) => string
  * ```
  */
 export function looksLikeApiKey(token: string): boolean {
-  return token.startsWith('ak_') && !token.includes('.')
+  return token.startsWith('ak_') && !token.includes('.') && token.length !== SESSION_TOKEN_LENGTH
 }
 
 /**

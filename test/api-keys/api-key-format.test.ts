@@ -178,6 +178,13 @@ describe('looksLikeApiKey', () => {
     expect(looksLikeApiKey('mZAYn5aLEqKUlZ_Ad9U_fWr38GaAQ1oFAhT8ds245v7Q')).toBe(false)
     expect(looksLikeApiKey('AK_live_x')).toBe(false)
   })
+
+  it("leaves a token of a Stytch session token's length to Stytch, even one that starts with ak_", () => {
+    // One Stytch session token in 262,144 begins with ak_: its user must still get in.
+    expect(looksLikeApiKey('ak_Zq0YkVf3n9Jw-Ys2cM1uRrT8bL4hXo7eDpA5iNgW_')).toBe(false)
+    expect(looksLikeApiKey(generateApiKey('live').slice(0, 44))).toBe(false)
+    expect(looksLikeApiKey(generateApiKey('live').slice(0, 45))).toBe(true)
+  })
 })
 
 describe('what is kept of a key at rest', () => {

@@ -216,6 +216,13 @@ const ATTACKS: Attack[] = [
     stytch: true,
   },
   {
+    name: "a Stytch session token's length under the key prefix (a session token may begin with ak_)",
+    token: () => victim.key.slice(0, 44),
+    type: 'token_verification',
+    reads: 0,
+    stytch: true,
+  },
+  {
     name: 'an upper-case prefix',
     token: () => `AK_TEST_${victim.key.slice(8)}`,
     type: 'token_verification',
