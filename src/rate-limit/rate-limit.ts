@@ -27,8 +27,8 @@ const BLOCKED_KEYS = 10_000
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const
 /** Logs where no runtime gives a logger. */
 const CONSOLE_LOGGER = leveledLogger(console, 'INFO')
-/** Identities whose digest is remembered at most (then they are forgotten at once, and recomputed). */
-const IDENTITY_DIGESTS = 10_000
+/** Identities whose key is remembered at most (then they are forgotten at once, and recomputed). */
+const IDENTITY_KEYS = 10_000
 /** Whether a limiter said the environment's settings are not usable: one WARN per process. */
 let environmentReported = false
 
@@ -137,8 +137,17 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const { name, windowSeconds } = settings
   const blocked = new BlockedKeys(BLOCKED_KEYS)
   const reported = new Set<string>()
-  // The digests of recent identities: a hash per request would be most of a decision in process.
-  const identityDigests = new Map<string, string>()
+  // The keys of recent identities (a hash and a key built per request would be most of a decision
+  // in process), each with the prefix it was built under.
+  const identityKeys = new Map<
+    string,
+    { readonly prefix: string; readonly key: string; readonly digest: string }
+  >()
+  // The request of a fixed limit, built once.
+  const fixedRequest =
+    typeof settings.limit === 'number'
+      ? { limit: settings.limit, windowMs: windowSeconds * 1000, cost: settings.cost }
+      : undefined
   // The environment's runtime, for a limiter with no stytchAuth() before it and no store.
   let environment: Promise<Runtime | undefined> | undefined
 
@@ -231,19 +240,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   ): Charge | undefined | Promise<Charge> => {
     if (identity === undefined || limit === UNLIMITED) return undefined
     const prefix = settings.prefix ?? runtime?.config.prefix ?? DEFAULT_PREFIX
-    const request = { limit, windowMs: windowSeconds * 1000, cost: settings.cost }
-    const charge = (digest: string) => ({
-      key: `${prefix}:rl:${name}:${digest}`,
-      digest,
-      request,
-      runtime,
-    })
-    const digest = identityDigests.get(identity)
-    if (digest !== undefined) return charge(digest)
-    const remembered = (computed: string) => {
-      if (identityDigests.size >= IDENTITY_DIGESTS) identityDigests.clear()
-      identityDigests.set(identity, computed)
-      return charge(computed)
+    const request = fixedRequest ?? { limit, windowMs: windowSeconds * 1000, cost: settings.cost }
+    const known = identityKeys.get(identity)
+    if (known?.prefix === prefix) return { key: known.key, digest: known.digest, request, runtime }
+    const remembered = (digest: string) => {
+      const key = `${prefix}:rl:${name}:${digest}`
+      if (identityKeys.size >= IDENTITY_KEYS) identityKeys.clear()
+      identityKeys.set(identity, { prefix, key, digest })
+      return { key, digest, request, runtime }
     }
     return syncDigestOf ? remembered(syncDigestOf(identity)) : digestOf(identity).then(remembered)
   }
@@ -325,8 +329,15 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
         remaining: state.remaining,
         resetSeconds: Math.ceil(state.resetMs / 1000),
       })
-    if (!settings.skipSuccessful || charge.request.cost === 0)
-      return next().then(() => setFields(c, fields(decision)))
+    if (!settings.skipSuccessful || charge.request.cost === 0) {
+      // Set before the handler, the fields go into the response it builds with `c.json()` & co.;
+      // one it builds otherwise (`new Response()`, `onError`) gets them after.
+      const known = fields(decision)
+      for (const field in known) c.header(field, known[field as keyof typeof known])
+      return next().then(() => {
+        if (!c.res.headers.has('ratelimit')) setFields(c, known)
+      })
+    }
     return next().then(async () => {
       if (c.res.status >= 400) return setFields(c, fields(decision))
       const { key, request } = charge
