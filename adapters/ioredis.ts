@@ -331,6 +331,9 @@ function createClient(options: RedisCacheOptions): OwnClient {
   const { url, nodes, password, db } = options
   const connection: RedisOptions = {
     lazyConnect: true,
+    // Commands issued in one tick (concurrent requests' lookups and rate-limit decisions) leave in
+    // one write: less CPU per command under load, no change alone.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     ...(password ? { password } : {}),
@@ -342,6 +345,7 @@ function createClient(options: RedisCacheOptions): OwnClient {
     ? new Redis(url, { ...connection, enableOfflineQueue: false, retryStrategy: () => null })
     : new Cluster(nodes as string[], {
         lazyConnect: true,
+        enableAutoPipelining: true,
         enableOfflineQueue: false,
         clusterRetryStrategy: () => null,
         retryDelayOnFailover: 50,
