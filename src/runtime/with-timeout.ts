@@ -9,30 +9,35 @@ export class TimeoutError extends Error {
   override readonly name = 'TimeoutError'
 }
 
+/** What a call declared without a parameter is passed (it never reads it). */
+const NEVER_ABORTED = new AbortController().signal
+
 /**
  * `call`, given a signal aborted after `ms`, or a {@link TimeoutError} once `ms` have passed.
- * The timer is cleared as soon as the call settles, so nothing outlives it.
+ * The timer is cleared as soon as the call settles, so nothing outlives it. A call declared
+ * without a parameter gets no signal (none is made: a cache command per request stays cheap).
  *
  * @example
  * ```ts
  * const response = await withTimeout(2_000, (signal) => fetch(url, { signal }))
+ * const value = await withTimeout(1_000, () => redis.get(key))
  * ```
  */
 export async function withTimeout<T>(
   ms: number,
   call: (signal: AbortSignal) => Promise<T>
 ): Promise<T> {
-  const controller = new AbortController()
+  const controller = call.length === 0 ? undefined : new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new TimeoutError(`timed out after ${Math.round(ms)} ms`)
-      controller.abort(error)
+      controller?.abort(error)
       reject(error)
     }, ms)
   })
   try {
-    return await Promise.race([call(controller.signal), expired])
+    return await Promise.race([controller ? call(controller.signal) : call(NEVER_ABORTED), expired])
   } finally {
     clearTimeout(timer)
   }
