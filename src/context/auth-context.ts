@@ -54,6 +54,12 @@ const sessionFieldEntries = {
   rawSession: v.record(v.string(), v.unknown()),
 }
 
+/** `rawSession` as a shared cache stores it: its JSON text, parsed only when read. */
+const RawSessionText = v.pipe(
+  v.string(),
+  v.transform((text) => lazily(() => v.parse(sessionFieldEntries.rawSession, JSON.parse(text))))
+)
+
 /**
  * The schema of {@link SessionFields} (its type is declared above, as JSR wants a public type
  * spelled out; the compiler holds the schema to it).
@@ -124,7 +130,15 @@ export class AuthContext {
 
   constructor(fields: SessionFields & Partial<EntitlementFields>) {
     // The given fields first, so `toJSON()` starts with the member; then any entitlement defaults.
-    Object.assign(this, fields, { ...NO_ENTITLEMENTS, ...fields })
+    // A `rawSession` given as a getter (read back from a shared cache) stays one: parsed when read.
+    const self = this as unknown as Record<string, unknown>
+    const given = fields as unknown as Record<string, unknown>
+    for (const field of Object.keys(fields))
+      if (field === 'rawSession')
+        Object.defineProperty(self, field, Object.getOwnPropertyDescriptor(fields, field) ?? {})
+      else self[field] = given[field]
+    for (const [field, value] of Object.entries(NO_ENTITLEMENTS))
+      if (!(field in self)) self[field] = value
     Object.freeze(this)
   }
 
@@ -148,7 +162,7 @@ export class AuthContext {
    * ```
    */
   withEntitlements(fields: EntitlementFields): AuthContext {
-    return new AuthContext({ ...sessionFieldsOf(this), ...fields })
+    return new AuthContext(Object.assign(sessionFieldsOf(this), fields))
   }
 
   /**
@@ -164,8 +178,10 @@ export class AuthContext {
    */
   toJSON(): Record<string, unknown> {
     const json: Record<string, unknown> = {}
-    for (const [field, value] of Object.entries(this)) {
-      if (field !== 'rawSession') json[field] = value instanceof Date ? value.toISOString() : value
+    for (const field of Object.keys(this) as (keyof this & string)[]) {
+      if (field === 'rawSession') continue
+      const value = this[field]
+      json[field] = value instanceof Date ? value.toISOString() : value
     }
     return json
   }
@@ -180,19 +196,56 @@ export class AuthContext {
  * ```
  */
 export function sessionFieldsOf(auth: SessionFields): SessionFields {
+  // Descriptors, not values: a `rawSession` not read yet is not parsed to be copied.
+  const descriptors = Object.getOwnPropertyDescriptors(auth)
+  const fields = {}
+  for (const field of SESSION_FIELDS)
+    Object.defineProperty(fields, field, descriptors[field] ?? { value: undefined })
+  return fields as SessionFields
+}
+
+/**
+ * The session fields of a context as a shared cache stores them: `rawSession` as JSON text, so
+ * reading an entry back builds no object of it until the app reads it.
+ *
+ * @example
+ * ```ts
+ * await shared.write(key, { data: cachedSessionOf(auth), validUntil }, ttlMs)
+ * ```
+ */
+export function cachedSessionOf(auth: SessionFields): Record<keyof SessionFields, unknown> {
   const fields = Object.fromEntries(SESSION_FIELDS.map((field) => [field, auth[field]]))
-  return fields as Record<keyof SessionFields, unknown> as SessionFields
+  return { ...fields, rawSession: JSON.stringify(auth.rawSession) } as Record<
+    keyof SessionFields,
+    unknown
+  >
 }
 
 /**
  * A cached session: validated on the way back from a shared cache, so a corrupt entry is a miss.
+ * `rawSession` comes back as JSON text (read when the app reads it) or, from an entry an earlier
+ * version wrote, as an object.
  *
  * @example
  * ```ts
- * v.parse(CachedSessionSchema, JSON.parse(JSON.stringify(sessionFieldsOf(auth)))) // an equal AuthContext
+ * v.parse(CachedSessionSchema, JSON.parse(JSON.stringify(cachedSessionOf(auth)))) // an equal AuthContext
  * ```
  */
 export const CachedSessionSchema = v.pipe(
-  SessionFieldsSchema,
-  v.transform((fields) => new AuthContext(fields))
+  v.object({
+    ...sessionFieldEntries,
+    rawSession: v.union([RawSessionText, sessionFieldEntries.rawSession]),
+  }),
+  v.transform(({ rawSession, ...fields }) => {
+    const given = typeof rawSession === 'function' ? { get: rawSession } : { value: rawSession }
+    return new AuthContext(
+      Object.defineProperty(fields, 'rawSession', { ...given, enumerable: true }) as SessionFields
+    )
+  })
 )
+
+/** `load()` once, when first asked; its value from then on. */
+function lazily<T>(load: () => T): () => T {
+  let loaded: { value: T } | undefined
+  return () => (loaded ??= { value: load() }).value
+}

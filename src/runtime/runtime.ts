@@ -19,7 +19,7 @@ import { hmacSealer } from '../cache/seal.ts'
 import { SharedTier } from '../cache/shared-tier.ts'
 import { STYTCH_HOSTS, type ParsedOptions, type ResolvedConfig } from '../config/resolve-config.ts'
 import { ApiKeyContext, CachedApiKeySchema, cachedApiKeyOf } from '../context/api-key-context.ts'
-import { AuthContext, CachedSessionSchema, sessionFieldsOf } from '../context/auth-context.ts'
+import { AuthContext, cachedSessionOf, CachedSessionSchema } from '../context/auth-context.ts'
 import type { Principal } from '../context/auth-env.ts'
 import type { CredentialKind } from '../credential/credential-kind.ts'
 import { apiKeys } from '../credential/api-keys.ts'
@@ -187,10 +187,10 @@ export async function buildRuntime(
     // The tiers are shared with runtimes of other settings: a session is served as long as ours say.
     maxAgeMs: sessionTtlMs,
     // Sessions and API keys are shared (sealed); tokens verified from themselves stay in process.
-    schema: v.union([CachedApiKeySchema, CachedSessionSchema]),
+    schema: v.union([CachedSessionSchema, CachedApiKeySchema]),
     encode: (auth) =>
       auth instanceof AuthContext
-        ? sessionFieldsOf(auth)
+        ? cachedSessionOf(auth)
         : auth instanceof ApiKeyContext
           ? cachedApiKeyOf(auth)
           : undefined,

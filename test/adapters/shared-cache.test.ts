@@ -117,6 +117,27 @@ describe.skipIf(!availability.available)('a shared Redis tier', () => {
     }
   })
 
+  it('a session read back from Redis carries the same rawSession and fields as the one Stytch verified', async () => {
+    const app = new Hono<AuthEnv>()
+    app.use(
+      '*',
+      stytchAuth({ logger: captureLogger(), cache: 'redis', l1Ttl: 0.01, prefix: 'raw_test' })
+    )
+    app.get('/raw', (c) => {
+      const auth = c.var.auth
+      return c.json({ json: auth.toJSON(), raw: auth.rawSession, spread: Object.keys({ ...auth }) })
+    })
+    const { sessionToken } = await stytch.emulator.seed()
+    const send = async () =>
+      (await app.request('/raw', bearer(sessionToken), env({ STYTCH_REDIS_URL: redis.url }))).json()
+    const verified = (await send()) as { raw: { member_session?: unknown } }
+    expect(verified.raw.member_session).toBeDefined()
+    await sleep(50) // past l1Ttl: the next request reads the shared tier
+    const before = stytch.emulator.calls.authenticate
+    expect(await send()).toEqual(verified)
+    expect(stytch.emulator.calls.authenticate).toBe(before)
+  })
+
   it('Redis killed mid-run: served through Stytch without a 5xx, latency bounded, logged, recovering by itself', async () => {
     const logger = captureLogger()
     const app = appOn({ cache: 'redis', logger, l1Ttl: 0.05 })
