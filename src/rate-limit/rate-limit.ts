@@ -165,7 +165,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const runtime = bindingOf(c)?.runtime ?? defaultHolder().ready?.runtime
     if (runtime || settings.store) return runtime
     return (environment ??= defaultHolder()
-      .get(c)
+      .get(c, true)
       .then(
         ({ runtime: built }) => built,
         (error: unknown) => {

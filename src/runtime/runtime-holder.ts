@@ -50,8 +50,9 @@ export class RuntimeHolder implements BindingHolder {
       buildRuntime(options, resolveConfig(options, vars), serving)
   ) {}
 
-  get(c?: Context): Promise<Binding> {
-    return (this.#pending ??= this.#build(c))
+  /** The binding, built for `c`'s environment if it is not yet; `quietly`: a configuration error is not logged (the caller says what it does instead). */
+  get(c?: Context, quietly = false): Promise<Binding> {
+    return (this.#pending ??= this.#build(c, quietly))
   }
 
   /** Closes the runtime (if built); the next request builds a new one. */
@@ -65,7 +66,7 @@ export class RuntimeHolder implements BindingHolder {
     await binding?.runtime.close()
   }
 
-  async #build(c: Context | undefined): Promise<Binding> {
+  async #build(c: Context | undefined, quietly: boolean): Promise<Binding> {
     const closes = this.#closes
     try {
       const runtime = await this.build(readEnv(c), this.serving)
@@ -78,7 +79,7 @@ export class RuntimeHolder implements BindingHolder {
       return (this.ready = { runtime, route: this.route })
     } catch (error) {
       this.#pending = undefined
-      throw reportedOnce(error, this.options)
+      throw quietly ? error : reportedOnce(error, this.options)
     }
   }
 }

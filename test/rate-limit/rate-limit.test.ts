@@ -6,6 +6,7 @@
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -552,5 +553,31 @@ describe('misconfiguration', () => {
       message: expect.stringContaining('pass getConnInfo'),
     })
     expect(logger.lines.filter((line) => line.includes("the client's IP address"))).toHaveLength(1)
+  })
+
+  it('alone, with no Stytch settings in the environment: limited in process, said once as a WARN, no configuration error', async () => {
+    const script = `
+      import { Hono } from 'hono'
+      import { rateLimit } from './src/index.ts'
+      const app = new Hono()
+      app.get('/', rateLimit({ limit: 1, window: 60, by: () => 'one' }), (c) => c.text('ok'))
+      const statuses = []
+      for (let i = 0; i < 3; i++) statuses.push((await app.request('/')).status)
+      console.log(statuses.join(' '))`
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(STYTCH|UPSTASH|AUTH0)_/.test(name))
+    )
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env,
+        encoding: 'utf8',
+      }
+    )
+    expect(child.stdout.trim()).toBe('200 429 429')
+    const lines = child.stderr.trim().split('\n')
+    expect(lines).toEqual([expect.stringContaining('such limits are kept in this process')])
+    expect(child.stderr).not.toContain('configuration error')
   })
 })
