@@ -9,9 +9,6 @@ export class TimeoutError extends Error {
   override readonly name = 'TimeoutError'
 }
 
-/** What a call declared without a parameter is passed (it never reads it). */
-const NEVER_ABORTED = new AbortController().signal
-
 /**
  * `call`, given a signal aborted after `ms`, or a {@link TimeoutError} once `ms` have passed.
  * The timer is cleared as soon as the call settles, so nothing outlives it. A call declared
@@ -37,7 +34,10 @@ export async function withTimeout<T>(
     }, ms)
   })
   try {
-    return await Promise.race([controller ? call(controller.signal) : call(NEVER_ABORTED), expired])
+    return await Promise.race([
+      controller ? call(controller.signal) : (call as () => Promise<T>)(),
+      expired,
+    ])
   } finally {
     clearTimeout(timer)
   }
