@@ -36,7 +36,10 @@ export interface SessionFields {
   readonly rawSession: Record<string, unknown>
 }
 
-/** {@link SessionFields} as a shared cache stores them (times as ISO 8601 strings). */
+/**
+ * {@link SessionFields} as a shared cache stores them (times as ISO 8601 strings); the compiler
+ * holds each entry to its field (the type is declared above, as JSR wants a public type spelled out).
+ */
 const sessionFieldEntries = {
   memberId: Id,
   sessionId: Id,
@@ -52,20 +55,13 @@ const sessionFieldEntries = {
   authenticationFactors: v.array(v.string()),
   roles: v.array(v.string()),
   rawSession: v.record(v.string(), v.unknown()),
-}
+} satisfies { [Field in keyof SessionFields]: v.GenericSchema<unknown, SessionFields[Field]> }
 
 /** `rawSession` as a shared cache stores it: its JSON text, parsed only when read. */
 const RawSessionText = v.pipe(
   v.string(),
   v.transform((text) => lazily(() => v.parse(sessionFieldEntries.rawSession, JSON.parse(text))))
 )
-
-/**
- * The schema of {@link SessionFields} (its type is declared above, as JSR wants a public type
- * spelled out; the compiler holds the schema to it).
- */
-export const SessionFieldsSchema: v.GenericSchema<unknown, SessionFields> =
-  v.object(sessionFieldEntries)
 
 const SESSION_FIELDS = Object.keys(sessionFieldEntries) as (keyof SessionFields)[]
 

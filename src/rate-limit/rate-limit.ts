@@ -330,20 +330,22 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
         resetSeconds: Math.ceil(state.resetMs / 1000),
       })
     if (!settings.skipSuccessful || charge.request.cost === 0) {
-      // Set before the handler, the fields go into the response it builds with `c.json()` & co.;
+      // Added before the handler, the fields go into the response it builds with `c.json()` & co.;
       // one it builds otherwise (`new Response()`, `onError`) gets them after.
       const known = fields(decision)
-      for (const field in known) c.header(field, known[field as keyof typeof known])
+      for (const field in known)
+        c.header(field, known[field as keyof typeof known], { append: true })
       return next().then(() => {
-        if (!c.res.headers.has('ratelimit')) setFields(c, known)
+        const policies = c.res.headers.get('ratelimit-policy')
+        if (!policies?.includes(known['ratelimit-policy'])) appendFields(c, known)
       })
     }
     return next().then(async () => {
-      if (c.res.status >= 400) return setFields(c, fields(decision))
+      if (c.res.status >= 400) return appendFields(c, fields(decision))
       const { key, request } = charge
       const refunded = await limits.refund(key, { ...request, cost: -request.cost }, degraded)
       blocked.clear(key)
-      setFields(c, fields(refunded ?? decision))
+      appendFields(c, fields(refunded ?? decision))
     })
   }
 
@@ -410,28 +412,31 @@ function organizationOf(auth: Principal): string {
   return organizationId ? `organization:${organizationId}` : principalOf(auth)
 }
 
-/** Sets the rate-limit fields on the response (copied first when its headers are immutable). */
-function setFields(c: Context, fields: Readonly<Record<string, string>>): void {
+/**
+ * Adds a limiter's policy to the response's rate-limit fields, beside those of the other limiters
+ * of the route (copied first when its headers are immutable).
+ */
+function appendFields(c: Context, fields: Readonly<Record<string, string>>): void {
   let headers = c.res.headers
   try {
-    for (const [field, value] of Object.entries(fields)) headers.set(field, value)
+    for (const [field, value] of Object.entries(fields)) headers.append(field, value)
   } catch {
     c.res = new Response(c.res.body, c.res)
     headers = c.res.headers
-    for (const [field, value] of Object.entries(fields)) headers.set(field, value)
+    for (const [field, value] of Object.entries(fields)) headers.append(field, value)
   }
 }
 
 /** `response` (from `onError`) with the 429's rate-limit fields it lacks. */
 function withFieldsOf(error: RateLimitedError, response: Response): Response {
-  const missing = Object.entries(error.headers).filter(
-    ([field]) =>
-      (field.startsWith('ratelimit') || (field === 'retry-after' && response.status === 429)) &&
-      !response.headers.has(field)
+  const missing = Object.entries(error.headers).filter(([field, value]) =>
+    field.startsWith('ratelimit')
+      ? !response.headers.get(field)?.includes(value)
+      : field === 'retry-after' && response.status === 429 && !response.headers.has(field)
   )
   if (missing.length === 0) return response
   const copy = new Response(response.body, response)
-  for (const [field, value] of missing) copy.headers.set(field, value)
+  for (const [field, value] of missing) copy.headers.append(field, value)
   return copy
 }
 

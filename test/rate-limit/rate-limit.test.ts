@@ -95,6 +95,44 @@ describe('the headers and the 429 of DESIGN', () => {
     )
   })
 
+  it("two limiters on one route: each answer lists both policies, the 429 the refusing one's Retry-After", async () => {
+    const [burst, hourly] = [fresh(), fresh()]
+    const app = new Hono()
+    app.get(
+      '/',
+      rateLimit({ name: hourly, limit: 100, window: '1h', by: () => 'one' }),
+      rateLimit({ name: burst, limit: 2, window: 60, by: () => 'one' }),
+      (c) => c.text('ok')
+    )
+    // A handler's own Response (not built by `c`) gets the fields after it.
+    app.get(
+      '/raw',
+      rateLimit({ name: `${hourly}r`, limit: 100, window: '1h', by: () => 'two' }),
+      rateLimit({ name: `${burst}r`, limit: 2, window: 60, by: () => 'two' }),
+      () => new Response('ok')
+    )
+    // The order of a list's items says nothing: each answer's items, sorted.
+    const items = (response: Response) => ({
+      policy: response.headers.get('ratelimit-policy')?.split(', ').sort(),
+      limit: response.headers.get('ratelimit')?.split(', ').sort(),
+      retryAfter: response.headers.get('retry-after'),
+    })
+    for (const [path, h, b] of [
+      ['/', hourly, burst],
+      ['/raw', `${hourly}r`, `${burst}r`],
+    ] as const) {
+      const responses: Response[] = []
+      for (let i = 0; i < 3; i++) responses.push(await app.request(path))
+      expect(statuses(responses)).toEqual([200, 200, 429])
+      const policy = [`"${b}";q=2;w=60`, `"${h}";q=100;w=3600`].sort()
+      expect(responses.map(items)).toEqual([
+        { policy, limit: [`"${b}";r=1;t=30`, `"${h}";r=99;t=36`].sort(), retryAfter: null },
+        { policy, limit: [`"${b}";r=0;t=30`, `"${h}";r=98;t=72`].sort(), retryAfter: null },
+        { policy, limit: [`"${b}";r=0;t=30`, `"${h}";r=97;t=108`].sort(), retryAfter: '30' },
+      ])
+    }
+  })
+
   it('names the policy, counts windows in units, and never sends a Retry-After below 1 s or t', async () => {
     const app = limitedApp({ limit: 2, window: '1m', name: 'login' })
     const ip = randomIp()
