@@ -1,8 +1,8 @@
 /**
  * @module
  * The four Stytch endpoints the library calls, over `fetch` with an `AbortSignal`, so every call is
- * bounded on every runtime. The `stytch` SDK offers no per-call signal (its `request()` spreads a
- * client-wide `fetchConfig` into `fetch`, and its `timeout` is never read), and its `dispatcher`
+ * bounded on every runtime. The `stytch` SDK offers no per-call signal (each request takes the
+ * client-wide fetch settings, and its `timeout` option is never read), and its `dispatcher`
  * exists on Node alone; a client passed as `client` is still used, through its public methods,
  * and the caller stops waiting for it at the deadline.
  */
