@@ -33,7 +33,11 @@ export interface RunningStytchEmulator {
   readonly emulator: StytchEmulator
   readonly projectId: string
   readonly secret: string
-  /** A `B2BClient` pointed at the emulator, created once. */
+  /**
+   * A `B2BClient` pointed at the emulator, created once. The SDK takes only an https
+   * `custom_base_url`, so the client is given `env: url`, and the SDK prints its one-line note
+   * about a custom `env` when it is created.
+   */
   client(): B2BClient
   /** The environment variables that point ayz-auth at the emulator. */
   env(): { STYTCH_PROJECT_ID: string; STYTCH_SECRET: string; STYTCH_BASE_URL: string }
@@ -91,8 +95,6 @@ export async function startStytchEmulator(
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`
   if (emulator.baseUrl === undefined) emulator.setBaseUrl(url)
   let client: B2BClient | undefined
-  const createClient = () =>
-    new B2BClient({ project_id: emulator.projectId, secret: emulator.secret, env: `${url}/` })
 
   const stop = async () => {
     const stopping = listener?.stop()
@@ -106,7 +108,12 @@ export async function startStytchEmulator(
     emulator,
     projectId: emulator.projectId,
     secret: emulator.secret,
-    client: () => (client ??= withoutCustomEnvWarning(createClient)),
+    client: () =>
+      (client ??= new B2BClient({
+        project_id: emulator.projectId,
+        secret: emulator.secret,
+        env: `${url}/`,
+      })),
     env: () => ({
       STYTCH_PROJECT_ID: emulator.projectId,
       STYTCH_SECRET: emulator.secret,
@@ -154,17 +161,4 @@ async function listen(emulator: StytchEmulator, port: number, hostname: string):
     )
     server.once('error', reject)
   })
-}
-
-/** Runs `create` with the SDK's warning about a custom `env` silenced. */
-function withoutCustomEnvWarning<T>(create: () => T): T {
-  const warn = console.warn
-  console.warn = (...data: unknown[]) => {
-    if (!String(data[0]).startsWith("[Stytch] Warning: Using a custom 'env'")) warn(...data)
-  }
-  try {
-    return create()
-  } finally {
-    console.warn = warn
-  }
 }

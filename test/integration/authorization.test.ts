@@ -46,17 +46,11 @@ function options(extra: StytchAuthOptions = {}): StytchAuthOptions {
 
 /** A fresh SDK client: its policy cache is empty. */
 function sdkClient(): B2BClient {
-  const warn = console.warn
-  console.warn = () => {}
-  try {
-    return new B2BClient({
-      project_id: stytch.projectId,
-      secret: stytch.secret,
-      env: `${stytch.url}/`,
-    })
-  } finally {
-    console.warn = warn
-  }
+  return new B2BClient({
+    project_id: stytch.projectId,
+    secret: stytch.secret,
+    env: `${stytch.url}/`,
+  })
 }
 
 const RESOURCES = ['documents', 'reports', 'stytch.member']
