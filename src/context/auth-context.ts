@@ -104,6 +104,8 @@ export const NO_ENTITLEMENTS: EntitlementFields = Object.freeze({
   mongoOrganizationId: null,
 })
 
+const ENTITLEMENT_FIELDS = Object.keys(NO_ENTITLEMENTS) as (keyof EntitlementFields)[]
+
 /** The fields of an {@link AuthContext} (declared once above, merged into the class). */
 export interface AuthContext extends AuthContextFields {}
 
@@ -122,20 +124,10 @@ export interface AuthContext extends AuthContextFields {}
  */
 export class AuthContext {
   /** What authenticated the request: a member's session (see `MachineContext`, `OAuthContext`). */
-  readonly kind = 'member' as const
+  declare readonly kind: 'member'
 
   constructor(fields: SessionFields & Partial<EntitlementFields>) {
-    // The given fields first, so `toJSON()` starts with the member; then any entitlement defaults.
-    // A `rawSession` given as a getter (read back from a shared cache) stays one: parsed when read.
-    const self = this as unknown as Record<string, unknown>
-    const given = fields as unknown as Record<string, unknown>
-    for (const field of Object.keys(fields))
-      if (field === 'rawSession')
-        Object.defineProperty(self, field, Object.getOwnPropertyDescriptor(fields, field) ?? {})
-      else self[field] = given[field]
-    for (const [field, value] of Object.entries(NO_ENTITLEMENTS))
-      if (!(field in self)) self[field] = value
-    Object.freeze(this)
+    fill(this, fields, fields)
   }
 
   /** Whether the session's `expires_at` has passed. */
@@ -158,7 +150,7 @@ export class AuthContext {
    * ```
    */
   withEntitlements(fields: EntitlementFields): AuthContext {
-    return new AuthContext(Object.assign(sessionFieldsOf(this), fields))
+    return fill(Object.create(AuthContext.prototype) as AuthContext, this, fields)
   }
 
   /**
@@ -184,20 +176,31 @@ export class AuthContext {
 }
 
 /**
- * The session fields of a context, without its entitlements: what a shared cache stores.
- *
- * @example
- * ```ts
- * const { memberId, sessionExpiresAt } = sessionFieldsOf(auth)
- * ```
+ * Fills a new context: `kind`, the session fields, then the entitlement fields (the defaults where
+ * none is given), in one order for every context (the member first, for `toJSON()`); then freezes it.
+ * A `rawSession` given as a getter (read back from a shared cache) stays one: parsed when read.
  */
-export function sessionFieldsOf(auth: SessionFields): SessionFields {
-  // Descriptors, not values: a `rawSession` not read yet is not parsed to be copied.
-  const descriptors = Object.getOwnPropertyDescriptors(auth)
-  const fields = {}
-  for (const field of SESSION_FIELDS)
-    Object.defineProperty(fields, field, descriptors[field] ?? { value: undefined })
-  return fields as SessionFields
+function fill(
+  context: AuthContext,
+  session: SessionFields,
+  entitlements: Partial<EntitlementFields>,
+  rawSession: PropertyDescriptor | undefined = Object.getOwnPropertyDescriptor(
+    session,
+    'rawSession'
+  )
+): AuthContext {
+  const target = context as unknown as Record<string, unknown>
+  target['kind'] = 'member'
+  for (const field of SESSION_FIELDS) {
+    if (field !== 'rawSession') target[field] = session[field]
+    else if (rawSession?.get)
+      Object.defineProperty(target, field, { get: rawSession.get, enumerable: true })
+    else target[field] = rawSession?.value
+  }
+  const given = entitlements as Partial<Record<string, unknown>>
+  for (const field of ENTITLEMENT_FIELDS)
+    target[field] = field in given ? given[field] : NO_ENTITLEMENTS[field]
+  return Object.freeze(context)
 }
 
 /**
@@ -232,11 +235,11 @@ export const CachedSessionSchema = v.pipe(
     ...sessionFieldEntries,
     rawSession: v.union([RawSessionText, sessionFieldEntries.rawSession]),
   }),
-  v.transform(({ rawSession, ...fields }) => {
+  v.transform((fields) => {
+    const { rawSession } = fields
     const given = typeof rawSession === 'function' ? { get: rawSession } : { value: rawSession }
-    return new AuthContext(
-      Object.defineProperty(fields, 'rawSession', { ...given, enumerable: true }) as SessionFields
-    )
+    const context = Object.create(AuthContext.prototype) as AuthContext
+    return fill(context, fields as unknown as SessionFields, NO_ENTITLEMENTS, given)
   })
 )
 
