@@ -85,6 +85,8 @@ export function mongoEntitlements(
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
   const limits = limitsWithin(timeoutMs)
+  const organizations = db.collection(schema.collections.organizations)
+  const users = db.collection(schema.collections.users)
   return {
     schema,
     name: 'mongodb',
@@ -93,16 +95,14 @@ export function mongoEntitlements(
       const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
       const bounds = limits(signal)
       return reconnecting(client, bounds.signal, () =>
-        db.collection(schema.collections.organizations).findOne(filter, { projection, ...bounds })
+        organizations.findOne(filter, { projection, ...bounds })
       )
     },
     async findMember(lookup, signal) {
       const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
       const bounds = limits(signal)
       return membersOf(
-        await reconnecting(client, bounds.signal, () =>
-          db.collection(schema.collections.users).aggregate(pipeline, bounds).toArray()
-        )
+        await reconnecting(client, bounds.signal, () => users.aggregate(pipeline, bounds).toArray())
       )
     },
   }
