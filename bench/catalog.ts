@@ -156,8 +156,17 @@ export const SCENARIOS: readonly Scenario[] = [
   { type: 'cold', id: 'cold', label: LABELS.cold, app: ours() },
 ]
 
-/** The hit scenarios `--compare` also measures with the second build. */
-export const COMPARED = ['l1', 'l1-cookie', 'jwt', 'jwt-cookie', 'm2m']
+/** The hit scenarios (in process, in Redis, with entitlements) `--compare` also measures with the second build. */
+export const COMPARED = [
+  'l1',
+  'l1-cookie',
+  'jwt',
+  'jwt-cookie',
+  'm2m',
+  'entitlements',
+  'l2-redis',
+  'team-ttl',
+]
 /** The id of a scenario's twin on the `--compare` build. */
 export const compareId = (id: string): string => `${id}@compare`
 

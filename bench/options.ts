@@ -17,8 +17,8 @@ const USAGE = `npm run bench [-- options]
   --latency MS       Stytch emulator latency (default 50)
   --only a,b,...     only these scenario ids (bench/catalog.ts; "heap" for memory)
   --dist DIR         the build to measure (default dist/, which npm run bench builds first)
-  --compare DIR      also measure this build's hit scenarios (l1, l1-cookie, jwt, jwt-cookie, m2m)
-                     in the same passes, with new/old ratios
+  --compare DIR      also measure this build's hit scenarios (l1, l1-cookie, jwt, jwt-cookie, m2m,
+                     l2-redis, entitlements, team-ttl) in the same passes, with new/old ratios
   --pin | --no-pin   the server alone on the last CPU, the rest on the first (default when
                      taskset is installed and 2 CPUs are allowed; --pin insists)
   --out FILE         results (default bench/results.md; quick: bench/results-quick.md)
