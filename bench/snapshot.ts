@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { ROOT, runDir } from './processes.ts'
 
 /** Entry points the harness imports. */
@@ -52,7 +52,9 @@ export async function snapshotBuild(dist: string, name: string) {
     include,
   }
   writeFileSync(tsconfig, JSON.stringify(config))
-  if (resolve(dist) !== join(ROOT, 'dist')) return { tsconfig, description: resolve(dist) }
+  // Another build is named by its path from the checkout, so a report names no machine's folders.
+  if (resolve(dist) !== join(ROOT, 'dist'))
+    return { tsconfig, description: relative(ROOT, resolve(dist)) }
   const git = (...args: string[]) =>
     spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim()
   const dirty = git('--no-optional-locks', 'status', '--porcelain', '--', 'src', 'adapters') !== ''
