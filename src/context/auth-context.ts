@@ -182,7 +182,7 @@ export class AuthContext {
  */
 function fill(
   context: AuthContext,
-  session: SessionFields,
+  session: Omit<SessionFields, 'rawSession'>,
   entitlements: Partial<EntitlementFields>,
   rawSession: PropertyDescriptor | undefined = Object.getOwnPropertyDescriptor(
     session,
@@ -239,7 +239,7 @@ export const CachedSessionSchema = v.pipe(
     const { rawSession } = fields
     const given = typeof rawSession === 'function' ? { get: rawSession } : { value: rawSession }
     const context = Object.create(AuthContext.prototype) as AuthContext
-    return fill(context, fields as unknown as SessionFields, NO_ENTITLEMENTS, given)
+    return fill(context, fields, NO_ENTITLEMENTS, given)
   })
 )
 
