@@ -40,12 +40,13 @@ let names = 0
 /** A policy name of its own, so no two tests share a budget in this process. */
 const fresh = () => `t${++names}`
 /** An address no other test uses, as a proxy in front of the app reports it. */
-const fromIp = (ip = randomIp(), init: RequestInit = {}): RequestInit => ({
+const fromIp = (ip = anotherIp(), init: RequestInit = {}): RequestInit => ({
   ...init,
   headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': ip },
 })
-const randomIp = () =>
-  `198.51.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`
+/** A client address no other request of this file has sent (tests share the in-process limits). */
+let clients = 0
+const anotherIp = () => `198.51.${++clients >> 8}.${clients & 255}`
 
 function stytchOptions(extra: StytchAuthOptions = {}): StytchAuthOptions {
   return {
@@ -76,7 +77,7 @@ const fields = (response: Response) => ({
 describe('the headers and the 429 of DESIGN', () => {
   it('every answer carries RateLimit-Policy and RateLimit; the 429 has Retry-After and the body', async () => {
     const app = limitedApp({ limit: 3, window: 60 }) // a unit every 20 s
-    const ip = randomIp()
+    const ip = anotherIp()
     const responses: Response[] = []
     for (let i = 0; i < 4; i++) responses.push(await app.request('/', fromIp(ip)))
     expect(statuses(responses)).toEqual([200, 200, 200, 429])
@@ -135,7 +136,7 @@ describe('the headers and the 429 of DESIGN', () => {
 
   it('names the policy, counts windows in units, and never sends a Retry-After below 1 s or t', async () => {
     const app = limitedApp({ limit: 2, window: '1m', name: 'login' })
-    const ip = randomIp()
+    const ip = anotherIp()
     await app.request('/', fromIp(ip))
     await app.request('/', fromIp(ip))
     const refused = await app.request('/', fromIp(ip))
@@ -147,7 +148,7 @@ describe('the headers and the 429 of DESIGN', () => {
     expect(await refused.json()).toMatchObject({ retry_after: 30 })
     // 10 per second: a unit every 100 ms, yet Retry-After is whole seconds, at least 1.
     const fast = limitedApp({ limit: 10, window: 1 })
-    const quick = randomIp()
+    const quick = anotherIp()
     const burst = await Promise.all(
       Array.from({ length: 11 }, () => fast.request('/', fromIp(quick)))
     )
@@ -160,7 +161,7 @@ describe('the headers and the 429 of DESIGN', () => {
 
   it('a request sent Retry-After seconds after a 429 is admitted', async () => {
     const app = limitedApp({ limit: 2, window: 2 }) // a unit a second
-    const ip = randomIp()
+    const ip = anotherIp()
     expect(
       statuses([await app.request('/', fromIp(ip)), await app.request('/', fromIp(ip))])
     ).toEqual([200, 200])
@@ -180,7 +181,7 @@ describe('onError reshapes the 429', () => {
       window: 60,
       onError: (error, c) => c.json({ sorry: error.body.message }, error.status),
     })
-    const ip = randomIp()
+    const ip = anotherIp()
     await app.request('/', fromIp(ip))
     const refused = await app.request('/', fromIp(ip))
     expect(refused.status).toBe(429)
@@ -243,11 +244,11 @@ describe('by: whose budget a request spends', () => {
       statuses([await send(bearer(first)), await send(bearer(second)), await send(bearer(third))])
     ).toEqual([200, 200, 429])
 
-    const guest = randomIp()
+    const guest = anotherIp()
     expect(
       statuses([await send(fromIp(guest)), await send(fromIp(guest)), await send(fromIp(guest))])
     ).toEqual([200, 200, 429])
-    expect((await send(fromIp(randomIp()))).status).toBe(200)
+    expect((await send(fromIp(anotherIp()))).status).toBe(200)
   })
 
   it("'principal': an API key by its id; 'organization': its organization's budget, shared with its members", async () => {
@@ -314,7 +315,7 @@ describe('by: whose budget a request spends', () => {
 
   it("'ip' behind trustedProxies: the n-th entry from the right; what the client wrote further left is ignored", async () => {
     const one = limitedApp({ by: 'ip', limit: 1, window: 60, name: fresh(), trustedProxies: 1 })
-    const client = randomIp()
+    const client = anotherIp()
     expect((await one.request('/', fromIp(`6.6.6.6, ${client}`))).status).toBe(200)
     // A new spoofed entry on the left changes nothing: the proxy's entry decides.
     expect((await one.request('/', fromIp(`7.7.7.7, ${client}`))).status).toBe(429)
@@ -480,7 +481,7 @@ describe('cost', () => {
   it('each request spends cost units; one that needs more than are left waits for them', async () => {
     const name = fresh()
     const app = limitedApp({ limit: 5, window: 50, cost: 2, name }) // a unit every 10 s
-    const ip = randomIp()
+    const ip = anotherIp()
     const responses = [
       await app.request('/', fromIp(ip)),
       await app.request('/', fromIp(ip)),
@@ -532,7 +533,7 @@ describe('skipSuccessful: only answers ≥ 400 count', () => {
 
   it('successes spend nothing; failures count; once spent, every attempt is refused', async () => {
     const attempt = login()
-    const ip = randomIp()
+    const ip = anotherIp()
     const successes = []
     for (let i = 0; i < 6; i++) successes.push(await attempt(ip, 'right'))
     expect(new Set(statuses(successes))).toEqual(new Set([200]))
@@ -545,7 +546,7 @@ describe('skipSuccessful: only answers ≥ 400 count', () => {
 
   it('concurrent attempts are counted before they run: a burst of failures gets exactly limit tries', async () => {
     const attempt = login()
-    const ip = randomIp()
+    const ip = anotherIp()
     const burst = await Promise.all(Array.from({ length: 9 }, () => attempt(ip, 'wrong')))
     expect(statuses(burst).sort()).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429])
   })

@@ -139,7 +139,8 @@ const ATTACKS: Attack[] = [
   },
   {
     name: 'a truncated key re-padded to length',
-    token: () => `${victim.key.slice(0, -1)}0`,
+    // The filler differs from the character lost (one key in 62 ends in `0`).
+    token: () => `${victim.key.slice(0, -1)}${victim.key.endsWith('0') ? '1' : '0'}`,
     type: 'token_extraction',
     reads: 0,
   },
