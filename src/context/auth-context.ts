@@ -127,7 +127,7 @@ export class AuthContext {
   declare readonly kind: 'member'
 
   constructor(fields: SessionFields & Partial<EntitlementFields>) {
-    fill(this, fields, fields)
+    fill(this, fields, fields, { value: fields.rawSession })
   }
 
   /** Whether the session's `expires_at` has passed. */
@@ -150,7 +150,12 @@ export class AuthContext {
    * ```
    */
   withEntitlements(fields: EntitlementFields): AuthContext {
-    return fill(Object.create(AuthContext.prototype) as AuthContext, this, fields)
+    return fill(
+      Object.create(AuthContext.prototype) as AuthContext,
+      this,
+      fields,
+      rawSessionOf(this)
+    )
   }
 
   /**
@@ -175,27 +180,45 @@ export class AuthContext {
   }
 }
 
+/** A context's `rawSession`: the object, or (read back from a shared cache) how to parse it when read. */
+type RawSession =
+  { readonly value: Record<string, unknown> } | { readonly load: () => Record<string, unknown> }
+
+/** Where a context read back from a shared cache keeps the parser of its `rawSession`. */
+const RAW_SESSION_LOADER = Symbol('rawSession loader')
+type Loading = { readonly [RAW_SESSION_LOADER]: () => Record<string, unknown> }
+
+/** The `rawSession` getter of every context that parses it when read (one function: one shape). */
+function loadedRawSession(this: Loading): Record<string, unknown> {
+  return this[RAW_SESSION_LOADER]()
+}
+
+/** How `session` holds its `rawSession`, for a copy that holds it the same way. */
+function rawSessionOf(session: SessionFields): RawSession {
+  const load = (session as Partial<Loading>)[RAW_SESSION_LOADER]
+  return load ? { load } : { value: session.rawSession }
+}
+
 /**
  * Fills a new context: `kind`, the session fields, then the entitlement fields (the defaults where
  * none is given), in one order for every context (the member first, for `toJSON()`); then freezes it.
- * A `rawSession` given as a getter (read back from a shared cache) stays one: parsed when read.
+ * A `rawSession` given as a loader (read back from a shared cache) is parsed when first read.
  */
 function fill(
   context: AuthContext,
   session: Omit<SessionFields, 'rawSession'>,
   entitlements: Partial<EntitlementFields>,
-  rawSession: PropertyDescriptor | undefined = Object.getOwnPropertyDescriptor(
-    session,
-    'rawSession'
-  )
+  rawSession: RawSession
 ): AuthContext {
-  const target = context as unknown as Record<string, unknown>
+  const target = context as unknown as Record<string | symbol, unknown>
   target['kind'] = 'member'
   for (const field of SESSION_FIELDS) {
     if (field !== 'rawSession') target[field] = session[field]
-    else if (rawSession?.get)
-      Object.defineProperty(target, field, { get: rawSession.get, enumerable: true })
-    else target[field] = rawSession?.value
+    else if ('value' in rawSession) target[field] = rawSession.value
+    else {
+      Object.defineProperty(target, RAW_SESSION_LOADER, { value: rawSession.load })
+      Object.defineProperty(target, field, { get: loadedRawSession, enumerable: true })
+    }
   }
   const given = entitlements as Partial<Record<string, unknown>>
   for (const field of ENTITLEMENT_FIELDS)
@@ -237,7 +260,7 @@ export const CachedSessionSchema = v.pipe(
   }),
   v.transform((fields) => {
     const { rawSession } = fields
-    const given = typeof rawSession === 'function' ? { get: rawSession } : { value: rawSession }
+    const given = typeof rawSession === 'function' ? { load: rawSession } : { value: rawSession }
     const context = Object.create(AuthContext.prototype) as AuthContext
     return fill(context, fields, NO_ENTITLEMENTS, given)
   })
