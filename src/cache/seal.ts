@@ -21,13 +21,13 @@ const encoder = new TextEncoder()
 
 /** The parts of `node:crypto` a synchronous sealer needs. */
 interface NodeHmac {
-  createHmac(
-    algorithm: 'sha256',
-    key: string | Uint8Array
-  ): {
-    update(data: string): { digest(): Uint8Array; digest(encoding: 'base64url'): string }
-  }
+  createHmac(algorithm: 'sha256', key: string | Uint8Array): HmacInProgress
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
+}
+interface HmacInProgress {
+  update(data: string): HmacInProgress
+  digest(): Uint8Array
+  digest(encoding: 'base64url'): string
 }
 
 const builtin = (
@@ -60,11 +60,12 @@ export function hmacSealer(secret: string): Sealer {
  */
 function nodeSealer(secret: string, node: NodeHmac): Sealer {
   const key = node.createHmac('sha256', secret).update(LABEL).digest()
-  const tagOf = (data: string): string =>
-    node.createHmac('sha256', key).update(data).digest('base64url')
-  return sealerOf(tagOf, (data, tag) => {
+  // The key and the payload are hashed in turn: no copy of the whole text is made to seal or open.
+  const tagOf = (cacheKey: string, payload: string): string =>
+    node.createHmac('sha256', key).update(cacheKey).update('\n').update(payload).digest('base64url')
+  return sealerOf(tagOf, (cacheKey, payload, tag) => {
     const given = encoder.encode(tag)
-    const expected = encoder.encode(tagOf(data))
+    const expected = encoder.encode(tagOf(cacheKey, payload))
     return given.length === expected.length && node.timingSafeEqual(given, expected)
   })
 }
@@ -72,12 +73,15 @@ function nodeSealer(secret: string, node: NodeHmac): Sealer {
 /** The seal through WebCrypto, on runtimes without `node:crypto` (Workers without `nodejs_compat`). */
 function webCryptoSealer(secret: string): Sealer {
   const key = deriveKey(secret)
+  const bytesOf = (cacheKey: string, payload: string) => encoder.encode(`${cacheKey}\n${payload}`)
   return sealerOf(
-    async (data) => toBase64Url(await crypto.subtle.sign('HMAC', await key, encoder.encode(data))),
-    async (data, tag) => {
+    async (cacheKey, payload) =>
+      toBase64Url(await crypto.subtle.sign('HMAC', await key, bytesOf(cacheKey, payload))),
+    async (cacheKey, payload, tag) => {
       const given = fromBase64Url(tag)
       return (
-        given !== undefined && crypto.subtle.verify('HMAC', await key, given, encoder.encode(data))
+        given !== undefined &&
+        crypto.subtle.verify('HMAC', await key, given, bytesOf(cacheKey, payload))
       )
     }
   )
@@ -85,18 +89,19 @@ function webCryptoSealer(secret: string): Sealer {
 
 /** A {@link Sealer} from a way to compute the tag of `key\npayload` and to check a tag (in constant time). */
 function sealerOf(
-  tagOf: (data: string) => string | Promise<string>,
-  verify: (data: string, tag: string) => boolean | Promise<boolean>
+  tagOf: (cacheKey: string, payload: string) => string | Promise<string>,
+  verify: (cacheKey: string, payload: string, tag: string) => boolean | Promise<boolean>
 ): Sealer {
+  const head = `${VERSION}.`
   return {
     async seal(cacheKey, payload) {
-      return `${VERSION}.${await tagOf(`${cacheKey}\n${payload}`)}.${payload}`
+      return `${head}${await tagOf(cacheKey, payload)}.${payload}`
     },
     async open(cacheKey, sealed) {
-      const [version, tag] = sealed.split('.', 2)
-      if (version !== VERSION || tag === undefined) return undefined
-      const payload = sealed.slice(version.length + tag.length + 2)
-      return (await verify(`${cacheKey}\n${payload}`, tag)) ? payload : undefined
+      const end = sealed.startsWith(head) ? sealed.indexOf('.', head.length) : -1
+      if (end < 0) return undefined
+      const payload = sealed.slice(end + 1)
+      return (await verify(cacheKey, payload, sealed.slice(head.length, end))) ? payload : undefined
     },
   }
 }
