@@ -117,11 +117,10 @@ export function redisCache(
     )
   const own = options.client ? undefined : ownClient(options)
   const client: RedisClient = options.client ?? (own as OwnClient).client
+  // A ready client sends at once (the common case costs no extra promise).
   const command = own
-    ? async <T>(send: () => Promise<T>): Promise<T> => {
-        await own.ready()
-        return send()
-      }
+    ? <T>(send: () => Promise<T>): Promise<T> =>
+        own.client.status === 'ready' ? send() : own.ready().then(send)
     : <T>(send: () => Promise<T>): Promise<T> => send()
   const px = (ttlSeconds: number) => Math.max(1, Math.ceil(ttlSeconds * 1000))
   const subscriber = subscriberFor(client, own !== undefined)

@@ -20,25 +20,26 @@ export class TimeoutError extends Error {
  * const value = await withTimeout(1_000, () => redis.get(key))
  * ```
  */
-export async function withTimeout<T>(
-  ms: number,
-  call: (signal: AbortSignal) => Promise<T>
-): Promise<T> {
+export function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = call.length === 0 ? undefined : new AbortController()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       const error = new TimeoutError(`timed out after ${Math.round(ms)} ms`)
       controller?.abort(error)
       reject(error)
     }, ms)
+    const failed = (error: unknown) => {
+      clearTimeout(timer)
+      reject(error)
+    }
+    try {
+      const called = controller ? call(controller.signal) : (call as () => Promise<T>)()
+      called.then((value) => {
+        clearTimeout(timer)
+        resolve(value)
+      }, failed)
+    } catch (error) {
+      failed(error)
+    }
   })
-  try {
-    return await Promise.race([
-      controller ? call(controller.signal) : (call as () => Promise<T>)(),
-      expired,
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
 }
