@@ -38,6 +38,11 @@ export interface ReadThroughOptions<T> {
   readonly schema: v.GenericSchema<unknown, T>
   /** A value's JSON form for the shared tier; `undefined` keeps it in process, whatever `maxAgeMs`. */
   readonly encode?: (value: T) => unknown
+  /**
+   * A string field of the JSON form stored beside the JSON as is (a JSON text within: no escaping
+   * to write, none to undo on a read), put back before `schema` reads the entry.
+   */
+  readonly detached?: string
   /** Loads in flight by id, shared with the caches of other settings of the same project. */
   readonly flights?: Map<string, Promise<Filled<T>>>
   /** The fleet's single flight, for loads that ask it. */
@@ -152,7 +157,7 @@ export class ReadThroughCache<T> {
       data === undefined ? Infinity : now
     )
     if (sharable)
-      await shared.write(`${namespace}:${id}`, { data, validUntil: now + ttlMs }, ttlMs, now)
+      await shared.write(`${namespace}:${id}`, this.#detach(data, now + ttlMs), ttlMs, now)
   }
 
   async #readShared(id: string): Promise<{ value?: T; failed?: true }> {
@@ -160,6 +165,23 @@ export class ReadThroughCache<T> {
     if (!shared) return {}
     const read = await shared.read(`${namespace}:${id}`)
     return read.status === 'failed' ? { failed: true } : this.#opened(id, read)
+  }
+
+  /** The shared entry of `data`: its detached field apart, as text. */
+  #detach(data: unknown, validUntil: number): { data: unknown; text?: string; validUntil: number } {
+    const field = this.#options.detached
+    const text = field === undefined ? undefined : (data as Record<string, unknown>)[field]
+    return field === undefined || typeof text !== 'string'
+      ? { data, validUntil }
+      : { data: { ...(data as object), [field]: undefined }, text, validUntil }
+  }
+
+  /** The data of a shared entry with its detached field back (the data was just parsed: ours). */
+  #attach(data: unknown, text: string | undefined): unknown {
+    const { detached } = this.#options
+    if (detached !== undefined && text !== undefined && typeof data === 'object' && data !== null)
+      (data as Record<string, unknown>)[detached] = text
+    return data
   }
 
   /** A shared read's value (warming the process), or nothing. */
@@ -170,7 +192,7 @@ export class ReadThroughCache<T> {
       return {}
     // Revoked while the read was on its way: what it brings back is not served.
     if (rejections?.revocations?.isRevoked(id, now)) throw rejections.errorOf()
-    const parsed = v.safeParse(this.#options.schema, read.data)
+    const parsed = v.safeParse(this.#options.schema, this.#attach(read.data, read.text))
     if (!parsed.success) return {}
     const value = parsed.output
     const { local, localTtlMs } = this.#options

@@ -13,7 +13,8 @@ import type { Sealer } from './seal.ts'
 
 /**
  * An entry: valid until `u`, stored at `s` (absent in entries of earlier versions), data `d`; or,
- * with `r`, a revocation until `u`.
+ * with `r`, a revocation until `u`. An entry's text, if any, follows its JSON after a newline (which
+ * JSON text never holds), as is.
  */
 const Envelope = v.object({
   u: v.number(),
@@ -28,6 +29,8 @@ export type SharedRead =
   | {
       readonly status: 'hit'
       readonly data: unknown
+      /** The text stored beside the data, if any. */
+      readonly text: string | undefined
       readonly validUntil: number
       readonly storedAt: number
     }
@@ -64,27 +67,42 @@ export class SharedTier {
     const got = await this.run('get', (store) => store.get(key))
     if (!got.ok) return { status: 'failed' }
     const opened = got.value === null ? undefined : await this.sealer.open(key, got.value)
-    const parsed = opened === undefined ? undefined : v.safeParse(Envelope, parseJson(opened))
+    const cut = opened?.indexOf('\n') ?? -1
+    const json = cut < 0 ? opened : opened?.slice(0, cut)
+    const parsed = json === undefined ? undefined : v.safeParse(Envelope, parseJson(json))
     if (!parsed?.success || parsed.output.u <= now) return { status: 'miss' }
     const { u, s, d, r } = parsed.output
     if (r) return { status: 'revoked', until: u }
-    return { status: 'hit', data: d, validUntil: u, storedAt: s ?? -Infinity }
+    const text = cut < 0 ? undefined : opened?.slice(cut + 1)
+    return { status: 'hit', data: d, text, validUntil: u, storedAt: s ?? -Infinity }
   }
 
-  /** Stores `data` under `key` until `validUntil`; resolves whether it was written. */
+  /**
+   * Stores `data` (and `text`, as is, beside it) under `key` until `validUntil`; resolves whether it
+   * was written.
+   */
   async write(
     key: string,
-    entry: { readonly data: unknown; readonly validUntil: number },
+    entry: {
+      readonly data: unknown
+      readonly text?: string | undefined
+      readonly validUntil: number
+    },
     ttlMs: number,
     now: number = Date.now()
   ): Promise<boolean> {
-    const sealed = await this.#sealed(key, { u: entry.validUntil, s: now, d: entry.data })
+    const json = JSON.stringify({ u: entry.validUntil, s: now, d: entry.data } satisfies Envelope)
+    const payload = entry.text === undefined ? json : `${json}\n${entry.text}`
+    const sealed = await this.sealer.seal(key, payload)
     return (await this.run('set', (store) => store.set(key, sealed, ttlMs / 1000))).ok
   }
 
   /** Stores a revocation under `key` for `forMs`; resolves whether it was stored. */
   async revoke(key: string, forMs: number, now: number = Date.now()): Promise<boolean> {
-    const sealed = await this.#sealed(key, { u: now + forMs, r: 1 })
+    const sealed = await this.sealer.seal(
+      key,
+      JSON.stringify({ u: now + forMs, r: 1 } satisfies Envelope)
+    )
     return (await this.run('revoke', (store) => store.set(key, sealed, forMs / 1000))).ok
   }
 
@@ -138,10 +156,6 @@ export class SharedTier {
     const retries = [...this.#onAnswer]
     this.#onAnswer.clear()
     for (const retry of retries) retry()
-  }
-
-  #sealed(key: string, envelope: Envelope): Promise<string> {
-    return this.sealer.seal(key, JSON.stringify(envelope))
   }
 }
 

@@ -194,6 +194,8 @@ export async function buildRuntime(
         : auth instanceof ApiKeyContext
           ? cachedApiKeyOf(auth)
           : undefined,
+    // The Stytch response rides beside the entry's JSON, parsed only when the app reads it.
+    detached: 'rawSession',
     flights: project.flights,
     // One Stytch call per cold token per fleet: instances sharing the tier wait for the first.
     fleet:

@@ -67,12 +67,21 @@ async function poisonable(prefix = uniquePrefix('poison')) {
   return { app, prefix, victim, key, sealed }
 }
 
-/** The envelope (`{"u":…,"d":{…}}`) inside a sealed value `v1.<tag>.<envelope>`. */
-function envelopeOf(sealed: string): { u: number; d: Record<string, unknown> } {
+/**
+ * The envelope (`{"u":…,"d":{…}}`) inside a sealed value `v1.<tag>.<envelope>` or
+ * `v1.<tag>.<envelope>\n<text>`, and the payload it makes again with the envelope changed.
+ */
+function openedOf(sealed: string): {
+  envelope: { u: number; d: Record<string, unknown> }
+  text: string | undefined
+  payload: (envelope: unknown) => string
+} {
   const [version, tag] = sealed.split('.', 2)
-  return JSON.parse(sealed.slice(`${version}.${tag}.`.length)) as {
-    u: number
-    d: Record<string, unknown>
+  const [json = '', ...text] = sealed.slice(`${version}.${tag}.`.length).split('\n')
+  return {
+    envelope: JSON.parse(json) as { u: number; d: Record<string, unknown> },
+    text: text[0],
+    payload: (envelope) => [JSON.stringify(envelope), ...text].join('\n'),
   }
 }
 
@@ -99,6 +108,17 @@ describe.skipIf(!availability.available)('a poisoned Redis is never trusted', ()
     expect(await callsFor(app, victim.sessionToken, 200)).toBe(0)
   })
 
+  it('control: an entry of the earlier layout (the Stytch response inside its JSON) is still served without asking Stytch', async () => {
+    const { app, prefix, victim, sealed } = await poisonable()
+    const { envelope, text } = openedOf(sealed)
+    expect(text).toContain('"member_session"')
+    const earlier = { ...envelope, d: { ...envelope.d, rawSession: text } }
+    const key = sessionKey(prefix, victim.sessionToken)
+    const resealed = await hmacSealer(world.stytch.secret).seal(key, JSON.stringify(earlier))
+    await plant(prefix, victim.sessionToken, resealed)
+    expect(await callsFor(app, victim.sessionToken, 200)).toBe(0)
+  })
+
   it("a valid session's entry copied under another token's key: that token is still a 401", async () => {
     const { app, prefix, sealed } = await poisonable()
     const bogus = inventedToken()
@@ -109,9 +129,9 @@ describe.skipIf(!availability.available)('a poisoned Redis is never trusted', ()
   it('a field of a sealed entry altered (another member): ignored; the true identity is served after asking Stytch', async () => {
     const { app, prefix, victim, sealed } = await poisonable()
     const [version, tag] = sealed.split('.', 2)
-    const envelope = envelopeOf(sealed)
+    const { envelope, payload } = openedOf(sealed)
     const other = await world.session(ledger)
-    const altered = JSON.stringify({
+    const altered = payload({
       ...envelope,
       d: {
         ...envelope.d,
@@ -128,7 +148,8 @@ describe.skipIf(!availability.available)('a poisoned Redis is never trusted', ()
 
   it('a well-formed session written without a seal (plain JSON, or with a made-up tag) is a miss', async () => {
     const { app, prefix, sealed } = await poisonable()
-    const envelope = JSON.stringify(envelopeOf(sealed))
+    const { envelope: unsealed, payload } = openedOf(sealed)
+    const envelope = payload(unsealed)
     for (const value of [
       envelope,
       `v1.${randomBytes(32).toString('base64url')}.${envelope}`,
@@ -145,9 +166,10 @@ describe.skipIf(!availability.available)('a poisoned Redis is never trusted', ()
     const { app, prefix, sealed } = await poisonable()
     const bogus = inventedToken()
     const key = sessionKey(prefix, bogus)
+    const { envelope, payload } = openedOf(sealed)
     const foreign = await hmacSealer('secret-test-another-project-000000000000').seal(
       key,
-      JSON.stringify(envelopeOf(sealed))
+      payload(envelope)
     )
     await plant(prefix, bogus, foreign)
     expect(await callsFor(app, bogus, 401)).toBe(1)
