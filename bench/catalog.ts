@@ -30,7 +30,8 @@ const LABELS = {
   'l1-pass-through': 'ours: L1 hit, through a pass-through middleware `(c, next) => next()`',
   'l1-telemetry': 'ours: L1 hit, telemetry on',
   'l1-cookie': 'ours: session token in the stytch_session cookie, L1 hit',
-  'hand-redis': 'hand-written Redis read: GET + JSON.parse (ioredis)',
+  'hand-redis':
+    'hand-written Redis read: GET + JSON.parse of the session and its Stytch response (ioredis)',
   'l2-redis': 'ours: L2 Redis hit, L1 off',
   upstash: 'ours: Upstash hit, L1 off',
   jwt: 'ours: session JWT',

@@ -5,7 +5,8 @@
  * itself for JWTs) looked up in a Map of pre-verified sessions, `c.set('auth', session)`, 401
  * otherwise. `mongo` adds the team read the library does per request (same driver, same
  * pipeline, the organization cached in a Map); `redis` reads the session from Redis per request
- * (`GET` + `JSON.parse` through ioredis) instead of the Map.
+ * (`GET` + `JSON.parse` through ioredis) instead of the Map: the same content our shared entry
+ * holds (the fields and Stytch's response, 2.7 KB of JSON), neither sealed nor validated.
  */
 import { hash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -15,8 +16,14 @@ import { MongoClient, ObjectId, type Document } from 'mongodb'
 import { COOKIE_NAMES, type MeBody, type ServerSpec } from '../spec.ts'
 import { bearerToken, HEALTH_PATH, PROTECTED_PATH, type BenchApp } from './peers.ts'
 
-/** A pre-verified session, as a hand-written cache would keep it. */
-type HandSession = { memberId: string; organizationId: string; sessionId: string; roles: string[] }
+/** A pre-verified session, as a hand-written cache would keep it (in Redis, with Stytch's response). */
+type HandSession = {
+  memberId: string
+  organizationId: string
+  sessionId: string
+  roles: string[]
+  stytchResponse?: unknown
+}
 type HandEnv = { Variables: { auth: HandSession } }
 
 /**
@@ -35,7 +42,7 @@ export async function handApp(spec: ServerSpec, read?: 'mongo' | 'redis'): Promi
   )
   const app = new Hono<HandEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
-  const get = read === 'redis' ? await redisLookup(spec, sessions) : undefined
+  const get = read === 'redis' ? await redisLookup(spec, sessions, tokens[0]) : undefined
   app.use(PROTECTED_PATH, async (c, next) => {
     const token = bearerToken(c) ?? cookieValue(c, cookieName)
     const key = token === undefined ? undefined : keyOf(token)
@@ -61,16 +68,45 @@ function cookieValue(c: Context, name: string): string | undefined {
   return undefined
 }
 
-/** Writes every session to Redis once; then each lookup is a `GET` and a `JSON.parse`. */
-async function redisLookup({ fixtures }: ServerSpec, sessions: ReadonlyMap<string, HandSession>) {
+/**
+ * Writes every session to Redis once, with the Stytch response a hand-written cache keeps to serve
+ * what `stytchAuth()` serves (the member, the organization); then each lookup is a `GET` and a
+ * `JSON.parse`.
+ */
+async function redisLookup(
+  { fixtures }: ServerSpec,
+  sessions: ReadonlyMap<string, HandSession>,
+  token = ''
+) {
+  const stytchResponse = await authenticatedOnce(fixtures.stytch, token)
   const redis = new Redis(fixtures.redisUrl)
   const writes = redis.pipeline()
-  for (const [key, session] of sessions) writes.set(`hand:${key}`, JSON.stringify(session))
+  for (const [key, session] of sessions)
+    writes.set(`hand:${key}`, JSON.stringify({ ...session, stytchResponse }))
   await writes.exec()
   return async (key: string): Promise<HandSession | undefined> => {
     const value = await redis.get(`hand:${key}`)
     return value === null ? undefined : (JSON.parse(value) as HandSession)
   }
+}
+
+/** Stytch's answer to `token`, without its token fields (as ours keeps it). */
+async function authenticatedOnce(stytch: ServerSpec['fixtures']['stytch'], token: string) {
+  const response = await fetch(`${stytch.url}/v1/b2b/sessions/authenticate`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${btoa(`${stytch.projectId}:${stytch.secret}`)}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ session_token: token }),
+  })
+  if (!response.ok) throw new Error(`Stytch answered ${response.status} to the hand-written app`)
+  const {
+    session_token: _token,
+    session_jwt: _jwt,
+    ...rest
+  } = (await response.json()) as Record<string, unknown>
+  return rest
 }
 
 /** The member's team, read fresh per request (the user `_id` found once, the organization kept in a Map). */
