@@ -42,7 +42,7 @@ export async function handApp(spec: ServerSpec, read?: 'mongo' | 'redis'): Promi
   )
   const app = new Hono<HandEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
-  const get = read === 'redis' ? await redisLookup(spec, sessions, tokens[0]) : undefined
+  const get = read === 'redis' ? await redisLookup(spec, sessions, tokens) : undefined
   app.use(PROTECTED_PATH, async (c, next) => {
     const token = bearerToken(c) ?? cookieValue(c, cookieName)
     const key = token === undefined ? undefined : keyOf(token)
@@ -76,8 +76,9 @@ function cookieValue(c: Context, name: string): string | undefined {
 async function redisLookup(
   { fixtures }: ServerSpec,
   sessions: ReadonlyMap<string, HandSession>,
-  token = ''
+  [token]: readonly string[]
 ) {
+  if (token === undefined) throw new Error('the hand-written Redis app was given no token')
   const stytchResponse = await authenticatedOnce(fixtures.stytch, token)
   const redis = new Redis(fixtures.redisUrl)
   const writes = redis.pipeline()

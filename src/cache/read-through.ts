@@ -171,6 +171,7 @@ export class ReadThroughCache<T> {
   #detach(data: unknown, validUntil: number): { data: unknown; text?: string; validUntil: number } {
     const field = this.#options.detached
     const text = field === undefined ? undefined : (data as Record<string, unknown>)[field]
+    // An `undefined` field is left out of the JSON: the text is stored once, beside it.
     return field === undefined || typeof text !== 'string'
       ? { data, validUntil }
       : { data: { ...(data as object), [field]: undefined }, text, validUntil }
