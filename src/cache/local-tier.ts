@@ -56,10 +56,12 @@ export class LocalTier<T> {
 
   /**
    * Stores `value` for `ttlMs` milliseconds, evicting the oldest entry when full. `storedAt` is when
-   * the value was stored first (by default now), for readers bounding its age.
+   * the value was stored first (by default now), for readers bounding its age. A `ttlMs` ≤ 0 only
+   * removes what `key` held.
    */
   set(key: string, value: T, ttlMs: number, now: number = Date.now(), storedAt = now): void {
     this.#entries.delete(key)
+    if (ttlMs <= 0) return
     if (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)

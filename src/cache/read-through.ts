@@ -30,7 +30,10 @@ export interface ReadThroughOptions<T> {
   /** The in-process tier (shared by every cache of the same project and shape). */
   readonly local: LocalTier<T>
   readonly shared?: SharedTier | undefined
-  /** Longest an entry lives in process when a shared tier exists (bounds staleness across instances). */
+  /**
+   * Longest an entry lives in process when a shared tier exists (bounds staleness across instances);
+   * 0: none is kept or read there, every read goes to the shared tier.
+   */
   readonly localTtlMs: number
   /** Longest this cache serves a value after it was stored, whoever stored it (default: no bound). */
   readonly maxAgeMs?: number
@@ -70,14 +73,18 @@ export interface ReadThroughOptions<T> {
 export class ReadThroughCache<T> {
   readonly #options: ReadThroughOptions<T>
   readonly #flights: Map<string, Promise<Filled<T>>>
+  // False when a shared tier exists and `localTtlMs` is 0: the in-process tier is not used.
+  readonly #inProcess: boolean
 
   constructor(options: ReadThroughOptions<T>) {
     this.#options = options
     this.#flights = options.flights ?? new Map()
+    this.#inProcess = options.shared === undefined || options.localTtlMs > 0
   }
 
   /** The in-process value under `id`, synchronously (the hot path), or `undefined`. */
   peek(id: string, now: number = Date.now()): T | undefined {
+    if (!this.#inProcess) return undefined
     return this.#options.local.get(id, now, now - (this.#options.maxAgeMs ?? Infinity))
   }
 
@@ -149,13 +156,14 @@ export class ReadThroughCache<T> {
     const sharable = shared !== undefined && data !== undefined
     // With a shared tier, an in-process entry lives `localTtlMs` at most: a revocation elsewhere
     // reaches this process within it, even where the tier cannot push.
-    local.set(
-      id,
-      value,
-      shared ? Math.min(localTtlMs, ttlMs) : ttlMs,
-      now,
-      data === undefined ? Infinity : now
-    )
+    if (this.#inProcess)
+      local.set(
+        id,
+        value,
+        shared ? Math.min(localTtlMs, ttlMs) : ttlMs,
+        now,
+        data === undefined ? Infinity : now
+      )
     if (sharable)
       await shared.write(`${namespace}:${id}`, this.#detach(data, now + ttlMs), ttlMs, now)
   }
@@ -197,7 +205,8 @@ export class ReadThroughCache<T> {
     if (!parsed.success) return {}
     const value = parsed.output
     const { local, localTtlMs } = this.#options
-    local.set(id, value, Math.min(localTtlMs, read.validUntil - now), now, read.storedAt)
+    if (this.#inProcess)
+      local.set(id, value, Math.min(localTtlMs, read.validUntil - now), now, read.storedAt)
     return { value }
   }
 }

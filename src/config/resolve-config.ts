@@ -75,6 +75,11 @@ const positive = v.pipe(
   v.finite('must be finite'),
   v.gtValue(0, 'must be a positive number')
 )
+const nonNegative = v.pipe(
+  v.number('must be a number'),
+  v.finite('must be finite'),
+  v.minValue(0, 'must be ≥ 0')
+)
 const count = (max: number) =>
   v.pipe(
     v.number('must be a number'),
@@ -155,7 +160,7 @@ const VARIABLES = {
   UPSTASH_REDIS_REST_URL: { schema: httpUrl },
   UPSTASH_REDIS_REST_TOKEN: { schema: text, secret: true },
   STYTCH_CACHE_TTL: { schema: numeric(positive), option: 'ttl' },
-  STYTCH_CACHE_L1_TTL: { schema: numeric(positive), option: 'l1Ttl' },
+  STYTCH_CACHE_L1_TTL: { schema: numeric(nonNegative), option: 'l1Ttl' },
   STYTCH_CACHE_PREFIX: { schema: prefix, option: 'prefix' },
   STYTCH_POLICY_TTL: { schema: numeric(positive), option: 'policyTtl' },
   STYTCH_POLICY_MAX_STALE: { schema: numeric(positive), option: 'policyMaxStale' },
@@ -237,8 +242,8 @@ const OPTIONS = v.object({
     )
   ),
   ttl: v.optional(positive),
-  l1Ttl: v.optional(positive),
-  teamTtl: v.optional(v.pipe(v.number('must be a number'), v.minValue(0, 'must be ≥ 0'))),
+  l1Ttl: v.optional(nonNegative),
+  teamTtl: v.optional(nonNegative),
   policyTtl: v.optional(positive),
   policyMaxStale: v.optional(positive),
   prefix: v.optional(prefix),

@@ -66,7 +66,11 @@ export interface StytchAuthOptions {
   readonly entitlements?: EntitlementSource | null
   /** Seconds a verified session stays cached (never past its expiry). Env `STYTCH_CACHE_TTL`, default 300. */
   readonly ttl?: number
-  /** Seconds an entry lives in the in-process tier in front of Redis/Upstash. Env `STYTCH_CACHE_L1_TTL`, default 10. */
+  /**
+   * Seconds an entry lives in the in-process tier in front of Redis/Upstash (or a `CacheStore`).
+   * 0 keeps nothing in process: every request reads the shared tier, which `cache` must then be.
+   * Env `STYTCH_CACHE_L1_TTL`, default 10.
+   */
   readonly l1Ttl?: number
   /** Seconds an RBAC policy is used before it is refreshed in the background. Env `STYTCH_POLICY_TTL`, default 300. */
   readonly policyTtl?: number

@@ -143,6 +143,10 @@ export async function buildRuntime(
         : undefined
 
   const store = await sharedStore(options, config)
+  if (!store && config.l1TtlSeconds === 0 && config.cache !== 'none')
+    throw new ConfigurationError(
+      'l1Ttl (STYTCH_CACHE_L1_TTL) 0 keeps nothing in process, so every request reads the shared cache: set `cache` (or STYTCH_CACHE) to redis, upstash or a CacheStore'
+    )
   const shared =
     store &&
     project.ownerOf(store, () => {

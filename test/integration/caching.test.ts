@@ -363,6 +363,24 @@ describe('revocation, and the settings of each stytchAuth()', () => {
     expect((await server.request('/me', bearer(sessionToken))).status).toBe(401)
   })
 
+  it('l1Ttl: 0 keeps nothing in process: every request reads the shared tier', async () => {
+    const shared = memoryCache()
+    const direct = app({ cache: shared, l1Ttl: 0 })
+    const buffered = app({ cache: shared })
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await direct.request('/me', bearer(sessionToken))).status).toBe(200)
+    expect((await buffered.request('/me', bearer(sessionToken))).status).toBe(200)
+    expect(stytch.emulator.calls.authenticate).toBe(1)
+    // Gone from the shared tier: the direct mount asks Stytch at once, even with the session in
+    // this process's tier (the buffered mount's, of the same project), which serves it on.
+    for (const [key] of [...shared.entries()])
+      if (key.includes(':session:')) await shared.delete(key)
+    expect((await direct.request('/me', bearer(sessionToken))).status).toBe(200)
+    expect(stytch.emulator.calls.authenticate).toBe(2)
+    expect((await buffered.request('/me', bearer(sessionToken))).status).toBe(200)
+    expect(stytch.emulator.calls.authenticate).toBe(2)
+  })
+
   it("a custom verifier's sessions never reach the shared tier", async () => {
     const shared = memoryCache()
     const token = 'vouchedForByACustomVerifier_00000000000'

@@ -237,6 +237,8 @@ describe('options of the wrong type', () => {
       { logger: { info: () => {} } },
       'option logger: must be a logger: an object with debug, info, warn and error methods',
     ],
+    [{ l1Ttl: -1 }, 'option l1Ttl: must be ≥ 0'],
+    [{ teamTtl: Infinity }, 'option teamTtl: must be finite'],
     [{ optional: 'yes' }, 'option optional: must be true or false'],
     [{ tokenFrom: 'header' }, 'option tokenFrom: must be an array'],
     [{ tokenFrom: [] }, 'option tokenFrom: must name at least one place to look'],

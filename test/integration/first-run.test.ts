@@ -52,6 +52,14 @@ describe('a configuration error', () => {
       },
       'Invalid environment: STYTCH_REDIS_CLUSTER_NODES must be host:port pairs separated by commas (e.g. 10.0.0.1:6379,10.0.0.2:6379) (got "redis://…@10.0.0.1:6379"): fix the variable',
     ],
+    [
+      { STYTCH_PROJECT_ID: 'project-test-x', STYTCH_SECRET: 'x', STYTCH_CACHE_L1_TTL: '0' },
+      'l1Ttl (STYTCH_CACHE_L1_TTL) 0 keeps nothing in process, so every request reads the shared cache: set `cache` (or STYTCH_CACHE) to redis, upstash or a CacheStore',
+    ],
+    [
+      { STYTCH_PROJECT_ID: 'project-test-x', STYTCH_SECRET: 'x', STYTCH_CACHE_L1_TTL: '-1' },
+      'Invalid environment: STYTCH_CACHE_L1_TTL must be ≥ 0 (got "-1"): fix the variable, or pass `l1Ttl` to stytchAuth()',
+    ],
   ])(
     'answers a JSON 500 naming the variable, logged once, no stack trace (%#)',
     async (env, message) => {

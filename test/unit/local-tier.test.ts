@@ -30,6 +30,15 @@ describe('LocalTier', () => {
     expect(map.size).toBe(0)
   })
 
+  it('stores nothing for a TTL already over, and drops what the key held', () => {
+    const map = new LocalTier<number>(1)
+    map.set('a', 1, 1000)
+    map.set('a', 2, 0)
+    map.set('b', 3, -5)
+    expect(map.get('a')).toBeUndefined()
+    expect(map.size).toBe(0)
+  })
+
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new LocalTier(0)).toThrow(RangeError)
   })
