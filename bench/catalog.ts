@@ -55,6 +55,9 @@ const LABELS = {
 /** A scenario's id. */
 type Id = keyof typeof LABELS
 
+/** A scenario's place in the tables: the order of {@link LABELS} (bare apps and peers first). */
+export const rowOf = (id: string): number => Object.keys(LABELS).indexOf(id)
+
 /**
  * A scenario measured under load, slice by slice: the app, the tokens it rotates over and how each
  * request carries them (its baseline receives the very same requests), the route of an ayz-auth
@@ -113,44 +116,48 @@ const load = (id: Id, app: AppSpec, more: Partial<LoadScenario> = {}): LoadScena
   ...more,
 })
 
-/** Every scenario, in forward order (`heap`, the memory measurement, runs after the rounds). */
+/**
+ * Every scenario, in forward order (`heap`, the memory measurement, runs after the rounds): the
+ * rows a target compares side by side, so that a change in the machine's speed between slices
+ * reaches both (the L1 hit between its peers and the rows measured against it).
+ */
 export const SCENARIOS: readonly Scenario[] = [
-  load('baseline', BASELINE),
   load('baseline-middleware', { kind: 'baseline', middleware: 'empty' }),
-  load('otel-baseline', { kind: 'baseline', middleware: 'otel' }),
   load('naive', { kind: 'naive' }),
-  load('baseline-jwt', BASELINE, JWTS),
-  load('baseline-cookie', BASELINE, SESSION_COOKIE),
-  load('baseline-jwt-cookie', BASELINE, { ...JWTS, carrier: 'jwt-cookie' }),
-  // An M2M token is about half a session JWT's size: the JWT-sized baseline is not its own.
-  load('baseline-m2m', BASELINE, { tokens: 'm2m' }),
-  load('jwt-per-request', { kind: 'jwt-per-request' }, JWTS),
+  load('otel-baseline', { kind: 'baseline', middleware: 'otel' }),
+  load('l1-telemetry', ours({ telemetry: true }), { requires: TELEMETRY }),
+  load('baseline', BASELINE),
+  load('team-ttl', ours({ entitlements: 'load', teamTtl: 60 }), TEAM),
   load('hand-hit', HAND),
-  load('hand-hit-cookie', HAND, SESSION_COOKIE),
-  load('hand-hit-jwt', HAND, JWTS),
   load('l1', ours()),
   load('l1-permission', ours(), { route: 'permission' }),
+  load('rate-limit-memory', ours({ extra: 'rate-limit-memory' })),
   load('l1-pass-through', ours(), { route: 'pass-through' }),
-  load('l1-telemetry', ours({ telemetry: true }), { requires: TELEMETRY }),
   load('l1-cookie', ours(), SESSION_COOKIE),
+  load('hand-hit-cookie', HAND, SESSION_COOKIE),
+  load('baseline-cookie', BASELINE, SESSION_COOKIE),
+  load('hono-rate-limiter-redis', ours({ extra: 'hono-rate-limiter-redis' })),
+  load('rate-limit-redis', ours({ extra: 'rate-limit-redis' })),
   load('hand-redis', { kind: 'hand', read: 'redis' }),
   load('l2-redis', ours({ cache: 'redis' })),
   load('upstash', ours({ cache: 'upstash' })),
-  load('jwt', ours(), JWTS),
-  load('m2m', ours({ acceptTokens: ['session', 'm2m'] }), { tokens: 'm2m', expect: machine }),
-  load('jwt-cookie', ours(), { ...JWTS, carrier: 'jwt-cookie' }),
   load('hand-mongo', { kind: 'hand', read: 'mongo' }, TEAM),
   load('entitlements', ours({ entitlements: 'load' }), TEAM),
   load('require-entitlement', ours({ entitlements: 'require' }), TEAM),
-  load('team-ttl', ours({ entitlements: 'load', teamTtl: 60 }), TEAM),
-  load('hono-rate-limiter-redis', ours({ extra: 'hono-rate-limiter-redis' })),
-  load('rate-limit-memory', ours({ extra: 'rate-limit-memory' })),
-  load('rate-limit-redis', ours({ extra: 'rate-limit-redis' })),
-  load('baseline-api-key', BASELINE, { tokens: 'api_keys' }),
+  load('baseline-jwt', BASELINE, JWTS),
+  load('hand-hit-jwt', HAND, JWTS),
+  load('jwt', ours(), JWTS),
+  load('jwt-per-request', { kind: 'jwt-per-request' }, JWTS),
+  load('jwt-cookie', ours(), { ...JWTS, carrier: 'jwt-cookie' }),
+  load('baseline-jwt-cookie', BASELINE, { ...JWTS, carrier: 'jwt-cookie' }),
+  load('m2m', ours({ acceptTokens: ['session', 'm2m'] }), { tokens: 'm2m', expect: machine }),
+  // An M2M token is about half a session JWT's size: the JWT-sized baseline is not its own.
+  load('baseline-m2m', BASELINE, { tokens: 'm2m' }),
   load('api-key', ours({ acceptTokens: ['api_key'] }), { tokens: 'api_keys', expect: someone }),
-  load('baseline-auth0', BASELINE, { tokens: 'auth0' }),
-  load('jwt-per-request-auth0', { kind: 'jwt-per-request', jwks: 'auth0' }, AUTH0),
+  load('baseline-api-key', BASELINE, { tokens: 'api_keys' }),
   load('auth0', ours({ provider: 'auth0' }), AUTH0),
+  load('jwt-per-request-auth0', { kind: 'jwt-per-request', jwks: 'auth0' }, AUTH0),
+  load('baseline-auth0', BASELINE, { tokens: 'auth0' }),
   load('probe-baseline', BASELINE, { probe: true }),
   load('probe-l1', ours(), { probe: true }),
   { type: 'cold', id: 'cold-naive', label: LABELS['cold-naive'], app: { kind: 'naive' } },

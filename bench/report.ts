@@ -5,7 +5,7 @@
  * latency, two builds side by side (`--compare`), the cold scenarios, the memory, the targets.
  */
 import { createRequire } from 'node:module'
-import { baselineOf, COMPARED, compareId, SCENARIOS, type LoadScenario } from './catalog.ts'
+import { baselineOf, COMPARED, compareId, rowOf, SCENARIOS, type LoadScenario } from './catalog.ts'
 import { fixed, int, median, rangeText, ratios, signed, summarize } from './record.ts'
 import type { ColdPart, HeapCheckpoint, RunRecord, Summary } from './record.ts'
 import { tokenHeader } from './spec.ts'
@@ -39,9 +39,9 @@ function calls(count: number, requests: number): string {
   return count ? `${int(count)} (${each < 0.01 ? '<0.01' : each.toFixed(2)}/req)` : '0'
 }
 
-/** The loaded scenarios measured or found not available, probes or not, in forward order. */
+/** The loaded scenarios measured or found not available, probes or not, in the tables' order. */
 function loaded(record: RunRecord, probe: boolean): LoadScenario[] {
-  const order = (id: string) => SCENARIOS.findIndex((s) => s.id === id.replace(/@compare$/, ''))
+  const order = (id: string) => rowOf(id.replace(/@compare$/, ''))
   return record.scenarios
     .filter((s): s is LoadScenario => s.type === 'load' && s.probe === probe)
     .filter((s) => record.load.get(s.id)?.length || record.unavailable.has(s.id))
@@ -114,7 +114,7 @@ function header(record: RunRecord): string[] {
     '',
     `- Measured: the built package, ${record.build}, imported as users import it (\`ayz-auth\`, \`ayz-auth/ioredis\`, …), from a copy taken when the run started.`,
     `- Placement: ${record.placement}.${pace}`,
-    `- Load: autocannon ${autocannon.version} in a process of its own, ${s.connections} keep-alive connections, consecutive requests carrying different tokens. Each round, every app gets a fresh server process (Hono on \`@hono/node-server\`) per set of tokens it receives, shared by the scenarios sending those tokens to any of its routes, by Bearer or by cookie; each scenario is primed and warmed up ${s.warmupSeconds} s on it; then all are measured together, ${s.durationSeconds} s each (the 1-connection rows ${s.probeSeconds} s), in 1-s slices, scenario after scenario, pass after pass, the order reversed every other pass. Throughput is the mean of the slices, latency percentiles their median; a ratio of two scenarios is, per round, the median over the passes of the ratio of their slices in that pass. ${s.rounds} round${rounds}.`,
+    `- Load: autocannon ${autocannon.version} in a process of its own, ${s.connections} keep-alive connections, consecutive requests carrying different tokens. Each round, every app gets a fresh server process (Hono on \`@hono/node-server\`, Node run with \`--no-memory-reducer --no-flush-bytecode\`: each server idles while the others are measured, and V8 would meanwhile shrink its heap and flush its compiled code, which a server under steady load keeps) per set of tokens it receives, shared by the scenarios sending those tokens to any of its routes, by Bearer or by cookie; each scenario is primed and warmed up ${s.warmupSeconds} s on it; then all are measured together, ${s.durationSeconds} s each (the 1-connection rows ${s.probeSeconds} s), in 1-s slices, scenario after scenario (those a target compares next to each other), pass after pass, the order reversed every other pass. Throughput is the mean of the slices, latency percentiles their median; a ratio of two scenarios is, per round, the median over the passes of the ratio of their slices in that pass. ${s.rounds} round${rounds}.`,
     `- Dependencies, in a process of their own: the Stytch emulator of \`ayz-auth/testing\` with ${s.stytchLatencyMs} ms latency per call, a real redis-server, the Upstash REST test server in front of it, the MongoDB wire-protocol test server; they count Stytch calls, Mongo queries and L2 reads over the measured slices only.`,
     `- The cache-hit scenarios rotate over ${int(s.hotTokens)} sessions (or session JWTs, or M2M tokens of 10 clients), each verified once while priming. Requests carry the token in \`Authorization: Bearer\`, or where the row says so in a browser-like \`Cookie\` header (\`${tokenHeader('session-cookie', '<token>').cookie}\`, or \`stytch_session_jwt=<jwt>\` in its place).`,
     "- × baseline: throughput over that of the bare app receiving the same requests (same tokens, same carrier), slice by slice within a pass. Server CPU µs/req: CPU time of the server process (every thread, `/proc/<pid>/stat`) per request; × baseline by CPU is the baseline's over the scenario's, steadier than throughput when other work competes for the cores.",
