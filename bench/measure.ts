@@ -18,6 +18,13 @@ import type { MeBody, TokenSet } from './spec.ts'
 
 /** Pause after a load so in-flight upstream calls land in the window they belong to. */
 const SETTLE_MS = 250
+/**
+ * Every server's V8 flags: each idles while the others are measured, and V8 would meanwhile shrink
+ * its heap and flush its compiled code, which a server under steady load keeps (measured: with
+ * eight scenarios, the L2 row's first slice of a round took 2.8× the server CPU per request of its
+ * fourth, and the row read 0.54× its peer instead of 0.83×).
+ */
+const STEADY_STATE = ['--no-memory-reducer', '--no-flush-bytecode']
 
 /** What the measurements run with: fixtures, load generator, tokens (also as JSON files). */
 export interface RunContext {
@@ -49,7 +56,7 @@ export async function startServer(
   const spec = { app, fixtures: context.info, tokens, tokensFile: context.tokensFiles[tokens] }
   const env = { TSX_TSCONFIG_PATH: context.builds[build] }
   const module = new URL('./server/process.ts', import.meta.url)
-  const options = { cpu: context.pinning?.server, env }
+  const options = { cpu: context.pinning?.server, env, nodeFlags: STEADY_STATE }
   type Ready = { port?: number; unavailable?: string }
   const started = startChild<Ready, ServerCommands>(module, [JSON.stringify(spec)], options)
   const { ready, child } = await started
