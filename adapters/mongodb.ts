@@ -91,18 +91,21 @@ export function mongoEntitlements(
     schema,
     name: 'mongodb',
     timeoutMs,
+    // A read gets `maxTimeMS`, not the signal: the library stops waiting at the deadline anyway,
+    // and a listener per query is a cost on every fresh team read (the server stops the query at
+    // `maxTimeMS`, the socket times out at 5 s). Only connecting again waits on the signal.
     async findOrganization(stytchOrganizationId, signal) {
       const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
-      const bounds = limits(signal)
-      return reconnecting(client, bounds.signal, () =>
-        organizations.findOne(filter, { projection, ...bounds })
+      const { signal: bound, maxTimeMS } = limits(signal)
+      return reconnecting(client, bound, () =>
+        organizations.findOne(filter, { projection, maxTimeMS })
       )
     },
     async findMember(lookup, signal) {
       const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
-      const bounds = limits(signal)
+      const { signal: bound, maxTimeMS } = limits(signal)
       return membersOf(
-        await reconnecting(client, bounds.signal, () => users.aggregate(pipeline, bounds).toArray())
+        await reconnecting(client, bound, () => users.aggregate(pipeline, { maxTimeMS }).toArray())
       )
     },
   }

@@ -420,7 +420,8 @@ export const FAULT_MATRIX = [
     during: [ok('session token'), entitlementsDown],
     after: [ok('entitlement guard')],
     bound: 'mongo',
-    behaviour: 'Queries are abandoned at `queryTimeoutMs`; as when down.',
+    behaviour:
+      'The request stops waiting for a query at `queryTimeoutMs` (the query carries it as `maxTimeMS`, so the server ends it too); as when down.',
   },
   {
     id: 'mongo-dropped-once',
