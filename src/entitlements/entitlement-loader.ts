@@ -52,7 +52,7 @@ const UNAVAILABLE = Symbol('unavailable')
  *
  * @example
  * ```ts
- * const enriched = auth.withEntitlements(await loader.entitlementsOf(auth))
+ * const enriched = await loader.entitled(auth, auth)
  * ```
  */
 export class EntitlementLoader {
@@ -60,22 +60,27 @@ export class EntitlementLoader {
   /** The last entitled form of each principal, with the records it was made of. */
   readonly #entitled = new WeakMap<
     object,
-    { organization: unknown; member: unknown; value: unknown }
+    { organization: OrganizationRecord | null; member: MemberRecord | null; value: unknown }
   >()
 
   constructor(options: EntitlementLoaderOptions) {
     this.#options = options
   }
 
-  /** The entitlement fields of an organization and, when known, its member (for the team). */
-  async entitlementsOf(of: Entitled): Promise<EntitlementFields> {
+  /**
+   * `auth` with the entitlements of its organization and, when known, its member (for the team),
+   * read through the caches (the team fresh unless `teamTtl` caches it). The same object as last
+   * time while the records read are the same as last time's: a fresh read that finds nothing
+   * changed builds no new context.
+   */
+  async entitled<P extends Enrichable<P>>(auth: P, of: Entitled): Promise<P> {
     const [organization, member] = await Promise.all([
       this.#organization(of.organizationId),
       of.memberId === undefined ? null : this.#member(of.memberId),
     ])
     if (organization === UNAVAILABLE)
-      return { ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' }
-    return fieldsOf(organization, member)
+      return auth.withEntitlements({ ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' })
+    return this.#entitledWith(auth, organization, member)
   }
 
   /**
@@ -83,17 +88,24 @@ export class EntitlementLoader {
    * (the organization, and the member's team when `teamTtl` caches it); else `undefined`. The same
    * object as last time while its records are the same ones: the hot path allocates nothing.
    */
-  peekEntitled<P extends { withEntitlements(fields: EntitlementFields): P }>(
-    auth: P,
-    of: Entitled
-  ): P | undefined {
+  peekEntitled<P extends Enrichable<P>>(auth: P, of: Entitled): P | undefined {
     const { organizations, members } = this.#options
     const organization = organizations.peek(of.organizationId)
     if (organization === undefined) return undefined
     const member = of.memberId === undefined ? null : members?.cache.peek(of.memberId)
     if (member === undefined) return undefined
+    return this.#entitledWith(auth, organization, member)
+  }
+
+  /** `auth` with the fields of these records: last time's object if the records are the same. */
+  #entitledWith<P extends Enrichable<P>>(
+    auth: P,
+    organization: OrganizationRecord | null,
+    member: MemberRecord | null
+  ): P {
     const last = this.#entitled.get(auth)
-    if (last?.organization === organization && last.member === member) return last.value as P
+    if (last?.organization === organization && sameRecord(last.member, member))
+      return last.value as P
     const value = auth.withEntitlements(fieldsOf(organization, member))
     this.#entitled.set(auth, { organization, member, value })
     return value
@@ -166,6 +178,18 @@ export class EntitlementLoader {
   readonly #report = (problem: string): void => {
     this.#options.logger.error(`malformed entitlement document: ${problem}`)
   }
+}
+
+/** A principal that can carry entitlements. */
+type Enrichable<P> = { withEntitlements(fields: EntitlementFields): P }
+
+/** Whether two records read from the source hold the same values (a fresh read makes new objects). */
+function sameRecord(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  const entries = Object.entries(a)
+  if (entries.length !== Object.keys(b).length) return false
+  return entries.every(([key, value]) => sameRecord(value, (b as Record<string, unknown>)[key]))
 }
 
 /** An organization, and the member whose team counts (none for an API key). */

@@ -163,7 +163,7 @@ export async function authenticate(
   const of = loader && entitledOf(filled.value)
   if (!of) return filled
   const auth = filled.value as Extract<Principal, { withEntitlements: unknown }>
-  return { value: auth.withEntitlements(await loader.entitlementsOf(of)), tier: filled.tier }
+  return { value: await loader.entitled(auth, of), tier: filled.tier }
 }
 
 /** The organization (and member, for the team) whose entitlements a principal carries, if any. */

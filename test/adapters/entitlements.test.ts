@@ -242,6 +242,10 @@ describe.each(backends)('entitlements from $name', (backend) => {
       .collection('users')
       .updateOne({ _id: who.userId }, { $set: { current_team_id: otherTeam } })
     expect((await me()).currentTeamId).toBe(otherTeam.toHexString())
+    await backend.db
+      .collection('users')
+      .updateOne({ _id: who.userId }, { $set: { current_team_id: null } })
+    expect(await me()).toMatchObject({ currentTeamId: null, currentTeamName: null })
   })
 
   it('never reports a team of another organization', async () => {
