@@ -85,27 +85,32 @@ export function mongoEntitlements(
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
   const limits = limitsWithin(timeoutMs)
+  // A read gets `maxTimeMS`. The library's own client also bounds selection, connecting and the
+  // socket (1, 2, 5 s), so a read it stops waiting for ends soon without a listener per query; an
+  // app's client may not, so its reads also listen on the signal, which cancels them.
+  const listens = options.client !== undefined
+  const boundsOf = (signal: AbortSignal | undefined) => {
+    const bounds = limits(signal)
+    return { bound: bounds.signal, read: listens ? bounds : { maxTimeMS: bounds.maxTimeMS } }
+  }
   const organizations = db.collection(schema.collections.organizations)
   const users = db.collection(schema.collections.users)
   return {
     schema,
     name: 'mongodb',
     timeoutMs,
-    // A read gets `maxTimeMS`, not the signal: the library stops waiting at the deadline anyway,
-    // and a listener per query is a cost on every fresh team read (the server stops the query at
-    // `maxTimeMS`, the socket times out at 5 s). Only connecting again waits on the signal.
     async findOrganization(stytchOrganizationId, signal) {
       const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
-      const { signal: bound, maxTimeMS } = limits(signal)
+      const { bound, read } = boundsOf(signal)
       return reconnecting(client, bound, () =>
-        organizations.findOne(filter, { projection, maxTimeMS })
+        organizations.findOne(filter, { projection, ...read })
       )
     },
     async findMember(lookup, signal) {
       const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
-      const { signal: bound, maxTimeMS } = limits(signal)
+      const { bound, read } = boundsOf(signal)
       return membersOf(
-        await reconnecting(client, bound, () => users.aggregate(pipeline, { maxTimeMS }).toArray())
+        await reconnecting(client, bound, () => users.aggregate(pipeline, read).toArray())
       )
     },
   }

@@ -421,7 +421,7 @@ export const FAULT_MATRIX = [
     after: [ok('entitlement guard')],
     bound: 'mongo',
     behaviour:
-      'The request stops waiting for a query at `queryTimeoutMs` (the query carries it as `maxTimeMS`, so the server ends it too); as when down.',
+      'The request stops waiting for a query at `queryTimeoutMs` (the query carries it as `maxTimeMS`, so the server ends it too; on a client the app passed, it is also cancelled); as when down.',
   },
   {
     id: 'mongo-dropped-once',
