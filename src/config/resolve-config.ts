@@ -62,6 +62,17 @@ export interface ResolvedConfig {
     | undefined
 }
 
+/**
+ * Seconds an entry lives in process in front of a shared tier unless `l1Ttl` says otherwise; what
+ * records (policies, organizations, user ids, teams) keep there when `l1Ttl: 0` keeps no credential.
+ *
+ * @example
+ * ```ts
+ * const recordTtlMs = DEFAULT_L1_TTL_SECONDS * 1000
+ * ```
+ */
+export const DEFAULT_L1_TTL_SECONDS = 10
+
 /** Stytch's API hosts. */
 export const STYTCH_HOSTS = {
   test: 'https://test.stytch.com',
@@ -408,7 +419,7 @@ function settingsOf(options: ParsedOptions, env: EnvValues): ResolvedConfig {
         : undefined,
     upstash,
     ttlSeconds: options.ttl ?? env.STYTCH_CACHE_TTL ?? 300,
-    l1TtlSeconds: options.l1Ttl ?? env.STYTCH_CACHE_L1_TTL ?? 10,
+    l1TtlSeconds: options.l1Ttl ?? env.STYTCH_CACHE_L1_TTL ?? DEFAULT_L1_TTL_SECONDS,
     teamTtlSeconds: options.teamTtl ?? 0,
     policyTtlSeconds: options.policyTtl ?? env.STYTCH_POLICY_TTL ?? 300,
     policyMaxStaleSeconds: options.policyMaxStale ?? env.STYTCH_POLICY_MAX_STALE ?? 3600,

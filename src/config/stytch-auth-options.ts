@@ -68,8 +68,10 @@ export interface StytchAuthOptions {
   readonly ttl?: number
   /**
    * Seconds an entry lives in the in-process tier in front of Redis/Upstash (or a `CacheStore`).
-   * 0 keeps nothing in process: every request reads the shared tier, which `cache` must then be.
-   * Env `STYTCH_CACHE_L1_TTL`, default 10.
+   * 0 keeps no credential in process: each request reads its session or API key from the shared
+   * tier, which `cache` must then be, verifies an access token from itself, and confirms a session
+   * JWT past its `exp` with Stytch; records (RBAC policies, organizations, user ids, teams) keep
+   * 10 s there. Env `STYTCH_CACHE_L1_TTL`, default 10.
    */
   readonly l1Ttl?: number
   /** Seconds an RBAC policy is used before it is refreshed in the background. Env `STYTCH_POLICY_TTL`, default 300. */

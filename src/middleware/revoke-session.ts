@@ -85,7 +85,8 @@ export async function revokeCredentials(
   runtime: Runtime,
   [first, ...others]: readonly [string, ...string[]]
 ): Promise<void> {
-  const known = runtime.principals.peek(await digestOf(first))
+  // Who is logging out, for the event (from the shared tier when `l1Ttl: 0` keeps nothing in process).
+  const known = runtime.telemetry && (await runtime.principals.get(await digestOf(first)))
   const revoked: Revoked[] = []
   for (const [index, token] of [first, ...others].entries()) {
     const kind = runtime.credentials.find((candidate) => candidate.recognizes(token))

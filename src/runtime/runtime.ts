@@ -17,7 +17,12 @@ import { ReadThroughCache } from '../cache/read-through.ts'
 import { Revocations } from '../cache/revocations.ts'
 import { hmacSealer } from '../cache/seal.ts'
 import { SharedTier } from '../cache/shared-tier.ts'
-import { STYTCH_HOSTS, type ParsedOptions, type ResolvedConfig } from '../config/resolve-config.ts'
+import {
+  DEFAULT_L1_TTL_SECONDS,
+  STYTCH_HOSTS,
+  type ParsedOptions,
+  type ResolvedConfig,
+} from '../config/resolve-config.ts'
 import { ApiKeyContext, CachedApiKeySchema, cachedApiKeyOf } from '../context/api-key-context.ts'
 import { AuthContext, cachedSessionOf, CachedSessionSchema } from '../context/auth-context.ts'
 import type { Principal } from '../context/auth-env.ts'
@@ -162,12 +167,15 @@ export async function buildRuntime(
     })
   const sessionShared = options.verifier ? undefined : shared
   const localTtlMs = config.l1TtlSeconds * 1000
+  // `l1Ttl: 0` keeps credentials out of process (a revocation is seen at once); records, which no
+  // revocation concerns, keep the default there, so an outage of the shared tier stays cheap.
+  const recordTtlMs = localTtlMs > 0 ? localTtlMs : DEFAULT_L1_TTL_SECONDS * 1000
   const tier = <T>(name: string, schema: v.GenericSchema<unknown, T>) =>
     new ReadThroughCache<T>({
       namespace: `${prefix}:${name}`,
       local: project.tier(name),
       shared,
-      localTtlMs,
+      localTtlMs: recordTtlMs,
       schema,
     })
 
@@ -245,7 +253,7 @@ export async function buildRuntime(
         namespace: `${prefix}:policy`,
         local: project.tier('policy'),
         shared,
-        localTtlMs,
+        localTtlMs: recordTtlMs,
         schema: CachedPolicySchema,
         encode: (policy) => policy.data,
         rejections: {

@@ -4,9 +4,11 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   memoryCache,
+  requirePermission,
   revokeSession,
   stytchAuth,
   type AuthEnv,
+  type AuthEvent,
   type CacheStore,
   type PrincipalEnv,
   type SessionVerifier,
@@ -378,6 +380,35 @@ describe('revocation, and the settings of each stytchAuth()', () => {
     expect((await direct.request('/me', bearer(sessionToken))).status).toBe(200)
     expect(stytch.emulator.calls.authenticate).toBe(2)
     expect((await buffered.request('/me', bearer(sessionToken))).status).toBe(200)
+    expect(stytch.emulator.calls.authenticate).toBe(2)
+  })
+
+  it('l1Ttl: 0: the revoked event of a logout still names the session and member', async () => {
+    const events: AuthEvent[] = []
+    const server = app({ cache: memoryCache(), l1Ttl: 0, onEvent: (event) => events.push(event) })
+    const { sessionToken, session, member } = await stytch.emulator.seed()
+    expect((await server.request('/me', bearer(sessionToken))).status).toBe(200)
+    const logout = await server.request('/logout', { method: 'POST', ...bearer(sessionToken) })
+    expect(logout.status).toBe(204)
+    expect(events.at(-1)).toEqual({
+      type: 'revoked',
+      sessionId: session.member_session_id,
+      memberId: member.member_id,
+    })
+  })
+
+  it('l1Ttl: 0 keeps credentials out of process, not the RBAC policy', async () => {
+    const shared = memoryCache()
+    const server = new Hono<AuthEnv>()
+    server.use('*', stytchAuth({ ...settings(), cache: shared, l1Ttl: 0 }))
+    server.get('/docs', requirePermission('documents', 'read'), (c) => c.text('ok'))
+    const { sessionToken } = await stytch.emulator.seed()
+    expect((await server.request('/docs', bearer(sessionToken))).status).toBe(200)
+    const policyCalls = stytch.emulator.calls.policy
+    // With the shared tier emptied (as in an outage), the policy is still in process.
+    for (const [key] of [...shared.entries()]) await shared.delete(key)
+    expect((await server.request('/docs', bearer(sessionToken))).status).toBe(200)
+    expect(stytch.emulator.calls.policy).toBe(policyCalls)
     expect(stytch.emulator.calls.authenticate).toBe(2)
   })
 
