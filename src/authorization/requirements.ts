@@ -5,6 +5,7 @@
  */
 import type { ClaimRequirement } from '../config/stytch-auth-options.ts'
 import type { Principal } from '../context/auth-env.ts'
+import { deepEqual } from '../context/deep-equal.ts'
 import {
   MissingClaimsError,
   MissingFactorsError,
@@ -117,19 +118,4 @@ function tenancyOf(auth: Principal): {
 } {
   if (auth.kind === 'machine') return { organizationId: null, organizationSlug: null }
   return { organizationId: auth.organizationId, organizationSlug: auth.organizationSlug }
-}
-
-function deepEqual(actual: unknown, expected: unknown): boolean {
-  if (Object.is(actual, expected)) return true
-  if (!isObject(actual) || !isObject(expected) || Array.isArray(actual) !== Array.isArray(expected))
-    return false
-  const keys = Object.keys(expected)
-  return (
-    keys.length === Object.keys(actual).length &&
-    keys.every((key) => Object.hasOwn(actual, key) && deepEqual(actual[key], expected[key]))
-  )
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
 }

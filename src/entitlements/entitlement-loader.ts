@@ -5,6 +5,7 @@
 import type { CircuitBreaker } from '../cache/circuit-breaker.ts'
 import type { ReadThroughCache } from '../cache/read-through.ts'
 import { NO_ENTITLEMENTS, type EntitlementFields } from '../context/auth-context.ts'
+import { deepEqual } from '../context/deep-equal.ts'
 import { describeError } from '../log/describe-error.ts'
 import type { Logger } from '../log/logger.ts'
 import type { Telemetry } from '../telemetry/telemetry.ts'
@@ -104,7 +105,7 @@ export class EntitlementLoader {
     member: MemberRecord | null
   ): P {
     const last = this.#entitled.get(auth)
-    if (last?.organization === organization && sameRecord(last.member, member))
+    if (last?.organization === organization && deepEqual(last.member, member))
       return last.value as P
     const value = auth.withEntitlements(fieldsOf(organization, member))
     this.#entitled.set(auth, { organization, member, value })
@@ -182,15 +183,6 @@ export class EntitlementLoader {
 
 /** A principal that can carry entitlements. */
 type Enrichable<P> = { withEntitlements(fields: EntitlementFields): P }
-
-/** Whether two records read from the source hold the same values (a fresh read makes new objects). */
-function sameRecord(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  const entries = Object.entries(a)
-  if (entries.length !== Object.keys(b).length) return false
-  return entries.every(([key, value]) => sameRecord(value, (b as Record<string, unknown>)[key]))
-}
 
 /** An organization, and the member whose team counts (none for an API key). */
 interface Entitled {
