@@ -15,6 +15,7 @@ import {
   entitlementSchema,
   type EntitlementSchemaOverrides,
   type EntitlementSource,
+  type MemberLookup,
 } from '../src/entitlements/entitlement-source.ts'
 import {
   DEFAULT_DATABASE,
@@ -43,6 +44,9 @@ export interface MongoEntitlementsOptions {
   /** Milliseconds a query may take before the source counts as unreachable. Default 1000. */
   readonly queryTimeoutMs?: number
 }
+
+/** How long the server and the library give a read, and the signal that cancels it (an app's client). */
+type ReadOptions = { readonly maxTimeMS: number; readonly signal?: AbortSignal }
 
 /** Options of {@link mongoApiKeys}. */
 export interface MongoApiKeysOptions {
@@ -84,35 +88,34 @@ export function mongoEntitlements(
   const db = client.db(databaseOf(client, options))
   const schema = entitlementSchema(options.schema)
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-  const limits = limitsWithin(timeoutMs)
-  // A read gets `maxTimeMS`. The library's own client also bounds selection, connecting and the
-  // socket (1, 2, 5 s), so a read it stops waiting for ends soon without a listener per query; an
-  // app's client may not, so its reads also listen on the signal, which cancels them.
-  const listens = options.client !== undefined
-  const boundsOf = (signal: AbortSignal | undefined) => {
-    const bounds = limits(signal)
-    return { bound: bounds.signal, read: listens ? bounds : { maxTimeMS: bounds.maxTimeMS } }
-  }
+  // A read carries `maxTimeMS`. The library's own client also bounds selection, connecting and the
+  // socket (1, 2, 5 s), so its reads ask for no signal (making one costs more CPU than the read's
+  // own JavaScript); an app's client may not, so its reads take the library's, which cancels them.
+  const read = <T>(run: (options: ReadOptions) => Promise<T>, signal?: AbortSignal) =>
+    reconnecting(
+      client,
+      () => signal ?? AbortSignal.timeout(timeoutMs),
+      () => run(signal ? { maxTimeMS: timeoutMs, signal } : { maxTimeMS: timeoutMs })
+    )
   const organizations = db.collection(schema.collections.organizations)
   const users = db.collection(schema.collections.users)
+  const pipelineOf = memberPipeline(schema, (hex) => new ObjectId(hex))
+  const findOrganization = (stytchOrganizationId: string, signal?: AbortSignal) => {
+    const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
+    return read((bounds) => organizations.findOne(filter, { projection, ...bounds }), signal)
+  }
+  const findMember = async (lookup: MemberLookup, signal?: AbortSignal) => {
+    const pipeline = pipelineOf(lookup) as Document[]
+    return membersOf(await read((bounds) => users.aggregate(pipeline, bounds).toArray(), signal))
+  }
+  const listens = options.client !== undefined
   return {
     schema,
     name: 'mongodb',
     timeoutMs,
-    async findOrganization(stytchOrganizationId, signal) {
-      const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
-      const { bound, read } = boundsOf(signal)
-      return reconnecting(client, bound, () =>
-        organizations.findOne(filter, { projection, ...read })
-      )
-    },
-    async findMember(lookup, signal) {
-      const pipeline = memberPipeline(schema, lookup, (hex) => new ObjectId(hex)) as Document[]
-      const { bound, read } = boundsOf(signal)
-      return membersOf(
-        await reconnecting(client, bound, () => users.aggregate(pipeline, read).toArray())
-      )
-    },
+    // Declared without `signal`, a method is given none by the library.
+    findOrganization: listens ? findOrganization : (id) => findOrganization(id),
+    findMember: listens ? findMember : (lookup) => findMember(lookup),
   }
 }
 
@@ -149,14 +152,20 @@ export function mongoApiKeys(
   const limits = limitsWithin(timeoutMs)
   const findOne = async (filter: Filter<Document>, signal?: AbortSignal) => {
     const bounds = limits(signal)
-    const document = await reconnecting(client, bounds.signal, () => keys.findOne(filter, bounds))
+    const document = await reconnecting(
+      client,
+      () => bounds.signal,
+      () => keys.findOne(filter, bounds)
+    )
     return document && storedApiKeyOf(document)
   }
   // The driver takes no signal on writes: the wait for one is bounded instead.
   const write = <T>(signal: AbortSignal | undefined, run: (maxTimeMS: number) => Promise<T>) => {
     const bounds = limits(signal)
-    return reconnecting(client, bounds.signal, () =>
-      untilAborted(run(bounds.maxTimeMS), bounds.signal)
+    return reconnecting(
+      client,
+      () => bounds.signal,
+      () => untilAborted(run(bounds.maxTimeMS), bounds.signal)
     )
   }
   return {
@@ -176,8 +185,10 @@ export function mongoApiKeys(
     },
     async listByOrganization(organizationId, signal) {
       const bounds = limits(signal)
-      const documents = await reconnecting(client, bounds.signal, () =>
-        keys.find({ organization_id: organizationId }, bounds).toArray()
+      const documents = await reconnecting(
+        client,
+        () => bounds.signal,
+        () => keys.find({ organization_id: organizationId }, bounds).toArray()
       )
       return newestFirst(documents.map((document) => storedApiKeyOf(document).record))
     },
@@ -242,18 +253,18 @@ function limitsWithin(timeoutMs: number) {
  * topology: the driver closes a client whose first connection fails (MongoDB down when the app
  * starts) and then answers every operation with "Topology is closed", for good. A client its owner
  * closed fails differently (`MongoNotConnectedError`) and is left alone. Waiting for the new
- * connection is bounded by the query's signal.
+ * connection is bounded by the signal `signalOf` gives (asked for only then).
  */
 async function reconnecting<T>(
   client: MongoClient,
-  signal: AbortSignal,
+  signalOf: () => AbortSignal,
   run: () => Promise<T>
 ): Promise<T> {
   try {
     return await run()
   } catch (error) {
     if ((error as { name?: unknown } | null)?.name !== 'MongoTopologyClosedError') throw error
-    await untilAborted(client.connect(), signal)
+    await untilAborted(client.connect(), signalOf())
     return run()
   }
 }

@@ -75,10 +75,11 @@ export class EntitlementLoader {
    * changed builds no new context.
    */
   async entitled<P extends Enrichable<P>>(auth: P, of: Entitled): Promise<P> {
-    const [organization, member] = await Promise.all([
-      this.#organization(of.organizationId),
-      of.memberId === undefined ? null : this.#member(of.memberId),
-    ])
+    const reading = of.memberId === undefined ? null : this.#member(of.memberId)
+    // The organization is nearly always in memory (cached 1 h): then nothing waits for it.
+    const known = this.#options.organizations.peek(of.organizationId)
+    const organization = known !== undefined ? known : await this.#organization(of.organizationId)
+    const member = await reading
     if (organization === UNAVAILABLE)
       return auth.withEntitlements({ ...NO_ENTITLEMENTS, entitlementsStatus: 'unavailable' })
     return this.#entitledWith(auth, organization, member)
@@ -118,8 +119,11 @@ export class EntitlementLoader {
     const { organizations, source } = this.#options
     try {
       const { value } = await organizations.getOrLoad(stytchOrganizationId, async () => {
-        const doc = await this.#call('findOrganization', (signal) =>
-          source.findOrganization(stytchOrganizationId, signal)
+        const doc = await this.#call(
+          'findOrganization',
+          source.findOrganization.length > 1
+            ? (signal) => source.findOrganization(stytchOrganizationId, signal)
+            : () => source.findOrganization(stytchOrganizationId)
         )
         const record = doc ? (organizationRecord(doc, source.schema, this.#report) ?? null) : null
         return { value: record, ttlMs: record ? ORGANIZATION_TTL_MS : MISSING_ORGANIZATION_TTL_MS }
@@ -155,9 +159,14 @@ export class EntitlementLoader {
   /** One round trip with a cached user id (user + team by `_id`); by Stytch member id otherwise. */
   async #freshMember(stytchMemberId: string): Promise<MemberRecord | null> {
     const { userIds, source } = this.#options
-    const userId = await userIds.get(stytchMemberId)
+    const userId = userIds.peek(stytchMemberId) ?? (await userIds.get(stytchMemberId))
     const lookup = userId ? { userId } : { stytchMemberId }
-    const docs = await this.#call('findMember', (signal) => source.findMember(lookup, signal))
+    const docs = await this.#call(
+      'findMember',
+      source.findMember.length > 1
+        ? (signal) => source.findMember(lookup, signal)
+        : () => source.findMember(lookup)
+    )
     if (!docs) {
       if (!userId) return null
       await userIds.delete(stytchMemberId)
@@ -169,8 +178,14 @@ export class EntitlementLoader {
     return record
   }
 
-  /** A source call through the source's breaker, reported when telemetry is on. */
-  #call<R>(operation: string, call: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  /**
+   * A source call through the source's breaker, reported when telemetry is on. A call declared
+   * without a parameter (the source's method declares no `signal`) is given no signal.
+   */
+  #call<R>(
+    operation: string,
+    call: ((signal: AbortSignal) => Promise<R>) | (() => Promise<R>)
+  ): Promise<R> {
     const { breaker, telemetry } = this.#options
     const run = () => breaker.run(call)
     return telemetry ? telemetry.around('entitlements', operation, run) : run()
