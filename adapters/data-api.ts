@@ -74,6 +74,7 @@ const DEFAULT_TIMEOUT_MS = 2000
 export function dataApiEntitlements(options: DataApiEntitlementsOptions): EntitlementSource {
   const schema = entitlementSchema(options.schema)
   const endpoint = dataApiEndpoint(options)
+  const pipelineOf = memberPipeline(schema, (hex) => ({ $oid: hex }))
   return {
     schema,
     name: endpoint.name,
@@ -89,7 +90,7 @@ export function dataApiEntitlements(options: DataApiEntitlementsOptions): Entitl
       return document ?? null
     },
     async findMember(lookup, signal) {
-      const pipeline = memberPipeline(schema, lookup, (hex) => ({ $oid: hex }))
+      const pipeline = pipelineOf(lookup)
       const { documents } = await endpoint.action(
         'aggregate',
         schema.collections.users,

@@ -39,40 +39,41 @@ export function organizationQuery(
 
 /**
  * The aggregation pipeline (on the users collection) returning one user and, under
- * {@link TEAM_FIELD}, the team its current team id points to.
+ * {@link TEAM_FIELD}, the team its current team id points to: built by lookup, on stages made once
+ * per schema (a read per request then builds only its `$match`).
  *
  * @example
  * ```ts
- * const [doc] = await users.aggregate(memberPipeline(schema, { userId }, (hex) => new ObjectId(hex))).toArray()
+ * const pipelineOf = memberPipeline(schema, (hex) => new ObjectId(hex))
+ * const [doc] = await users.aggregate(pipelineOf({ userId })).toArray()
  * ```
  */
 export function memberPipeline(
   schema: EntitlementSchema,
-  lookup: MemberLookup,
   objectId: ObjectIdOf
-): object[] {
+): (lookup: MemberLookup) => object[] {
   const { fields, collections } = schema
-  const match =
-    lookup.userId !== undefined
-      ? { _id: { $in: [objectId(lookup.userId), lookup.userId] } }
-      : { [fields.stytchMemberId]: lookup.stytchMemberId }
-  return [
-    { $match: match },
-    { $limit: 1 },
-    {
-      $lookup: {
-        from: collections.teams,
-        let: { teamId: `$${fields.currentTeamId}` },
-        pipeline: [
-          { $match: { $expr: { $eq: ['$_id', '$$teamId'] } } },
-          { $limit: 1 },
-          { $project: { _id: 1, [fields.teamName]: 1, [fields.teamOrganizationId]: 1 } },
-        ],
-        as: TEAM_FIELD,
-      },
+  const limit = { $limit: 1 }
+  const join = {
+    $lookup: {
+      from: collections.teams,
+      let: { teamId: `$${fields.currentTeamId}` },
+      pipeline: [
+        { $match: { $expr: { $eq: ['$_id', '$$teamId'] } } },
+        limit,
+        { $project: { _id: 1, [fields.teamName]: 1, [fields.teamOrganizationId]: 1 } },
+      ],
+      as: TEAM_FIELD,
     },
-    { $project: { _id: 1, [fields.currentTeamId]: 1, [TEAM_FIELD]: 1 } },
-  ]
+  }
+  const project = { $project: { _id: 1, [fields.currentTeamId]: 1, [TEAM_FIELD]: 1 } }
+  return (lookup) => {
+    const match =
+      lookup.userId !== undefined
+        ? { _id: { $in: [objectId(lookup.userId), lookup.userId] } }
+        : { [fields.stytchMemberId]: lookup.stytchMemberId }
+    return [{ $match: match }, limit, join, project]
+  }
 }
 
 /**

@@ -116,8 +116,9 @@ export function memberRecord(
     report('user document has no usable _id')
     return undefined
   }
+  // A team found was joined by the user's current team id: that id is well formed.
   const currentTeam = user[schema.fields.currentTeamId]
-  if (currentTeam != null && objectIdHex(currentTeam) === undefined) {
+  if (!team && currentTeam != null && objectIdHex(currentTeam) === undefined) {
     report(`user ${userId}: field ${schema.fields.currentTeamId} is malformed`)
   }
   const teamId = team ? objectIdHex(team['_id']) : undefined
