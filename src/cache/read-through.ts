@@ -82,6 +82,11 @@ export class ReadThroughCache<T> {
     this.#inProcess = options.shared === undefined || options.localTtlMs > 0
   }
 
+  /** Whether values are kept in process (else every read goes to the shared tier). */
+  get keepsInProcess(): boolean {
+    return this.#inProcess
+  }
+
   /** The in-process value under `id`, synchronously (the hot path), or `undefined`. */
   peek(id: string, now: number = Date.now()): T | undefined {
     if (!this.#inProcess) return undefined

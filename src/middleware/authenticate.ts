@@ -42,7 +42,8 @@ export interface BindingHolder {
  * ```
  */
 export function authentication(holder: BindingHolder, route: Route): MiddlewareHandler {
-  const slowly = async (c: Context, next: Next) => {
+  // `known`: the principal the hot path found in memory, whose entitlements are still to be read.
+  const slowly = async (c: Context, next: Next, known?: Principal) => {
     let binding: Binding
     let observation: Observation | undefined
     let found: Filled<Principal | null>
@@ -50,9 +51,9 @@ export function authentication(holder: BindingHolder, route: Route): MiddlewareH
       binding = holder.ready ?? (await holder.get(c))
       observation = binding.runtime.telemetry?.authentication()
       const { runtime } = binding
-      found = await (observation
-        ? observation.within(() => authenticate(c, runtime, route))
-        : authenticate(c, runtime, route))
+      const run = () =>
+        known ? entitled(runtime, { value: known, tier: 'l1' }) : authenticate(c, runtime, route)
+      found = await (observation ? observation.within(run) : run())
     } catch (error) {
       observation?.end({ error, tier: 'miss' })
       return route.answer(c, error)
@@ -61,13 +62,15 @@ export function authentication(holder: BindingHolder, route: Route): MiddlewareH
   }
   return function stytchAuth(c, next) {
     const binding = holder.ready
-    const hit = binding && cachedPrincipal(c, binding.runtime, route)
-    if (!hit) return slowly(c, next)
+    const auth = binding && cachedPrincipal(c, binding.runtime, route)
+    if (!auth) return slowly(c, next)
+    const ready = entitledInMemory(binding.runtime, auth)
+    if (!ready) return slowly(c, next, auth)
     return admitted(
       c,
       next,
       binding,
-      { value: hit, tier: 'l1' },
+      { value: ready, tier: 'l1' },
       binding.runtime.telemetry?.authentication()
     )
   }
@@ -97,22 +100,28 @@ function admitted(
 }
 
 /**
- * The principal of the request's credential if it and its entitlements are in process memory: a
- * scan of the `Authorization` or `Cookie` header, a hash, a lookup or two (the hot path). The headers are
- * the request's own, as the full path reads them (never the socket's: a sub-request or a rewritten
+ * The principal of the request's credential if it is in process memory: a scan of the
+ * `Authorization` or `Cookie` header, a hash, a lookup (the hot path). The headers are the
+ * request's own, as the full path reads them (never the socket's: a sub-request or a rewritten
  * request carries others).
  */
 function cachedPrincipal(c: Context, runtime: Runtime, route: Route): Principal | undefined {
-  if (!syncDigestOf) return undefined
+  if (!syncDigestOf || !runtime.principals.keepsInProcess) return undefined
   const token = simpleToken(c.req.raw.headers, route.rules)
   if (token === undefined) return undefined
   const auth = runtime.principals.peek(syncDigestOf(token))
-  if (!auth || !route.accepts(auth.kind)) return undefined
+  return auth && route.accepts(auth.kind) ? auth : undefined
+}
+
+/**
+ * `auth` with its entitlements if every record they need is in process memory (`teamTtl` caches
+ * the team), or `auth` itself when it carries none; else `undefined`.
+ */
+function entitledInMemory(runtime: Runtime, auth: Principal): Principal | undefined {
   const of = runtime.entitlements && entitledOf(auth)
   if (!of) return auth
-  // Entitlements whose records are all in memory (`teamTtl` caches the team) stay on this path.
-  const entitled = auth as Extract<Principal, { withEntitlements: unknown }>
-  return runtime.entitlements?.peekEntitled<typeof entitled>(entitled, of)
+  const entitleable = auth as Extract<Principal, { withEntitlements: unknown }>
+  return runtime.entitlements?.peekEntitled<typeof entitleable>(entitleable, of)
 }
 
 /**
@@ -145,7 +154,7 @@ export async function authenticate(
   if (!kind?.yields(token).some((yielded) => route.accepts(yielded)))
     return anonymous(new TokenVerificationError())
   // Key, look up, verify.
-  const id = await digestOf(token)
+  const id = syncDigestOf?.(token) ?? (await digestOf(token))
   let filled: Filled<Principal>
   try {
     filled = await runtime.principals.getOrLoad(
@@ -158,7 +167,11 @@ export async function authenticate(
     throw error
   }
   if (!route.accepts(filled.value.kind)) return anonymous(new TokenVerificationError())
-  // Enrich.
+  return entitled(runtime, filled)
+}
+
+/** The principal found, with its entitlements read through their caches (when it carries any). */
+async function entitled(runtime: Runtime, filled: Filled<Principal>): Promise<Filled<Principal>> {
   const loader = runtime.entitlements
   const of = loader && entitledOf(filled.value)
   if (!of) return filled
