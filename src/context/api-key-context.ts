@@ -6,6 +6,7 @@
 import * as v from 'valibot'
 import { NO_ENTITLEMENTS, type EntitlementFields } from './auth-context.ts'
 import { jsonOf } from './json-of.ts'
+import { StoredInstant, storedOf } from './stored-instant.ts'
 
 /** The fields of an {@link ApiKeyContext}. */
 export interface ApiKeyFields {
@@ -62,12 +63,6 @@ export class ApiKeyContext {
   }
 }
 
-const Instant = v.pipe(
-  v.string(),
-  v.isoTimestamp(),
-  v.transform((text) => new Date(text))
-)
-
 /**
  * An API key's context as the shared tier keeps it (`kind: 'api_key'` and its fields, sealed;
  * never the key), validated on the way back.
@@ -85,8 +80,8 @@ export const CachedApiKeySchema: v.GenericSchema<unknown, ApiKeyContext> = v.pip
     organizationId: v.pipe(v.string(), v.nonEmpty()),
     createdBy: v.string(),
     scopes: v.array(v.string()),
-    expiresAt: v.nullable(Instant),
-    authenticatedAt: Instant,
+    expiresAt: v.nullable(StoredInstant),
+    authenticatedAt: StoredInstant,
   }),
   v.transform(({ kind: _kind, ...fields }) => new ApiKeyContext(fields))
 )
@@ -109,7 +104,7 @@ export function cachedApiKeyOf(auth: ApiKeyContext): Record<string, unknown> {
     organizationId,
     createdBy,
     scopes,
-    expiresAt,
-    authenticatedAt,
+    expiresAt: storedOf(expiresAt),
+    authenticatedAt: storedOf(authenticatedAt),
   }
 }

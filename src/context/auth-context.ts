@@ -5,13 +5,9 @@
  * reads them back from a shared cache, held to it by the compiler.
  */
 import * as v from 'valibot'
+import { StoredInstant, storedOf } from './stored-instant.ts'
 
 const Id = v.pipe(v.string(), v.nonEmpty())
-const Instant = v.pipe(
-  v.string(),
-  v.isoTimestamp(),
-  v.transform((text) => new Date(text))
-)
 
 /** The session part of an {@link AuthContext}: what Stytch verified. */
 export interface SessionFields {
@@ -37,7 +33,7 @@ export interface SessionFields {
 }
 
 /**
- * {@link SessionFields} as a shared cache stores them (times as ISO 8601 strings); the compiler
+ * {@link SessionFields} as a shared cache stores them (times as epoch milliseconds); the compiler
  * holds each entry to its field (the type is declared above, as JSR wants a public type spelled out).
  */
 const sessionFieldEntries = {
@@ -45,10 +41,10 @@ const sessionFieldEntries = {
   sessionId: Id,
   organizationId: Id,
   organizationSlug: v.nullable(v.string()),
-  sessionStartedAt: Instant,
-  sessionExpiresAt: Instant,
-  sessionLastAccessedAt: Instant,
-  authenticatedAt: Instant,
+  sessionStartedAt: StoredInstant,
+  sessionExpiresAt: StoredInstant,
+  sessionLastAccessedAt: StoredInstant,
+  authenticatedAt: StoredInstant,
   memberEmail: v.nullable(v.string()),
   memberName: v.nullable(v.string()),
   sessionCustomClaims: v.record(v.string(), v.unknown()),
@@ -256,8 +252,8 @@ function entitlementFieldsOf(given: Partial<EntitlementFields>): EntitlementFiel
 }
 
 /**
- * The session fields of a context as a shared cache stores them: `rawSession` as JSON text, so
- * reading an entry back builds no object of it until the app reads it.
+ * The session fields of a context as a shared cache stores them: times as epoch milliseconds, and
+ * `rawSession` as JSON text, so reading an entry back builds no object of it until the app reads it.
  *
  * @example
  * ```ts
@@ -265,7 +261,7 @@ function entitlementFieldsOf(given: Partial<EntitlementFields>): EntitlementFiel
  * ```
  */
 export function cachedSessionOf(auth: SessionFields): Record<keyof SessionFields, unknown> {
-  const fields = Object.fromEntries(SESSION_FIELDS.map((field) => [field, auth[field]]))
+  const fields = Object.fromEntries(SESSION_FIELDS.map((field) => [field, storedOf(auth[field])]))
   return { ...fields, rawSession: JSON.stringify(auth.rawSession) } as Record<
     keyof SessionFields,
     unknown

@@ -108,15 +108,29 @@ describe.skipIf(!availability.available)('a poisoned Redis is never trusted', ()
     expect(await callsFor(app, victim.sessionToken, 200)).toBe(0)
   })
 
-  it('control: an entry of the earlier layout (the Stytch response inside its JSON) is still served without asking Stytch', async () => {
+  it('control: an entry of the earlier layout (the Stytch response inside its JSON, ISO times) is still served without asking Stytch', async () => {
     const { app, prefix, victim, sealed } = await poisonable()
     const { envelope, text } = openedOf(sealed)
     expect(text).toContain('"member_session"')
-    const earlier = { ...envelope, d: { ...envelope.d, rawSession: text } }
+    const times = [
+      'sessionStartedAt',
+      'sessionExpiresAt',
+      'sessionLastAccessedAt',
+      'authenticatedAt',
+    ]
+    const iso = times.map((field) => [field, new Date(envelope.d[field] as number).toISOString()])
+    const earlier = {
+      ...envelope,
+      d: { ...envelope.d, ...Object.fromEntries(iso), rawSession: text },
+    }
     const key = sessionKey(prefix, victim.sessionToken)
     const resealed = await hmacSealer(world.stytch.secret).seal(key, JSON.stringify(earlier))
     await plant(prefix, victim.sessionToken, resealed)
     expect(await callsFor(app, victim.sessionToken, 200)).toBe(0)
+    const served = (await (
+      await app.request('/api/me', bearer(victim.sessionToken))
+    ).json()) as object
+    expect(served).toMatchObject(Object.fromEntries(iso))
   })
 
   it("a valid session's entry copied under another token's key: that token is still a 401", async () => {
