@@ -104,9 +104,9 @@ export function mongoEntitlements(
     const { filter, projection } = organizationQuery(schema, stytchOrganizationId)
     return read((bounds) => organizations.findOne(filter, { projection, ...bounds }), signal)
   }
-  const findMember = async (lookup: MemberLookup, signal?: AbortSignal) => {
+  const findMember = (lookup: MemberLookup, signal?: AbortSignal) => {
     const pipeline = pipelineOf(lookup) as Document[]
-    return membersOf(await read((bounds) => users.aggregate(pipeline, bounds).toArray(), signal))
+    return read((bounds) => users.aggregate(pipeline, bounds).toArray(), signal).then(membersOf)
   }
   const listens = options.client !== undefined
   return {
@@ -255,18 +255,15 @@ function limitsWithin(timeoutMs: number) {
  * closed fails differently (`MongoNotConnectedError`) and is left alone. Waiting for the new
  * connection is bounded by the signal `signalOf` gives (asked for only then).
  */
-async function reconnecting<T>(
+function reconnecting<T>(
   client: MongoClient,
   signalOf: () => AbortSignal,
   run: () => Promise<T>
 ): Promise<T> {
-  try {
-    return await run()
-  } catch (error) {
+  return run().catch((error: unknown) => {
     if ((error as { name?: unknown } | null)?.name !== 'MongoTopologyClosedError') throw error
-    await untilAborted(client.connect(), signalOf())
-    return run()
-  }
+    return untilAborted(client.connect(), signalOf()).then(run)
+  })
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -43,21 +43,25 @@ export class CircuitBreaker {
   }
 
   /** Runs `call` within the timeout, or rejects at once with {@link CircuitOpenError}. */
-  async run<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.isOpen) throw new CircuitOpenError('circuit open: the backend recently failed')
+  run<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.isOpen)
+      return Promise.reject(new CircuitOpenError('circuit open: the backend recently failed'))
     const trial = this.#failing
     if (trial) this.#trialRunning = true
-    try {
-      const result = await withTimeout(this.#options.timeoutMs, call)
-      if (this.#failing) this.#change(false)
-      return result
-    } catch (error) {
-      this.#openUntil = Date.now() + (this.#options.cooldownMs ?? 2000)
-      if (!this.#failing) this.#change(true, error)
-      throw error
-    } finally {
-      if (trial) this.#trialRunning = false
-    }
+    // Chained rather than awaited: this runs on every cache or source call.
+    return withTimeout(this.#options.timeoutMs, call).then(
+      (result) => {
+        if (trial) this.#trialRunning = false
+        if (this.#failing) this.#change(false)
+        return result
+      },
+      (error: unknown) => {
+        if (trial) this.#trialRunning = false
+        this.#openUntil = Date.now() + (this.#options.cooldownMs ?? 2000)
+        if (!this.#failing) this.#change(true, error)
+        throw error
+      }
+    )
   }
 
   #change(failing: boolean, error?: unknown): void {

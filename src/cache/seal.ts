@@ -10,8 +10,11 @@
 export interface Sealer {
   /** `payload` sealed for `key`. */
   seal(key: string, payload: string): Promise<string>
-  /** The payload if `sealed` was sealed for `key` with this sealer's secret, else `undefined`. */
-  open(key: string, sealed: string): Promise<string | undefined>
+  /**
+   * The payload if `sealed` was sealed for `key` with this sealer's secret, else `undefined`: at
+   * once with `node:crypto`, as a promise with WebCrypto.
+   */
+  open(key: string, sealed: string): string | undefined | Promise<string | undefined>
 }
 
 const VERSION = 'v1'
@@ -87,7 +90,10 @@ function webCryptoSealer(secret: string): Sealer {
   )
 }
 
-/** A {@link Sealer} from a way to compute the tag of `key\npayload` and to check a tag (in constant time). */
+/**
+ * A {@link Sealer} from a way to compute the tag of `key\npayload` and to check a tag (in constant
+ * time), each at once or as a promise.
+ */
 function sealerOf(
   tagOf: (cacheKey: string, payload: string) => string | Promise<string>,
   verify: (cacheKey: string, payload: string, tag: string) => boolean | Promise<boolean>
@@ -97,11 +103,13 @@ function sealerOf(
     async seal(cacheKey, payload) {
       return `${head}${await tagOf(cacheKey, payload)}.${payload}`
     },
-    async open(cacheKey, sealed) {
+    open(cacheKey, sealed) {
       const end = sealed.startsWith(head) ? sealed.indexOf('.', head.length) : -1
       if (end < 0) return undefined
       const payload = sealed.slice(end + 1)
-      return (await verify(cacheKey, payload, sealed.slice(head.length, end))) ? payload : undefined
+      const valid = verify(cacheKey, payload, sealed.slice(head.length, end))
+      if (typeof valid === 'boolean') return valid ? payload : undefined
+      return valid.then((ok) => (ok ? payload : undefined))
     },
   }
 }

@@ -66,7 +66,9 @@ export class SharedTier {
   async read(key: string, now: number = Date.now()): Promise<SharedRead> {
     const got = await this.run('get', (store) => store.get(key))
     if (!got.ok) return { status: 'failed' }
-    const opened = got.value === null ? undefined : await this.sealer.open(key, got.value)
+    const opening = got.value === null ? undefined : this.sealer.open(key, got.value)
+    // Opened at once with node:crypto: no promise to wait for.
+    const opened = typeof opening === 'object' ? await opening : opening
     const cut = opened?.indexOf('\n') ?? -1
     const json = cut < 0 ? opened : opened?.slice(0, cut)
     const parsed = json === undefined ? undefined : v.safeParse(Envelope, parseJson(json))
@@ -134,17 +136,21 @@ export class SharedTier {
   }
 
   /** An operation through the breaker, reported as a `cache` upstream call when telemetry is on. */
-  async run<R>(name: string, operation: (store: CacheStore) => Promise<R>): Promise<Outcome<R>> {
+  run<R>(name: string, operation: (store: CacheStore) => Promise<R>): Promise<Outcome<R>> {
     const call = this.telemetry?.upstream('cache', name)
-    try {
-      const value = await this.breaker.run(() => operation(this.store))
-      call?.end('ok')
-      if (this.#onAnswer.size > 0) this.#answered()
-      return { ok: true, value }
-    } catch {
-      call?.end('error')
-      return { ok: false }
-    }
+    return this.breaker
+      .run(() => operation(this.store))
+      .then(
+        (value) => {
+          call?.end('ok')
+          if (this.#onAnswer.size > 0) this.#answered()
+          return { ok: true, value }
+        },
+        () => {
+          call?.end('error')
+          return { ok: false }
+        }
+      )
   }
 
   /** Runs `retry` after the next operation the tier answers (once per registration). */

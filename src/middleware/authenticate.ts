@@ -167,16 +167,19 @@ export async function authenticate(
     throw error
   }
   if (!route.accepts(filled.value.kind)) return anonymous(new TokenVerificationError())
-  return entitled(runtime, filled)
+  return await entitled(runtime, filled)
 }
 
 /** The principal found, with its entitlements read through their caches (when it carries any). */
-async function entitled(runtime: Runtime, filled: Filled<Principal>): Promise<Filled<Principal>> {
+function entitled(
+  runtime: Runtime,
+  filled: Filled<Principal>
+): Filled<Principal> | Promise<Filled<Principal>> {
   const loader = runtime.entitlements
   const of = loader && entitledOf(filled.value)
   if (!of) return filled
   const auth = filled.value as Extract<Principal, { withEntitlements: unknown }>
-  return { value: await loader.entitled(auth, of), tier: filled.tier }
+  return loader.entitled(auth, of).then((value) => ({ value, tier: filled.tier }))
 }
 
 /** The organization (and member, for the team) whose entitlements a principal carries, if any. */
