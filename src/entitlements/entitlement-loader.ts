@@ -121,9 +121,7 @@ export class EntitlementLoader {
       const { value } = await organizations.getOrLoad(stytchOrganizationId, async () => {
         const doc = await this.#call(
           'findOrganization',
-          source.findOrganization.length > 1
-            ? (signal) => source.findOrganization(stytchOrganizationId, signal)
-            : () => source.findOrganization(stytchOrganizationId)
+          callOf(source, source.findOrganization, stytchOrganizationId)
         )
         const record = doc ? (organizationRecord(doc, source.schema, this.#report) ?? null) : null
         return { value: record, ttlMs: record ? ORGANIZATION_TTL_MS : MISSING_ORGANIZATION_TTL_MS }
@@ -161,12 +159,7 @@ export class EntitlementLoader {
     const { userIds, source } = this.#options
     const userId = userIds.peek(stytchMemberId) ?? (await userIds.get(stytchMemberId))
     const lookup = userId ? { userId } : { stytchMemberId }
-    const docs = await this.#call(
-      'findMember',
-      source.findMember.length > 1
-        ? (signal) => source.findMember(lookup, signal)
-        : () => source.findMember(lookup)
-    )
+    const docs = await this.#call('findMember', callOf(source, source.findMember, lookup))
     if (!docs) {
       if (!userId) return null
       await userIds.delete(stytchMemberId)
@@ -194,6 +187,20 @@ export class EntitlementLoader {
   readonly #report = (problem: string): void => {
     this.#options.logger.error(`malformed entitlement document: ${problem}`)
   }
+}
+
+/**
+ * A call of the source's `method` on `argument`, taking the breaker's signal only if the method
+ * declares a `signal` parameter (none is made otherwise).
+ */
+function callOf<A, R>(
+  source: EntitlementSource,
+  method: (this: EntitlementSource, argument: A, signal?: AbortSignal) => Promise<R>,
+  argument: A
+): ((signal: AbortSignal) => Promise<R>) | (() => Promise<R>) {
+  return method.length > 1
+    ? (signal: AbortSignal) => method.call(source, argument, signal)
+    : () => method.call(source, argument)
 }
 
 /** A principal that can carry entitlements. */
