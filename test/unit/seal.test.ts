@@ -15,6 +15,11 @@ describe('hmacSealer', () => {
     const sealed = await sealer.seal('k', '{"memberId":"m"}')
     expect(await sealer.open('k', sealed.replace('"m"', '"x"'))).toBeUndefined()
     expect(await sealer.open('k', `v1.${'A'.repeat(43)}.{"memberId":"m"}`)).toBeUndefined()
+    // A tag off by its last character, or one character short or long, is not the tag.
+    const [, tag = '', payload = ''] = sealed.split('.')
+    const last = tag.at(-1) === 'A' ? 'B' : 'A'
+    for (const altered of [`${tag.slice(0, -1)}${last}`, tag.slice(0, -1), `${tag}A`])
+      expect(await sealer.open('k', `v1.${altered}.${payload}`)).toBeUndefined()
     expect(await hmacSealer('secret-test-two').open('k', sealed)).toBeUndefined()
     for (const garbage of ['', 'v1', 'v1.', 'v2.abc.{}', '{"memberId":"m"}', 'v1.%%%.{}']) {
       expect(await sealer.open('k', garbage)).toBeUndefined()
