@@ -42,8 +42,11 @@ export async function oursApp(fixtures: FixtureInfo, spec: OursSpec): Promise<Be
   const app = new Hono<AuthEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
   const auth = ayz.stytchAuth(options)
-  const me = (c: Context<AuthEnv>) =>
-    c.json<MeBody>({ member: c.var.auth.memberId, team: c.var.auth.currentTeamName })
+  // `c.var` is a copy of the variables on every read: read once, as the hand-written handler does.
+  const me = (c: Context<AuthEnv>) => {
+    const { auth } = c.var
+    return c.json<MeBody>({ member: auth.memberId, team: auth.currentTeamName })
+  }
   for (const path of Object.values(ROUTES)) app.use(path, auth)
   if (spec.entitlements === 'require')
     app.get(ROUTES.plain, ayz.requireEntitlement('foresight'), me)
