@@ -70,8 +70,11 @@ export interface RedisCacheOptions {
 interface OwnClient {
   readonly client: Redis | Cluster
   readonly location: string
-  /** Resolves once the client is ready, connecting it (again) if needed. */
-  ready(): Promise<void>
+  /**
+   * Sends a command once the client is ready, connecting it (again) if needed. On a single server,
+   * the commands of one turn of the event loop leave in one write.
+   */
+  send<T>(command: () => Promise<T>): Promise<T>
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 250
@@ -117,10 +120,8 @@ export function redisCache(
     )
   const own = options.client ? undefined : ownClient(options)
   const client: RedisClient = options.client ?? (own as OwnClient).client
-  // A ready client sends at once (the common case costs no extra promise).
   const command = own
-    ? <T>(send: () => Promise<T>): Promise<T> =>
-        own.client.status === 'ready' ? send() : own.ready().then(send)
+    ? <T>(send: () => Promise<T>): Promise<T> => own.send(send)
     : <T>(send: () => Promise<T>): Promise<T> => send()
   const px = (ttlSeconds: number) => Math.max(1, Math.ceil(ttlSeconds * 1000))
   const subscriber = subscriberFor(client, own !== undefined)
@@ -330,9 +331,6 @@ function createClient(options: RedisCacheOptions): OwnClient {
   const { url, nodes, password, db } = options
   const connection: RedisOptions = {
     lazyConnect: true,
-    // Commands issued in one tick (concurrent requests' lookups and rate-limit decisions) leave in
-    // one write: less CPU per command under load, no change alone.
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     ...(password ? { password } : {}),
@@ -344,6 +342,7 @@ function createClient(options: RedisCacheOptions): OwnClient {
     ? new Redis(url, { ...connection, enableOfflineQueue: false, retryStrategy: () => null })
     : new Cluster(nodes as string[], {
         lazyConnect: true,
+        // A command goes to its key's node; the commands of one turn leave in one write per node.
         enableAutoPipelining: true,
         enableOfflineQueue: false,
         clusterRetryStrategy: () => null,
@@ -359,26 +358,52 @@ function createClient(options: RedisCacheOptions): OwnClient {
   if (client instanceof Redis) client.on('connect', () => unref(client))
   else client.on('+node', (node: Redis) => node.on('connect', () => unref(node)))
   let connecting: Promise<void> | undefined
+  const ready = () => {
+    lastError = undefined
+    connecting ??= client
+      .connect()
+      .catch((error: unknown) => {
+        // Without a retry strategy a failed connection ends by itself (a disconnect() here would
+        // leave a 2 s timer of ioredis behind, holding the process).
+        if (client.status !== 'end' && client.status !== 'wait') client.disconnect()
+        // ioredis rejects with "Connection is closed."; the 'error' event said why.
+        throw new Error(reasonOf(lastError ?? error))
+      })
+      .finally(() => (connecting = undefined))
+    return connecting
+  }
+  const batched = client instanceof Redis ? writesBatched(client) : undefined
   return {
     client,
     location: url
       ? locationOf(url, db)
       : `cluster ${(nodes ?? []).map((node) => locationOf(node)).join(',')}`,
-    ready() {
-      if (client.status === 'ready') return Promise.resolve()
-      lastError = undefined
-      connecting ??= client
-        .connect()
-        .catch((error: unknown) => {
-          // Without a retry strategy a failed connection ends by itself (a disconnect() here would
-          // leave a 2 s timer of ioredis behind, holding the process).
-          if (client.status !== 'end' && client.status !== 'wait') client.disconnect()
-          // ioredis rejects with "Connection is closed."; the 'error' event said why.
-          throw new Error(reasonOf(lastError ?? error))
-        })
-        .finally(() => (connecting = undefined))
-      return connecting
+    // A ready client sends at once (the common case costs no extra promise).
+    send(command) {
+      if (client.status !== 'ready') return ready().then(command)
+      batched?.()
+      return command()
     },
+  }
+}
+
+/**
+ * Holds a connection's writes until the check phase of the event loop's turn, so the commands of
+ * concurrent requests leave in one write. ioredis's auto-pipelining batches writes too, but it
+ * sends one pipeline at a time and answers each command through the pipeline and a tick of its
+ * own: under load, a quarter more server CPU per shared-tier hit (bench row `l2-redis`).
+ */
+function writesBatched(client: Redis): () => void {
+  let corked: Redis['stream'] | undefined
+  const flush = () => {
+    corked?.uncork()
+    corked = undefined
+  }
+  return () => {
+    if (corked) return
+    corked = client.stream
+    corked.cork()
+    setImmediate(flush)
   }
 }
 

@@ -44,6 +44,12 @@ const stores: [string, () => CacheStore, boolean, boolean][] = [
     true,
   ],
   [
+    'redisCache(url) (its own client, writes held to the end of a turn) + real redis-server',
+    () => redisCache({ url: redis.url, commandTimeoutMs: 2000 }),
+    redisAvailability.available,
+    true,
+  ],
+  [
     'ioredis Cluster + a real Redis Cluster (three masters, three replicas)',
     () => redisCache({ client: new Cluster(clusterNodes()), commandTimeoutMs: 2000 }),
     redisAvailability.available,
@@ -149,6 +155,23 @@ describe.each(stores)('CacheStore contract: %s', (_name, create, available) => {
       const writes = Array.from({ length: 50 }, (_, i) => `writer-${i}-${'y'.repeat(1000)}`)
       await Promise.all(writes.map((value) => store.set('contract:contended', value, 60)))
       expect(writes).toContain(await store.get('contract:contended'))
+    }
+  )
+
+  it.skipIf(!available)(
+    'answers a command sent alone, from a reply, from a timer and from the check phase',
+    async () => {
+      await store.set('contract:turns', 'here', 60)
+      for (let i = 0; i < 20; i++) expect(await store.get('contract:turns')).toBe('here')
+      const later = (schedule: (run: () => void) => unknown) =>
+        new Promise((resolve, reject) =>
+          schedule(() => void store.get('contract:turns').then(resolve, reject))
+        )
+      expect(await later((run) => setTimeout(run, 5))).toBe('here')
+      expect(await later(setImmediate)).toBe('here')
+      expect(await later(queueMicrotask)).toBe('here')
+      await sleep(50)
+      expect(await store.get('contract:turns')).toBe('here')
     }
   )
 })
