@@ -120,9 +120,7 @@ export function redisCache(
     )
   const own = options.client ? undefined : ownClient(options)
   const client: RedisClient = options.client ?? (own as OwnClient).client
-  const command = own
-    ? <T>(send: () => Promise<T>): Promise<T> => own.send(send)
-    : <T>(send: () => Promise<T>): Promise<T> => send()
+  const command: OwnClient['send'] = own ? own.send : (send) => send()
   const px = (ttlSeconds: number) => Math.max(1, Math.ceil(ttlSeconds * 1000))
   const subscriber = subscriberFor(client, own !== undefined)
   const consume = consumeOn(client)
