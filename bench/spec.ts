@@ -59,8 +59,11 @@ export type AppSpec =
   | { readonly kind: 'naive' }
   /** `jose.jwtVerify` per request, against Stytch's JWKS or (`auth0`) the Auth0 tenant's. */
   | { readonly kind: 'jwt-per-request'; readonly jwks?: 'auth0' }
-  /** A hand-written cache hit; then a MongoDB team read, or a Redis read instead of the Map. */
-  | { readonly kind: 'hand'; readonly read?: 'mongo' | 'redis' }
+  /**
+   * A hand-written cache hit, keyed by the token's SHA-256 (`keyedBy: 'token'`: the token itself);
+   * then a MongoDB team read, or a Redis read instead of the Map.
+   */
+  | { readonly kind: 'hand'; readonly read?: 'mongo' | 'redis'; readonly keyedBy?: 'token' }
   | {
       readonly kind: 'ours'
       /** In process only, or Redis/Upstash with the in-process tier turned off. */

@@ -137,6 +137,7 @@ const TARGETS: readonly Target[] = [
   ratio('Session token (Bearer): L1 hit vs a hand-written hit', 'l1', 'hand-hit', 0.95),
   ratio('Cookie session token: L1 hit vs a hand-written hit', 'l1-cookie', 'hand-hit-cookie', 0.95),
   ratio('Session JWT (Bearer): L1 hit vs a hand-written hit', 'jwt', 'hand-hit-jwt', 0.95),
+  ratio('Session JWT (Bearer): L1 hit vs a Map keyed by the JWT itself', 'jwt', 'hand-hit-jwt-raw'),
   ratio("L1 hit through requirePermission('documents', 'read')", 'l1-permission', 'l1', 0.95),
   ratio('A pass-through middleware on the L1 hit route', 'l1-pass-through', 'l1'),
   custom('Telemetry off (the default): L1 hit vs before telemetry', 'reported', beforeTelemetry),

@@ -1,19 +1,20 @@
 /**
  * @module
  * What a user would write by hand instead of ayz-auth, the peers of our cache hit: the token from
- * `Authorization: Bearer` or the session cookie (a simple scan), its SHA-256 (the session JWT
- * itself for JWTs) looked up in a Map of pre-verified sessions, `c.set('auth', session)`, 401
- * otherwise. `mongo` adds the team read the library does per request (same driver, same
- * pipeline, the organization cached in a Map); `redis` reads the session from Redis per request
- * (`GET` + `JSON.parse` through ioredis) instead of the Map: the same content our shared entry
- * holds (the fields and Stytch's response, 2.7 KB of JSON), neither sealed nor validated.
+ * `Authorization: Bearer` or the session cookie (a simple scan), its SHA-256 (or, with
+ * `keyedBy: 'token'`, the token itself) looked up in a Map of pre-verified sessions,
+ * `c.set('auth', session)`, 401 otherwise. `mongo` adds the team read the library does per
+ * request (same driver, same pipeline, the organization cached in a Map); `redis` reads the
+ * session from Redis per request (`GET` + `JSON.parse` through ioredis) instead of the Map: the
+ * same content our shared entry holds (the fields and Stytch's response, 2.7 KB of JSON), neither
+ * sealed nor validated.
  */
 import { hash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Hono, type Context } from 'hono'
 import { Redis } from 'ioredis'
 import { MongoClient, ObjectId, type Document } from 'mongodb'
-import { COOKIE_NAMES, type MeBody, type ServerSpec } from '../spec.ts'
+import { COOKIE_NAMES, type AppSpec, type MeBody, type ServerSpec } from '../spec.ts'
 import { bearerToken, HEALTH_PATH, PROTECTED_PATH, type BenchApp } from './peers.ts'
 
 /** A pre-verified session, as a hand-written cache would keep it (in Redis, with Stytch's response). */
@@ -27,13 +28,15 @@ type HandSession = {
 type HandEnv = { Variables: { auth: HandSession } }
 
 /**
- * The hand-written app for `spec` (`spec.app.kind === 'hand'`).
+ * The hand-written app `app` for `spec`.
  */
-export async function handApp(spec: ServerSpec, read?: 'mongo' | 'redis'): Promise<BenchApp> {
+export async function handApp(
+  spec: ServerSpec,
+  { read, keyedBy }: Extract<AppSpec, { kind: 'hand' }>
+): Promise<BenchApp> {
   const tokens = JSON.parse(readFileSync(spec.tokensFile, 'utf8')) as string[]
-  const jwts = spec.tokens === 'jwts'
-  const keyOf = (token: string): string => (jwts ? token : hash('sha256', token))
-  const cookieName = COOKIE_NAMES[jwts ? 'jwt-cookie' : 'session-cookie']
+  const keyOf = (token: string): string => (keyedBy === 'token' ? token : hash('sha256', token))
+  const cookieName = COOKIE_NAMES[spec.tokens === 'jwts' ? 'jwt-cookie' : 'session-cookie']
   const { memberId, organizationId } = spec.fixtures.member
   const sessions = new Map<string, HandSession>()
   const roles = ['stytch_member']

@@ -26,7 +26,7 @@ async function appOf({ app, fixtures }: ServerSpec): Promise<BenchApp> {
     case 'jwt-per-request':
       return jwtPerRequestApp(fixtures, app.jwks)
     case 'hand':
-      return handApp(spec, app.read)
+      return handApp(spec, app)
     case 'ours':
       return oursApp(fixtures, app)
   }
