@@ -36,7 +36,6 @@ export interface RunContext {
   /** The tsconfig of each build's snapshot (`TSX_TSCONFIG_PATH` of its servers). */
   readonly builds: Readonly<Record<LoadScenario['build'], string>>
   readonly tokens: Readonly<Record<TokenSet, readonly string[]>>
-  readonly tokensFiles: Readonly<Record<TokenSet, string>>
   readonly log: (line: string) => void
 }
 
@@ -53,7 +52,7 @@ export async function startServer(
   { app, tokens, build }: Pick<LoadScenario, 'app' | 'tokens' | 'build'>,
   context: RunContext
 ): Promise<RunningServer> {
-  const spec = { app, fixtures: context.info, tokens, tokensFile: context.tokensFiles[tokens] }
+  const spec = { app, fixtures: context.info, tokens }
   const env = { TSX_TSCONFIG_PATH: context.builds[build] }
   const module = new URL('./server/process.ts', import.meta.url)
   const options = { cpu: context.pinning?.server, env, nodeFlags: STEADY_STATE }

@@ -18,7 +18,7 @@ const live = new Set<ChildProcess>()
 let temporary: string | undefined
 
 /**
- * The run's temporary directory (build snapshots, token files), removed when the run ends.
+ * The run's temporary directory (build snapshots), removed when the run ends.
  */
 export function runDir(): string {
   return (temporary ??= mkdtempSync(join(tmpdir(), 'ayz-bench-')))

@@ -22,7 +22,7 @@ import type { LoadCommands } from './load-generator.ts'
 import { measureMemory, prepareLoadScenario, runColdScenario, startServer } from './measure.ts'
 import type { PreparedScenario, RunningServer } from './measure.ts'
 import { parseSettings } from './options.ts'
-import { installCleanup, placeProcesses, ROOT, runDir, startChild } from './processes.ts'
+import { installCleanup, placeProcesses, ROOT, startChild } from './processes.ts'
 import { summarize, type ColdPart, type ColdSample, type RunRecord, type Slice } from './record.ts'
 import { renderMarkdown } from './report.ts'
 import { snapshotBuild } from './snapshot.ts'
@@ -63,15 +63,12 @@ const [info, fixtures, load] = [started.ready, started.child, generator.child]
 log(`fixtures up: Stytch ${info.stytch.url}, ${info.redisUrl}, Upstash ${info.upstash.url}`)
 
 const tokens = {} as Record<TokenSet, string[]>
-const tokensFiles = {} as Record<TokenSet, string>
 for (const set of ['sessions', 'jwts', 'm2m', 'api_keys', 'auth0'] as const) {
   const needed = steps.some((s) => s.type === 'load' && s.tokens === set)
   tokens[set] = needed ? await fixtures.call('tokens', set, settings.hotTokens) : []
-  tokensFiles[set] = join(runDir(), `${set}.json`)
-  writeFileSync(tokensFiles[set], JSON.stringify(tokens[set]))
   await load.call('setTokens', set, tokens[set])
 }
-const context = { settings, fixtures, info, load, pinning, builds, tokens, tokensFiles, log }
+const context = { settings, fixtures, info, load, pinning, builds, tokens, log }
 
 const loadSamples = new Map<string, Slice[][]>()
 const coldSamples = new Map<string, ColdSample[]>()

@@ -79,12 +79,11 @@ export type AppSpec =
       readonly extra?: Extra
     }
 
-/** What a server under test starts with (JSON, its first argument); `tokensFile` lists the tokens. */
+/** What a server under test starts with (JSON, its first argument). */
 export type ServerSpec = {
   app: AppSpec
   fixtures: FixtureInfo
   tokens: TokenSet
-  tokensFile: string
 }
 /** The JSON body `GET /api/me` answers. */
 export type MeBody = { readonly member: string | null; readonly team?: string | null }

@@ -2,22 +2,21 @@
  * @module
  * What a user would write by hand instead of ayz-auth, the peers of our cache hit: the token from
  * `Authorization: Bearer` or the session cookie (a simple scan), its SHA-256 (or, with
- * `keyedBy: 'token'`, the token itself) looked up in a Map of pre-verified sessions,
- * `c.set('auth', session)`, 401 otherwise. `mongo` adds the team read the library does per
- * request (same driver, same pipeline, the organization cached in a Map); `redis` reads the
- * session from Redis per request (`GET` + `JSON.parse` through ioredis) instead of the Map: the
- * same content our shared entry holds (the fields and Stytch's response, 2.7 KB of JSON), neither
- * sealed nor validated.
+ * `keyedBy: 'token'`, the token itself) looked up in a Map, `c.set('auth', session)`; a miss asks
+ * Stytch's `sessions/authenticate` (through `fetch`) and keeps the session, or answers 401.
+ * `mongo` adds the team read the library does per request (same driver, same pipeline, the
+ * organization cached in a Map); `redis` keeps the session in Redis instead of the Map and reads
+ * it per request (`GET` + `JSON.parse` through ioredis): the same content our shared entry holds
+ * (the fields and Stytch's response, 2.7 KB of JSON), neither sealed nor validated.
  */
 import { hash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { Hono, type Context } from 'hono'
 import { Redis } from 'ioredis'
 import { MongoClient, ObjectId, type Document } from 'mongodb'
 import { COOKIE_NAMES, type AppSpec, type MeBody, type ServerSpec } from '../spec.ts'
 import { bearerToken, HEALTH_PATH, PROTECTED_PATH, type BenchApp } from './peers.ts'
 
-/** A pre-verified session, as a hand-written cache would keep it (in Redis, with Stytch's response). */
+/** A session as a hand-written cache keeps it (in Redis, with Stytch's response). */
 type HandSession = {
   memberId: string
   organizationId: string
@@ -26,6 +25,15 @@ type HandSession = {
   stytchResponse?: unknown
 }
 type HandEnv = { Variables: { auth: HandSession } }
+/** The fields of Stytch's `sessions/authenticate` answer a hand-written cache keeps. */
+type StytchAnswer = Record<string, unknown> & {
+  member_session: {
+    member_session_id: string
+    member_id: string
+    organization_id: string
+    roles?: string[] | null
+  }
+}
 
 /**
  * The hand-written app `app` for `spec`.
@@ -34,22 +42,29 @@ export async function handApp(
   spec: ServerSpec,
   { read, keyedBy }: Extract<AppSpec, { kind: 'hand' }>
 ): Promise<BenchApp> {
-  const tokens = JSON.parse(readFileSync(spec.tokensFile, 'utf8')) as string[]
   const keyOf = (token: string): string => (keyedBy === 'token' ? token : hash('sha256', token))
-  const cookieName = COOKIE_NAMES[spec.tokens === 'jwts' ? 'jwt-cookie' : 'session-cookie']
-  const { memberId, organizationId } = spec.fixtures.member
+  const jwts = spec.tokens === 'jwts'
+  const cookieName = COOKIE_NAMES[jwts ? 'jwt-cookie' : 'session-cookie']
   const sessions = new Map<string, HandSession>()
-  const roles = ['stytch_member']
-  tokens.forEach((token, i) =>
-    sessions.set(keyOf(token), { memberId, organizationId, sessionId: `s-${i}`, roles })
-  )
+  const redis = read === 'redis' ? new Redis(spec.fixtures.redisUrl) : undefined
+  const get = async (key: string): Promise<HandSession | undefined> => {
+    const value = await redis?.get(`hand:${key}`)
+    return typeof value === 'string' ? (JSON.parse(value) as HandSession) : undefined
+  }
+  // A miss asks Stytch and keeps its answer: what priming does, before the measured hits.
+  const verified = async (token: string, key: string): Promise<HandSession | undefined> => {
+    const session = await authenticated(spec.fixtures.stytch, token, jwts, redis !== undefined)
+    if (session && redis) await redis.set(`hand:${key}`, JSON.stringify(session))
+    else if (session) sessions.set(key, session)
+    return session
+  }
   const app = new Hono<HandEnv>()
   app.get(HEALTH_PATH, (c) => c.text('ok'))
-  const get = read === 'redis' ? await redisLookup(spec, sessions, tokens) : undefined
   app.use(PROTECTED_PATH, async (c, next) => {
     const token = bearerToken(c) ?? cookieValue(c, cookieName)
-    const key = token === undefined ? undefined : keyOf(token)
-    const session = key === undefined ? undefined : get ? await get(key) : sessions.get(key)
+    if (token === undefined) return c.json({ error: 'unauthorized' }, 401)
+    const key = keyOf(token)
+    const session = (redis ? await get(key) : sessions.get(key)) ?? (await verified(token, key))
     if (!session) return c.json({ error: 'unauthorized' }, 401)
     c.set('auth', session)
     await next()
@@ -72,45 +87,38 @@ function cookieValue(c: Context, name: string): string | undefined {
 }
 
 /**
- * Writes every session to Redis once, with the Stytch response a hand-written cache keeps to serve
- * what `stytchAuth()` serves (the member, the organization); then each lookup is a `GET` and a
- * `JSON.parse`.
+ * The session of `token` by Stytch's `sessions/authenticate` (through `fetch`), with Stytch's
+ * answer without its token fields when `withResponse` (what our shared entry holds); `undefined`
+ * when Stytch refuses it.
  */
-async function redisLookup(
-  { fixtures }: ServerSpec,
-  sessions: ReadonlyMap<string, HandSession>,
-  [token]: readonly string[]
-) {
-  if (token === undefined) throw new Error('the hand-written Redis app was given no token')
-  const stytchResponse = await authenticatedOnce(fixtures.stytch, token)
-  const redis = new Redis(fixtures.redisUrl)
-  const writes = redis.pipeline()
-  for (const [key, session] of sessions)
-    writes.set(`hand:${key}`, JSON.stringify({ ...session, stytchResponse }))
-  await writes.exec()
-  return async (key: string): Promise<HandSession | undefined> => {
-    const value = await redis.get(`hand:${key}`)
-    return value === null ? undefined : (JSON.parse(value) as HandSession)
-  }
-}
-
-/** Stytch's answer to `token`, without its token fields (as ours keeps it). */
-async function authenticatedOnce(stytch: ServerSpec['fixtures']['stytch'], token: string) {
+async function authenticated(
+  stytch: ServerSpec['fixtures']['stytch'],
+  token: string,
+  jwt: boolean,
+  withResponse: boolean
+): Promise<HandSession | undefined> {
   const response = await fetch(`${stytch.url}/v1/b2b/sessions/authenticate`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${btoa(`${stytch.projectId}:${stytch.secret}`)}`,
       'content-type': 'application/json',
     },
-    body: JSON.stringify({ session_token: token }),
+    body: JSON.stringify(jwt ? { session_jwt: token } : { session_token: token }),
   })
-  if (!response.ok) throw new Error(`Stytch answered ${response.status} to the hand-written app`)
+  if (!response.ok) return undefined
   const {
     session_token: _token,
     session_jwt: _jwt,
     ...rest
-  } = (await response.json()) as Record<string, unknown>
-  return rest
+  } = (await response.json()) as StytchAnswer
+  const { member_session: session } = rest
+  return {
+    memberId: session.member_id,
+    organizationId: session.organization_id,
+    sessionId: session.member_session_id,
+    roles: session.roles ?? [],
+    ...(withResponse ? { stytchResponse: rest } : {}),
+  }
 }
 
 /** The member's team, read fresh per request (the user `_id` found once, the organization kept in a Map). */
