@@ -20,11 +20,20 @@ import type { MeBody, TokenSet } from './spec.ts'
 const SETTLE_MS = 250
 /**
  * Every server's V8 flags: each idles while the others are measured, and V8 would meanwhile shrink
- * its heap and flush its compiled code, which a server under steady load keeps (measured: with
- * eight scenarios, the L2 row's first slice of a round took 2.8× the server CPU per request of its
- * fourth, and the row read 0.54× its peer instead of 0.83×).
+ * its heap, flush its compiled code, and shrink its young generation (to 1 MB, at the first
+ * collection after a long idle spell), which a server under steady load keeps (16 MB, V8's maximum
+ * here, is what the L2 server grows to under load). Measured: with eight scenarios, the L2 row's
+ * first slice of a round took 2.8× the server CPU per request of its fourth (0.54× its peer instead
+ * of 0.83×); with 20 s idle between slices, its young generation shrank, the next collections
+ * promoted most of what they found into fresh old-space pages (about one page fault per request)
+ * and the row read 0.78× its peer; with the young generation kept (12 s idle), 1.22×; with 2 s idle
+ * and no flag, 1.06× to 1.11×.
  */
-const STEADY_STATE = ['--no-memory-reducer', '--no-flush-bytecode']
+export const STEADY_STATE = [
+  '--no-memory-reducer',
+  '--no-flush-bytecode',
+  '--min-semi-space-size=16',
+]
 
 /** What the measurements run with: fixtures, load generator, tokens (also as JSON files). */
 export interface RunContext {
