@@ -61,7 +61,11 @@ export class EntitlementLoader {
   /** The last entitled form of each principal, with the records it was made of. */
   readonly #entitled = new WeakMap<
     object,
-    { organization: OrganizationRecord | null; member: MemberRecord | null; value: unknown }
+    {
+      readonly organization: OrganizationRecord | null
+      member: MemberRecord | null
+      readonly value: unknown
+    }
   >()
 
   constructor(options: EntitlementLoaderOptions) {
@@ -106,8 +110,11 @@ export class EntitlementLoader {
     member: MemberRecord | null
   ): P {
     const last = this.#entitled.get(auth)
-    if (last?.organization === organization && deepEqual(last.member, member))
+    if (last?.organization === organization && deepEqual(last.member, member)) {
+      // The same team read again: held, so that the next request compares by identity.
+      last.member = member
       return last.value as P
+    }
     const value = auth.withEntitlements(fieldsOf(organization, member))
     this.#entitled.set(auth, { organization, member, value })
     return value
