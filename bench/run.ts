@@ -5,9 +5,9 @@
  * Each round starts a fresh server (on the server CPU) per app, set of tokens and build, shared by
  * the scenarios sending those tokens to any of its routes, by Bearer or by cookie (comparing two
  * routes or carriers then compares only those); primes and warms up every scenario in the round's
- * order; measures all of them in 1-s slices, one after another, pass after pass, the order
- * reversed every other pass, so a drift in the machine's speed reaches a scenario and its
- * baseline alike; then runs the cold scenarios. The memory follows the rounds. It writes the
+ * order; measures all of them in 1-s slices (each after an unmeasured burst), one after another,
+ * pass after pass, the order reversed every other pass, so a drift in the machine's speed reaches
+ * a scenario and its baseline alike; then runs the cold scenarios. The memory follows the rounds. It writes the
  * tables (`bench/results.md`, raw slices in `bench/results.json`; quick: `results-quick.*`; with
  * `--readme`, into README.md between the bench markers).
  */
