@@ -38,8 +38,11 @@ const tokenSets = new Map<TokenSet, readonly string[]>()
 const headerSets = new Map<string, readonly Record<string, string>[]>()
 
 const commands = {
-  /** Keeps `tokens` for the loads that rotate over set `name`. */
-  setTokens: (name: TokenSet, tokens: string[]) => void tokenSets.set(name, tokens),
+  /** Keeps `tokens` for the loads that rotate over set `name` (headers built from the old ones go). */
+  setTokens(name: TokenSet, tokens: string[]): void {
+    tokenSets.set(name, tokens)
+    for (const key of headerSets.keys()) if (key.startsWith(`${name} `)) headerSets.delete(key)
+  },
   /** Runs one load and reports it. */
   run({ url, tokens, carrier, connections, seconds }: LoadOptions): Promise<LoadResult> {
     const key = `${tokens} ${carrier}`

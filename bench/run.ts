@@ -2,14 +2,15 @@
  * @module
  * `npm run bench`: every scenario of the catalog in one run. This orchestrator (on the load CPU
  * when pinned) starts the fixture process and the load generator beside it, then the rounds.
- * Each round starts a fresh server (on the server CPU) per app, set of tokens and build, shared by
- * the scenarios sending those tokens to any of its routes, by Bearer or by cookie (comparing two
- * routes or carriers then compares only those); primes and warms up every scenario in the round's
- * order; measures all of them in 1-s slices (each after an unmeasured burst), one after another,
- * pass after pass, the order reversed every other pass, so a drift in the machine's speed reaches
- * a scenario and its baseline alike; then runs the cold scenarios. The memory follows the rounds. It writes the
- * tables (`bench/results.md`, raw slices in `bench/results.json`; quick: `results-quick.*`; with
- * `--readme`, into README.md between the bench markers).
+ * Each round mints new tokens and starts a fresh server (on the server CPU) per app, set of tokens
+ * and build, shared by the scenarios sending those tokens to any of its routes, by Bearer or by
+ * cookie (comparing two routes or carriers then compares only those); primes and warms up every
+ * scenario in the round's order; measures all of them in 1-s slices (each after an unmeasured
+ * burst), one after another, pass after pass, the order reversed every other pass, so a drift in
+ * the machine's speed reaches a scenario and its baseline alike; then runs the cold scenarios. The
+ * memory follows the rounds. It writes the tables (`bench/results.md`, raw slices in
+ * `bench/results.json`; quick: `results-quick.*`; with `--readme`, into README.md between the
+ * bench markers).
  */
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -63,10 +64,13 @@ const [info, fixtures, load] = [started.ready, started.child, generator.child]
 log(`fixtures up: Stytch ${info.stytch.url}, ${info.redisUrl}, Upstash ${info.upstash.url}`)
 
 const tokens = {} as Record<TokenSet, string[]>
-for (const set of ['sessions', 'jwts', 'm2m', 'api_keys', 'auth0'] as const) {
-  const needed = steps.some((s) => s.type === 'load' && s.tokens === set)
-  tokens[set] = needed ? await fixtures.call('tokens', set, settings.hotTokens) : []
-  await load.call('setTokens', set, tokens[set])
+/** New tokens for the round: a full run outlasts the hour that session JWTs and M2M tokens live. */
+async function mintTokens(): Promise<void> {
+  for (const set of ['sessions', 'jwts', 'm2m', 'api_keys', 'auth0'] as const) {
+    const needed = steps.some((s) => s.type === 'load' && s.tokens === set)
+    tokens[set] = needed ? await fixtures.call('tokens', set, settings.hotTokens) : []
+    await load.call('setTokens', set, tokens[set])
+  }
 }
 const context = { settings, fixtures, info, load, pinning, builds, tokens, log }
 
@@ -102,6 +106,7 @@ function logLoaded(round: number, id: string, slices: readonly Slice[]): void {
 
 /** One round, as the module says: servers, priming, interleaved passes, then the cold scenarios. */
 async function runRound(order: readonly Scenario[], round: number): Promise<void> {
+  await mintTokens()
   const servers = new Map<string, Promise<RunningServer>>()
   const serverOf = (step: LoadScenario): Promise<RunningServer> => {
     const key = JSON.stringify([step.app, step.tokens, step.build])
