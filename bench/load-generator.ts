@@ -33,22 +33,19 @@ export interface LoadResult {
   readonly generatorMicrosPerRequest: number
 }
 
-const tokenSets = new Map<TokenSet, readonly string[]>()
-/** Each token's header, built once per token set and carrier. */
-const headerSets = new Map<string, readonly Record<string, string>[]>()
+/** Each token set, with its tokens' headers, built once per carrier. */
+const tokenSets = new Map<TokenSet, { tokens: readonly string[]; headers: HeadersByCarrier }>()
+type HeadersByCarrier = Map<Carrier, readonly Record<string, string>[]>
 
 const commands = {
-  /** Keeps `tokens` for the loads that rotate over set `name` (headers built from the old ones go). */
-  setTokens(name: TokenSet, tokens: string[]): void {
-    tokenSets.set(name, tokens)
-    for (const key of headerSets.keys()) if (key.startsWith(`${name} `)) headerSets.delete(key)
-  },
+  /** Keeps `tokens` for the loads that rotate over set `name`, in place of the set's old ones. */
+  setTokens: (name: TokenSet, tokens: string[]) =>
+    void tokenSets.set(name, { tokens, headers: new Map() }),
   /** Runs one load and reports it. */
   run({ url, tokens, carrier, connections, seconds }: LoadOptions): Promise<LoadResult> {
-    const key = `${tokens} ${carrier}`
-    const build = () => (tokenSets.get(tokens) ?? []).map((t) => tokenHeader(carrier, t))
-    const headers = headerSets.get(key) ?? build()
-    headerSets.set(key, headers)
+    const set = tokenSets.get(tokens) ?? { tokens: [], headers: new Map() }
+    const headers = set.headers.get(carrier) ?? set.tokens.map((t) => tokenHeader(carrier, t))
+    set.headers.set(carrier, headers)
     let next = 0
     const header = (req: autocannon.RequestParams) => ({
       ...req,
